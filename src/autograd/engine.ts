@@ -1,0 +1,139 @@
+/**
+ * The one backward engine shared by scalar `Value`s and `Tensor`s.
+ *
+ * A graph node knows its parents (the operands it was made from) and how to turn the gradient
+ * of the loss with respect to itself, ∂L/∂node, into one gradient per parent (its
+ * vector-Jacobian product). The engine does the rest:
+ *
+ * 1. sort the nodes reachable from the roots topologically, iteratively with an explicit
+ *    stack (a chain of millions of ops cannot overflow the call stack);
+ * 2. seed ∂L/∂root and walk the order backwards, so each node is visited after every node that
+ *    uses it, i.e. once its gradient is complete;
+ * 3. at each node apply the chain rule, ∂L/∂parent += ∂L/∂node · ∂node/∂parent, summing the
+ *    contributions of every path (a node used twice gets the sum of both).
+ *
+ * It returns the gradient of every reached node for this pass only; what to store where (`.grad`
+ * of every `Value`, of tensor leaves, of retained tensors) is the caller's policy.
+ */
+
+/** What the engine needs from a node. `G` is the gradient type: `number` or `Tensor`. */
+export interface GraphNode<G> {
+  /** The operands this node was computed from (empty for a leaf). */
+  readonly parents: readonly GraphNode<G>[];
+  /** Whether gradients flow into this node at all (constants and detached values say no). */
+  readonly requiresGrad: boolean;
+  /**
+   * The local chain rule: given ∂L/∂this, returns ∂L/∂parent for each parent (`null` where
+   * there is none, e.g. for a parent that does not require grad).
+   */
+  _vjp(grad: G): readonly (G | null)[];
+  /** Scratch for the engine: the epoch of the last topological sort that reached this node. */
+  _mark: number;
+  /** Scratch for the engine: ∂L/∂this accumulated during the running pass. */
+  _g: G | undefined;
+}
+
+let epoch = 0;
+let activePasses = 0;
+
+/**
+ * Returns every node reachable from `roots` through parents that `requiresGrad`, parents before
+ * children (so the reverse of the result is a valid backward order).
+ *
+ * Iterative depth-first post-order with an explicit stack: a node is first *entered* (its
+ * unvisited parents are pushed above it) and, when it is on top again, all its parents are done,
+ * so it is *emitted*. `_mark` tells the two states apart for this sort: 2·epoch for entered,
+ * 2·epoch + 1 for emitted.
+ */
+export function topoSort<N extends GraphNode<unknown>>(roots: readonly N[]): N[] {
+  epoch++;
+  const entered = 2 * epoch;
+  const emitted = entered + 1;
+  const order: N[] = [];
+  const stack: N[] = [];
+  for (let r = 0; r < roots.length; r++) {
+    const root = roots[r] as N;
+    if (root.requiresGrad) stack.push(root);
+  }
+  stack.reverse(); // so the first root is expanded first
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1] as N;
+    if (node._mark === entered) {
+      stack.pop();
+      node._mark = emitted;
+      order.push(node);
+    } else if (node._mark === emitted) {
+      stack.pop(); // a second path reached it after it was emitted
+    } else {
+      node._mark = entered;
+      const parents = node.parents;
+      for (let i = parents.length - 1; i >= 0; i--) {
+        const parent = parents[i] as N;
+        if (parent._mark < entered && parent.requiresGrad) stack.push(parent);
+      }
+    }
+  }
+  return order;
+}
+
+/** The outcome of one backward pass: the reached nodes and their gradients, index for index. */
+export interface BackwardPass<N, G> {
+  /** Every node the pass reached, in topological order (parents first). */
+  readonly nodes: readonly N[];
+  /** ∂L/∂node for each of `nodes` (`undefined` where no gradient arrived). */
+  readonly grads: readonly (G | undefined)[];
+}
+
+/**
+ * Runs one backward pass from `roots`, seeded with `seeds` (∂L/∂root), and returns every
+ * reached node with its gradient from this pass. `add` sums two contributions; `zero` (if
+ * given) is the starting value of every node's accumulator.
+ *
+ * Gradients accumulate in each node's `_g` slot while the pass runs; a pass started from inside
+ * another (a custom op whose backward differentiates something) saves and restores the slots
+ * it shares with the outer pass.
+ */
+export function backprop<N extends GraphNode<G>, G>(
+  roots: readonly N[],
+  seeds: readonly G[],
+  add: (a: G, b: G) => G,
+  zero?: G,
+): BackwardPass<N, G> {
+  const order = topoSort(roots);
+  const n = order.length;
+  // A pass started inside another keeps the outer pass's accumulators to restore them at the end.
+  const saved = activePasses > 0 ? order.map((node) => node._g) : null;
+  for (let i = 0; i < n; i++) (order[i] as N)._g = zero;
+  activePasses++;
+  try {
+    for (let r = 0; r < roots.length; r++) {
+      const root = roots[r] as N;
+      if (root.requiresGrad) root._g = accumulate(root._g, seeds[r] as G, add);
+    }
+    applyChainRule(order, add);
+    const grads = new Array<G | undefined>(n);
+    for (let i = 0; i < n; i++) grads[i] = (order[i] as N)._g;
+    return { nodes: order, grads };
+  } finally {
+    activePasses--;
+    for (let i = 0; i < n; i++) (order[i] as N)._g = saved === null ? zero : saved[i];
+  }
+}
+
+/** Walks `order` backwards, pushing each node's gradient to its parents (the chain rule). */
+function applyChainRule<N extends GraphNode<G>, G>(order: readonly N[], add: (a: G, b: G) => G): void {
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i] as N;
+    if (node._g === undefined || node.parents.length === 0) continue;
+    const parentGrads = node._vjp(node._g);
+    for (let j = 0; j < parentGrads.length; j++) {
+      const g = parentGrads[j];
+      const parent = node.parents[j] as N;
+      if (g != null && parent.requiresGrad) parent._g = accumulate(parent._g, g, add);
+    }
+  }
+}
+
+function accumulate<G>(prev: G | undefined, g: G, add: (a: G, b: G) => G): G {
+  return prev === undefined ? g : add(prev, g);
+}

@@ -1,0 +1,376 @@
+/**
+ * The scalar engine: a `Value` holds one number, the gradient of the loss with respect to it,
+ * and how it was made. Every op is one entry of the table below, forward beside derivative.
+ */
+import { backprop, type GraphNode } from "../autograd/engine";
+import { ChainruleError, describe } from "../errors";
+import * as m from "../tensor/kernels/scalar";
+
+/**
+ * One scalar operation. `forward` maps the operands' numbers to the result's; `backward` maps
+ * the upstream gradient ḡ = ∂L/∂out to ∂L/∂operand for each operand (the chain rule, with the
+ * local derivative written out), given the operands `a`, `b`, the result `out` and the op's
+ * attribute (e.g. leakyRelu's slope).
+ */
+export interface ScalarOp {
+  readonly name: string;
+  readonly arity: 1 | 2;
+  readonly forward: (a: number, b: number) => number;
+  readonly backward: (g: number, a: number, b: number, out: number) => readonly number[];
+  /** The local derivative ∂out/∂operand in words, for diagrams and explanations. */
+  readonly symbols: readonly string[];
+}
+
+const op = (o: ScalarOp): ScalarOp => o;
+
+/**
+ * The scalar op table. ȳ = ∂L/∂out is written `g`.
+ * Subgradients at kinks: relu′(0) = 0, abs′(0) = 0, leakyRelu′(0) = slope; maximum/minimum split
+ * the gradient ½/½ on ties.
+ */
+export const scalarOps = {
+  add: op({ name: "add", arity: 2, forward: (a, b) => a + b, backward: (g) => [g, g], symbols: ["1", "1"] }),
+  sub: op({
+    name: "sub",
+    arity: 2,
+    forward: (a, b) => a - b,
+    backward: (g) => [g, -g],
+    symbols: ["1", "−1"],
+  }),
+  mul: op({
+    name: "mul",
+    arity: 2,
+    forward: (a, b) => a * b,
+    backward: (g, a, b) => [g * b, g * a],
+    symbols: ["b", "a"],
+  }),
+  div: op({
+    name: "div",
+    arity: 2,
+    forward: (a, b) => a / b,
+    backward: (g, _a, b, out) => [g / b, (-g * out) / b],
+    symbols: ["1/b", "−a/b²"],
+  }),
+  // d(aᵇ)/da = b·aᵇ⁻¹; d(aᵇ)/db = aᵇ·ln a (0 at a = 0 where the limit is 0, NaN for a < 0).
+  pow: op({
+    name: "pow",
+    arity: 2,
+    forward: (a, b) => a ** b,
+    backward: (g, a, b, out) => [
+      b === 0 ? 0 : g * b * a ** (b - 1),
+      a > 0 ? g * out * Math.log(a) : a === 0 && b >= 0 ? 0 : Number.NaN,
+    ],
+    symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
+  }),
+  maximum: op({
+    name: "maximum",
+    arity: 2,
+    forward: (a, b) => Math.max(a, b),
+    backward: (g, a, b) => (a > b ? [g, 0] : a < b ? [0, g] : [g / 2, g / 2]),
+    symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
+  }),
+  minimum: op({
+    name: "minimum",
+    arity: 2,
+    forward: (a, b) => Math.min(a, b),
+    backward: (g, a, b) => (a < b ? [g, 0] : a > b ? [0, g] : [g / 2, g / 2]),
+    symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
+  }),
+  neg: op({ name: "neg", arity: 1, forward: (a) => -a, backward: (g) => [-g], symbols: ["−1"] }),
+  exp: op({
+    name: "exp",
+    arity: 1,
+    forward: Math.exp,
+    backward: (g, _a, _b, out) => [g * out],
+    symbols: ["eˣ"],
+  }),
+  log: op({ name: "log", arity: 1, forward: Math.log, backward: (g, a) => [g / a], symbols: ["1/x"] }),
+  sqrt: op({
+    name: "sqrt",
+    arity: 1,
+    forward: Math.sqrt,
+    backward: (g, _a, _b, out) => [g / (2 * out)],
+    symbols: ["1/(2√x)"],
+  }),
+  abs: op({
+    name: "abs",
+    arity: 1,
+    forward: Math.abs,
+    backward: (g, a) => [a > 0 ? g : a < 0 ? -g : 0],
+    symbols: ["sign(x)"],
+  }),
+  tanh: op({
+    name: "tanh",
+    arity: 1,
+    forward: Math.tanh,
+    backward: (g, _a, _b, out) => [g * (1 - out * out)],
+    symbols: ["1 − tanh²(x)"],
+  }),
+  sigmoid: op({
+    name: "sigmoid",
+    arity: 1,
+    forward: m.sigmoid,
+    backward: (g, _a, _b, out) => [g * out * (1 - out)],
+    symbols: ["σ(x)(1 − σ(x))"],
+  }),
+  relu: op({
+    name: "relu",
+    arity: 1,
+    forward: (a) => Math.max(a, 0),
+    backward: (g, a) => [a > 0 ? g : 0],
+    symbols: ["[x > 0]"],
+  }),
+  gelu: op({
+    name: "gelu",
+    arity: 1,
+    forward: m.gelu,
+    backward: (g, a) => [g * m.geluGrad(a)],
+    symbols: ["Φ(x) + x·φ(x)"],
+  }),
+  softplus: op({
+    name: "softplus",
+    arity: 1,
+    forward: m.softplus,
+    backward: (g, a) => [g * m.softplusGrad(a)],
+    symbols: ["σ(x)"],
+  }),
+  sin: op({
+    name: "sin",
+    arity: 1,
+    forward: Math.sin,
+    backward: (g, a) => [g * Math.cos(a)],
+    symbols: ["cos x"],
+  }),
+  cos: op({
+    name: "cos",
+    arity: 1,
+    forward: Math.cos,
+    backward: (g, a) => [-g * Math.sin(a)],
+    symbols: ["−sin x"],
+  }),
+} as const satisfies Record<string, ScalarOp>;
+
+const leakyReluRules = new Map<number, ScalarOp>();
+
+/** leakyRelu's table entry for one slope (x if x > 0 else slope·x; ′ = 1 if x > 0 else slope). */
+export function leakyReluOp(slope: number): ScalarOp {
+  let rule = leakyReluRules.get(slope);
+  if (rule === undefined) {
+    rule = op({
+      name: "leakyRelu",
+      arity: 1,
+      forward: (a) => (a > 0 ? a : slope * a),
+      backward: (g, a) => [a > 0 ? g : slope * g],
+      symbols: [`1 if x > 0 else ${slope}`],
+    });
+    leakyReluRules.set(slope, rule);
+  }
+  return rule;
+}
+
+/** The marker rule of constant leaves (plain-number operands): no gradient flows into them. */
+const CONSTANT: ScalarOp = op({ name: "", arity: 1, forward: (a) => a, backward: () => [], symbols: [] });
+
+/** Options for a new `Value`. */
+export interface ValueOptions {
+  /** A name shown in diagrams and explanations. */
+  label?: string;
+}
+
+// Shared by every leaf; not frozen, because frozen arrays make the engine's loops polymorphic.
+const NO_PARENTS: readonly Value[] = [];
+
+/**
+ * A scalar node of the computation graph (micrograd's `Value`, first-order).
+ *
+ * @example
+ * const a = new Value(2, { label: "a" });
+ * const b = value(-3, "b");
+ * const L = a.mul(b).add(10).tanh();
+ * L.backward();
+ * a.grad; // (1 − tanh²(4))·(−3) ≈ −0.0040
+ */
+export class Value implements GraphNode<number> {
+  /** The number this node holds. Writable (micrograd-style updates: `p.data -= lr * p.grad`). */
+  data: number;
+  /** ∂L/∂this, summed over every `backward()` since the last `zeroGrad()`. */
+  grad: number;
+  /** A name for diagrams. */
+  label: string | undefined;
+  /** The operands this node was made from. */
+  readonly parents: readonly Value[];
+  /** @internal the op's table entry (`null` for a leaf) */
+  readonly _rule: ScalarOp | null;
+  /** @internal scratch for the backward engine */
+  _mark: number;
+  /** @internal scratch for the backward engine */
+  _g: number | undefined;
+
+  constructor(data: number, options: ValueOptions = {}) {
+    if (typeof data !== "number")
+      throw new ChainruleError(`Value: data must be a number, got ${describe(data)}`);
+    this.data = data;
+    this.grad = 0;
+    this.label = options.label;
+    this.parents = NO_PARENTS;
+    this._rule = null;
+    this._mark = 0;
+    this._g = 0;
+  }
+
+  /** The op that made this node (`""` for a leaf). */
+  get op(): string {
+    return this._rule === null ? "" : this._rule.name;
+  }
+
+  /** False only for constant leaves made from plain-number operands: no gradient flows there. */
+  get requiresGrad(): boolean {
+    return this._rule !== CONSTANT;
+  }
+
+  /** @internal Builds the node for `rule` applied to `parents`, without argument checks. */
+  static _make(rule: ScalarOp, parents: readonly Value[]): Value {
+    const a = (parents[0] as Value).data;
+    const v = new Value(rule.forward(a, parents.length > 1 ? (parents[1] as Value).data : 0));
+    (v as { parents: readonly Value[] }).parents = parents;
+    (v as { _rule: ScalarOp | null })._rule = rule;
+    return v;
+  }
+
+  /** @internal A constant leaf for a plain-number operand. */
+  static _constant(x: number): Value {
+    const v = new Value(x);
+    (v as { _rule: ScalarOp | null })._rule = CONSTANT;
+    return v;
+  }
+
+  /** @internal The local chain rule: ∂L/∂parent for each parent, given ∂L/∂this. */
+  _vjp(grad: number): readonly number[] {
+    const p = this.parents;
+    const b = p.length > 1 ? (p[1] as Value).data : 0;
+    return (this._rule as ScalarOp).backward(grad, (p[0] as Value).data, b, this.data);
+  }
+
+  private binary(rule: ScalarOp, other: Value | number): Value {
+    return Value._make(rule, [this, asValue(other, rule.name)]);
+  }
+
+  /** a + b. ∂/∂a = 1, ∂/∂b = 1. */
+  add(other: Value | number): Value {
+    return this.binary(scalarOps.add, other);
+  }
+  /** a − b. ∂/∂a = 1, ∂/∂b = −1. */
+  sub(other: Value | number): Value {
+    return this.binary(scalarOps.sub, other);
+  }
+  /** a · b. ∂/∂a = b, ∂/∂b = a. */
+  mul(other: Value | number): Value {
+    return this.binary(scalarOps.mul, other);
+  }
+  /** a / b. ∂/∂a = 1/b, ∂/∂b = −a/b². */
+  div(other: Value | number): Value {
+    return this.binary(scalarOps.div, other);
+  }
+  /**
+   * aᵇ. ∂/∂a = b·aᵇ⁻¹; ∂/∂b = aᵇ·ln a (a `Value` exponent is differentiated too; a number
+   * exponent is a constant).
+   */
+  pow(exponent: Value | number): Value {
+    return this.binary(scalarOps.pow, exponent);
+  }
+  /** max(a, b); the gradient goes to the larger operand, ½/½ on ties. */
+  maximum(other: Value | number): Value {
+    return this.binary(scalarOps.maximum, other);
+  }
+  /** min(a, b); the gradient goes to the smaller operand, ½/½ on ties. */
+  minimum(other: Value | number): Value {
+    return this.binary(scalarOps.minimum, other);
+  }
+  /** −x. ∂/∂x = −1. */
+  neg(): Value {
+    return Value._make(scalarOps.neg, [this]);
+  }
+  /** eˣ. ∂/∂x = eˣ. */
+  exp(): Value {
+    return Value._make(scalarOps.exp, [this]);
+  }
+  /** ln x. ∂/∂x = 1/x. */
+  log(): Value {
+    return Value._make(scalarOps.log, [this]);
+  }
+  /** √x. ∂/∂x = 1/(2√x). */
+  sqrt(): Value {
+    return Value._make(scalarOps.sqrt, [this]);
+  }
+  /** |x|. ∂/∂x = sign(x), with abs′(0) = 0. */
+  abs(): Value {
+    return Value._make(scalarOps.abs, [this]);
+  }
+  /** tanh x. ∂/∂x = 1 − tanh²x. */
+  tanh(): Value {
+    return Value._make(scalarOps.tanh, [this]);
+  }
+  /** σ(x) = 1/(1 + e⁻ˣ), overflow-safe. ∂/∂x = σ(x)(1 − σ(x)). */
+  sigmoid(): Value {
+    return Value._make(scalarOps.sigmoid, [this]);
+  }
+  /** max(0, x). ∂/∂x = [x > 0], with relu′(0) = 0. */
+  relu(): Value {
+    return Value._make(scalarOps.relu, [this]);
+  }
+  /** x if x > 0 else slope·x. ∂/∂x = 1 if x > 0 else slope. */
+  leakyRelu(slope = 0.01): Value {
+    if (typeof slope !== "number")
+      throw new ChainruleError(`leakyRelu: slope must be a number, got ${describe(slope)}`);
+    return Value._make(leakyReluOp(slope), [this]);
+  }
+  /** GELU, exact form x·Φ(x) with Φ the standard normal CDF. ∂/∂x = Φ(x) + x·φ(x). */
+  gelu(): Value {
+    return Value._make(scalarOps.gelu, [this]);
+  }
+  /** ln(1 + eˣ) (exactly x above 20, as PyTorch). ∂/∂x = σ(x). */
+  softplus(): Value {
+    return Value._make(scalarOps.softplus, [this]);
+  }
+  /** sin x. ∂/∂x = cos x. */
+  sin(): Value {
+    return Value._make(scalarOps.sin, [this]);
+  }
+  /** cos x. ∂/∂x = −sin x. */
+  cos(): Value {
+    return Value._make(scalarOps.cos, [this]);
+  }
+
+  /**
+   * Backpropagates from this node: seeds ∂L/∂this = 1, walks the graph in reverse topological
+   * order (iteratively) and adds this pass's ∂L/∂node into `.grad` of every reached node.
+   * Calling it twice adds the gradients twice.
+   */
+  backward(): void {
+    const { nodes, grads } = backprop<Value, number>([this], [1], addNumbers, 0);
+    for (let i = 0; i < nodes.length; i++) (nodes[i] as Value).grad += grads[i] as number;
+  }
+
+  /** Resets `.grad` of this node to 0. */
+  zeroGrad(): void {
+    this.grad = 0;
+  }
+
+  toString(): string {
+    return `Value(data=${this.data}, grad=${this.grad}${this.label ? `, label=${this.label}` : ""})`;
+  }
+}
+
+const addNumbers = (a: number, b: number) => a + b;
+
+/** Shorthand for `new Value(data, { label })`. */
+export function value(data: number, label?: string): Value {
+  return new Value(data, label === undefined ? {} : { label });
+}
+
+/** @internal Coerces an operand to a `Value` (a number becomes a constant leaf). */
+export function asValue(x: Value | number, opName: string): Value {
+  if (x instanceof Value) return x;
+  if (typeof x === "number") return Value._constant(x);
+  throw new ChainruleError(`${opName}: operand must be a Value or a number, got ${describe(x)}`);
+}
