@@ -1,0 +1,192 @@
+/**
+ * Functional autograd: `gradients` (torch.autograd.grad), `grad`, `valueAndGrad`, `jacobian`
+ * and `hessian`. None of them reads or writes `.grad`.
+ */
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { zeros } from "../tensor/creation";
+import { add, reshape, stack } from "../tensor/ops/all";
+import { seedGradient, Tensor } from "../tensor/tensor";
+import { backprop } from "./engine";
+import { enableGrad, withGradMode } from "./grad-mode";
+
+/** Options of {@link gradients}. */
+export interface GradientsOptions {
+  /** ∂L/∂output for each output (required for outputs with more than one element). */
+  gradOutputs?: readonly (Tensor | null | undefined)[];
+  /** Record the backward pass, so the returned gradients are differentiable. */
+  createGraph?: boolean;
+  /** Return `null` for an input the outputs do not depend on, instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/**
+ * ∂(Σ outputs)/∂input for each input, like `torch.autograd.grad`: returns one tensor per input
+ * without touching any `.grad`. With `createGraph`, the results are part of the graph and can
+ * be differentiated again.
+ *
+ * @example
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const [g] = gradients(x.mul(x).sum(), [x]); // g = 2x = [2, 4]
+ */
+export function gradients(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradientsOptions = {},
+): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
+  outs.forEach((t, i) => {
+    if (!(t instanceof Tensor))
+      throw new ChainruleError(`gradients: output ${i} must be a Tensor, got ${describe(t)}`);
+    if (!t.requiresGrad)
+      throw new ChainruleError(`gradients: output ${i} ${fmtShape(t.shape)} does not require grad`);
+  });
+  ins.forEach((t, i) => {
+    if (!(t instanceof Tensor))
+      throw new ChainruleError(`gradients: input ${i} must be a Tensor, got ${describe(t)}`);
+    if (!t.requiresGrad)
+      throw new ChainruleError(`gradients: input ${i} ${fmtShape(t.shape)} does not require grad`);
+  });
+  const seeds = outs.map((t, i) => seedGradient(t, options.gradOutputs?.[i] ?? undefined, "gradients"));
+  const createGraph = options.createGraph === true;
+  const { nodes, grads } = withGradMode(createGraph, () =>
+    backprop<Tensor, Tensor>(outs, seeds, (a, b) => add(a, b)),
+  );
+  const found = new Map<Tensor, Tensor | undefined>();
+  nodes.forEach((n, i) => {
+    found.set(n, grads[i]);
+  });
+  return ins.map((x, i) => {
+    const g = found.get(x);
+    if (g !== undefined) return g;
+    if (options.allowUnused) return null;
+    throw new ChainruleError(
+      `gradients: input ${i} ${fmtShape(x.shape)} was not used to compute the outputs (pass allowUnused: true to get null)`,
+    );
+  });
+}
+
+/** Options of {@link grad} and {@link valueAndGrad}. */
+export interface GradOptions {
+  /** Which arguments to differentiate: one index (one gradient) or several (an array). */
+  argnums?: number | readonly number[];
+}
+
+type GradResult = Tensor | Tensor[];
+
+/**
+ * Turns a scalar function of tensors into the function computing its gradient(s).
+ *
+ * Arguments need not have `requiresGrad`. If a differentiated argument already requires grad
+ * (the call is part of another recording, e.g. inside an outer `grad`), the result stays
+ * differentiable, so `grad(grad(f))` works; otherwise it is detached.
+ *
+ * @example
+ * const f = (x: Tensor) => x.pow(3);
+ * grad(f)(tensor(2)).item();        // 12  (3x²)
+ * grad(grad(f))(tensor(2)).item();  // 12  (6x)
+ */
+export function grad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options: GradOptions = {},
+): (...args: Args) => GradResult {
+  return (...args: Args) => valueAndGradImpl(f, options, args, "grad")[1];
+}
+
+/** Like {@link grad}, returning `[value, gradients]`. */
+export function valueAndGrad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options: GradOptions = {},
+): (...args: Args) => [Tensor, GradResult] {
+  return (...args: Args) => valueAndGradImpl(f, options, args, "valueAndGrad");
+}
+
+function valueAndGradImpl<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options: GradOptions,
+  args: Args,
+  op: string,
+): [Tensor, GradResult] {
+  if (typeof f !== "function") throw new ChainruleError(`${op}: expected a function, got ${describe(f)}`);
+  const tensorArgs = args.map((a, i) => (a instanceof Tensor ? i : -1)).filter((i) => i >= 0);
+  const argnums = options.argnums ?? (tensorArgs.length === 1 ? (tensorArgs[0] as number) : tensorArgs);
+  const list = typeof argnums === "number" ? [argnums] : Array.from(argnums);
+  if (list.length === 0) throw new ChainruleError(`${op}: no tensor arguments to differentiate`);
+  for (const i of list) {
+    if (!Number.isInteger(i) || !(args[i] instanceof Tensor)) {
+      throw new ChainruleError(
+        `${op}: argument ${i} must be a Tensor to be differentiated, got ${describe(args[i])}`,
+      );
+    }
+  }
+  const nested = list.some((i) => (args[i] as Tensor).requiresGrad);
+  const call = [...args] as Args;
+  const leaves = list.map((i) => {
+    const x = args[i] as Tensor;
+    if (x.requiresGrad) return x;
+    const leaf = x.detach();
+    leaf.requiresGrad = true;
+    call[i] = leaf;
+    return leaf;
+  });
+  return enableGrad(() => {
+    const y = f(...call);
+    if (!(y instanceof Tensor))
+      throw new ChainruleError(`${op}: the function must return a Tensor, got ${describe(y)}`);
+    if (y.size !== 1) {
+      throw new ChainruleError(
+        `${op}: the function must return a one-element tensor, got shape ${fmtShape(y.shape)}`,
+      );
+    }
+    const gs = y.requiresGrad
+      ? gradients([y], leaves, { createGraph: nested, allowUnused: true })
+      : leaves.map(() => null);
+    const out = gs.map((g, k) => {
+      const x = leaves[k] as Tensor;
+      const full = g ?? zeros(x.shape, { dtype: x.dtype });
+      return nested ? full : full.detach();
+    });
+    const value = nested ? y : y.detach();
+    return [value, typeof argnums === "number" ? (out[0] as Tensor) : out];
+  });
+}
+
+/**
+ * The Jacobian of `f` at `x`: a tensor of shape [...out, ...in] with J[i…, j…] = ∂f(x)[i…]/∂x[j…].
+ * One backward pass per output element. Differentiable when `x` requires grad.
+ */
+export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new ChainruleError(`jacobian: x must be a Tensor, got ${describe(x)}`);
+  const nested = x.requiresGrad;
+  const leaf = nested ? x : x.detach();
+  if (!nested) leaf.requiresGrad = true;
+  return enableGrad(() => {
+    const y = f(leaf);
+    if (!(y instanceof Tensor))
+      throw new ChainruleError(`jacobian: the function must return a Tensor, got ${describe(y)}`);
+    const rows: Tensor[] = [];
+    for (let i = 0; i < y.size; i++) {
+      if (!y.requiresGrad) {
+        rows.push(zeros(x.shape, { dtype: x.dtype }));
+        continue;
+      }
+      const seed = zeros(y.shape, { dtype: y.dtype });
+      seed._s.data[i] = 1;
+      const [g] = gradients([y], [leaf], { gradOutputs: [seed], createGraph: nested, allowUnused: true });
+      rows.push(g ?? zeros(x.shape, { dtype: x.dtype }));
+    }
+    const shape = [...y.shape, ...x.shape];
+    const j = rows.length === 0 ? zeros(shape, { dtype: x.dtype }) : reshape(stack(rows), shape);
+    return nested ? j : j.detach();
+  });
+}
+
+/**
+ * The Hessian of a scalar `f` at `x`: shape [...in, ...in], H[i…, j…] = ∂²f/∂x[i…]∂x[j…],
+ * computed as the Jacobian of the (differentiable) gradient.
+ */
+export function hessian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new ChainruleError(`hessian: x must be a Tensor, got ${describe(x)}`);
+  const g = grad(f);
+  return jacobian((v) => g(v) as Tensor, x);
+}

@@ -1,0 +1,143 @@
+/**
+ * Checks autodiff against central finite differences in float64:
+ * numeric ∂yₖ/∂xᵢ ≈ (yₖ(x + ε eᵢ) − yₖ(x − ε eᵢ)) / 2ε, compared with the analytic Jacobian
+ * row by row (one backward pass per output element).
+ */
+import { ChainruleError, describe } from "../errors";
+import { Rng } from "../random";
+import { zeros } from "../tensor/creation";
+import { Tensor } from "../tensor/tensor";
+import { gradients } from "./functional";
+
+/** Tolerances of {@link gradcheck}: an entry passes when |analytic − numeric| ≤ atol + rtol·|numeric|. */
+export interface GradcheckOptions {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+}
+
+/** One disagreeing Jacobian entry. */
+export interface GradcheckFailure {
+  /** Which input (position in `inputs`). */
+  input: number;
+  /** Flat index of the element within that input. */
+  index: number;
+  /** Flat index of the output element (0 for a scalar output). */
+  output: number;
+  analytic: number;
+  numeric: number;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  failures: GradcheckFailure[];
+}
+
+/**
+ * Compares the gradients autodiff gives for `f(...inputs)` with central finite differences.
+ * Inputs are copied to float64 leaves (the caller's tensors are not touched); `f` may return a
+ * tensor of any shape (every output element is checked).
+ *
+ * @example
+ * gradcheck((x) => x.tanh().sum(), [tensor([0.1, -0.4])]).ok; // true
+ */
+export function gradcheck(
+  f: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckResult {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
+  if (typeof f !== "function") throw new ChainruleError(`gradcheck: expected a function, got ${describe(f)}`);
+  if (!Array.isArray(inputs) || inputs.some((x) => !(x instanceof Tensor))) {
+    throw new ChainruleError("gradcheck: inputs must be an array of Tensors");
+  }
+  const xs = inputs.map((x) => {
+    const c = new Tensor(Float64Array.from(x._s.data), x.shape);
+    c.requiresGrad = true;
+    return c;
+  });
+  const y0 = f(...xs);
+  if (!(y0 instanceof Tensor))
+    throw new ChainruleError(`gradcheck: the function must return a Tensor, got ${describe(y0)}`);
+  const outSize = y0.size;
+
+  // analytic Jacobian rows: analytic[k][i] = ∂y_k/∂x_i (flattened per input)
+  const analytic: Float64Array[][] = [];
+  for (let k = 0; k < outSize; k++) {
+    if (!y0.requiresGrad) {
+      analytic.push(xs.map((x) => new Float64Array(x.size)));
+      continue;
+    }
+    const seed = zeros(y0.shape, { dtype: y0.dtype });
+    seed._s.data[k] = 1;
+    const gs = gradients([y0], xs, { gradOutputs: [seed], allowUnused: true });
+    analytic.push(
+      gs.map((g, i) => (g ? Float64Array.from(g._s.data) : new Float64Array((xs[i] as Tensor).size))),
+    );
+  }
+
+  const result: GradcheckResult = { ok: true, maxAbsError: 0, maxRelError: 0, failures: [] };
+  xs.forEach((x, i) => {
+    const data = x._s.data;
+    for (let j = 0; j < x.size; j++) {
+      const orig = data[j] as number;
+      data[j] = orig + eps;
+      const plus = Float64Array.from(f(...xs)._s.data);
+      data[j] = orig - eps;
+      const minus = Float64Array.from(f(...xs)._s.data);
+      data[j] = orig;
+      for (let k = 0; k < outSize; k++) {
+        const numeric = ((plus[k] as number) - (minus[k] as number)) / (2 * eps);
+        const a = (analytic[k] as Float64Array[])[i]?.[j] as number;
+        const abs = Math.abs(a - numeric);
+        const scale = Math.max(Math.abs(numeric), Math.abs(a));
+        if (Number.isNaN(abs)) {
+          if (!(Number.isNaN(a) && Number.isNaN(numeric))) {
+            result.ok = false;
+            result.failures.push({ input: i, index: j, output: k, analytic: a, numeric });
+          }
+          continue;
+        }
+        result.maxAbsError = Math.max(result.maxAbsError, abs);
+        if (scale > atol) result.maxRelError = Math.max(result.maxRelError, abs / scale);
+        if (abs > atol + rtol * Math.abs(numeric)) {
+          result.ok = false;
+          result.failures.push({ input: i, index: j, output: k, analytic: a, numeric });
+        }
+      }
+    }
+  });
+  return result;
+}
+
+/**
+ * Second-order check: gradchecks the function x ↦ Σᵢ ⟨∂⟨f(x), v⟩/∂xᵢ, uᵢ⟩ for fixed random
+ * u, v, whose gradient needs the derivative of every backward formula (createGraph).
+ */
+export function gradgradcheck(
+  f: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions & { seed?: number } = {},
+): GradcheckResult {
+  const rng = new Rng(options.seed ?? 1234);
+  const probe = (shape: readonly number[]) => {
+    const t = zeros(shape);
+    for (let i = 0; i < t.size; i++) t._s.data[i] = rng.uniform(-1, 1);
+    return t;
+  };
+  let v: Tensor | null = null;
+  const us = inputs.map((x) => probe(x.shape));
+  const g = (...xs: Tensor[]): Tensor => {
+    const y = f(...xs);
+    v ??= probe(y.shape);
+    const gs = gradients([y], xs, { gradOutputs: [v], createGraph: true, allowUnused: true });
+    let total: Tensor = zeros([]);
+    gs.forEach((gi, i) => {
+      if (gi) total = total.add(gi.mul(us[i] as Tensor).sum());
+    });
+    return total;
+  };
+  return gradcheck(g, inputs, options);
+}

@@ -1,0 +1,112 @@
+/**
+ * Elementwise kernels over typed arrays. No tensors, no autograd: plain loops that allocate
+ * nothing, each benchmarkable on its own.
+ */
+import type { Shape } from "../shape";
+import { broadcastStrides } from "../shape";
+
+type Arr = Float64Array | Float32Array;
+export type Unary = (x: number) => number;
+export type Binary = (x: number, y: number) => number;
+
+/** out[i] = f(x[i]). */
+export function map(x: Arr, out: Arr, f: Unary): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = f(x[i] as number);
+}
+
+/**
+ * out = f(a, b) with NumPy broadcasting: `a` of shape `aShape` and `b` of shape `bShape` are
+ * read as `outShape`. Same-shape operands and a scalar operand take loops without index
+ * arithmetic; otherwise the innermost dimension is a strided loop and an odometer over the
+ * outer dimensions moves the two read offsets.
+ */
+export function zip(
+  a: Arr,
+  aShape: Shape,
+  b: Arr,
+  bShape: Shape,
+  out: Arr,
+  outShape: Shape,
+  f: Binary,
+): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = f(a[i] as number, b[i] as number);
+    return;
+  }
+  if (b.length === 1 && a.length === n) {
+    const y = b[0] as number;
+    for (let i = 0; i < n; i++) out[i] = f(a[i] as number, y);
+    return;
+  }
+  if (a.length === 1 && b.length === n) {
+    const x = a[0] as number;
+    for (let i = 0; i < n; i++) out[i] = f(x, b[i] as number);
+    return;
+  }
+  const nd = outShape.length;
+  const as = broadcastStrides(aShape, outShape);
+  const bs = broadcastStrides(bShape, outShape);
+  const inner = outShape[nd - 1] as number;
+  const sa = as[nd - 1] as number;
+  const sb = bs[nd - 1] as number;
+  const counter = new Array<number>(nd).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0; j < inner; j++) out[o + j] = f(a[ia + j * sa] as number, b[ib + j * sb] as number);
+    for (let d = nd - 2; d >= 0; d--) {
+      ia += as[d] as number;
+      ib += bs[d] as number;
+      if (++(counter[d] as number) < (outShape[d] as number)) break;
+      counter[d] = 0;
+      ia -= (as[d] as number) * (outShape[d] as number);
+      ib -= (bs[d] as number) * (outShape[d] as number);
+    }
+  }
+}
+
+/** Same-shape a + b: the hottest elementwise loop gets its own, call-free body. */
+export function addSame(a: Arr, b: Arr, out: Arr): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = (a[i] as number) + (b[i] as number);
+}
+
+/** Same-shape a · b, call-free. */
+export function mulSame(a: Arr, b: Arr, out: Arr): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = (a[i] as number) * (b[i] as number);
+}
+
+/**
+ * Copies `x` (shape `shape`) into `out` read as the broadcast shape `target` (expand).
+ */
+export function broadcastTo(x: Arr, shape: Shape, out: Arr, target: Shape): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (x.length === n) {
+    out.set(x);
+    return;
+  }
+  if (x.length === 1) {
+    out.fill(x[0] as number);
+    return;
+  }
+  const nd = target.length;
+  const xs = broadcastStrides(shape, target);
+  const inner = target[nd - 1] as number;
+  const sx = xs[nd - 1] as number;
+  const counter = new Array<number>(nd).fill(0);
+  let ix = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0; j < inner; j++) out[o + j] = x[ix + j * sx] as number;
+    for (let d = nd - 2; d >= 0; d--) {
+      ix += xs[d] as number;
+      if (++(counter[d] as number) < (target[d] as number)) break;
+      counter[d] = 0;
+      ix -= (xs[d] as number) * (target[d] as number);
+    }
+  }
+}

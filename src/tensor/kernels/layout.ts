@@ -1,0 +1,116 @@
+/**
+ * Data-movement kernels: permute, slice, pad, concat pieces, gather/scatter along an axis.
+ * A tensor is often read as [outer, n, inner] around one axis: `outer` is the product of the
+ * dimensions before it, `inner` of those after.
+ */
+import type { Shape } from "../shape";
+import { stridesOf } from "../shape";
+
+type Arr = Float64Array | Float32Array;
+
+/** out = x with its dimensions reordered: out's dimension d is x's dimension perm[d]. */
+export function permute(x: Arr, shape: Shape, perm: readonly number[], out: Arr): void {
+  const n = out.length;
+  if (n === 0) return;
+  const nd = shape.length;
+  const xs = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p] as number);
+  const src = perm.map((p) => xs[p] as number); // x stride along each out dimension
+  const inner = outShape[nd - 1] as number;
+  const si = src[nd - 1] as number;
+  const counter = new Array<number>(nd).fill(0);
+  let ix = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0; j < inner; j++) out[o + j] = x[ix + j * si] as number;
+    for (let d = nd - 2; d >= 0; d--) {
+      ix += src[d] as number;
+      if (++(counter[d] as number) < (outShape[d] as number)) break;
+      counter[d] = 0;
+      ix -= (src[d] as number) * (outShape[d] as number);
+    }
+  }
+}
+
+/**
+ * Copies the block [start, start + len) along the middle axis of x, read as [outer, n, inner],
+ * into out, read as [outer, len, inner] (slice). With `reverse`, copies out's block back into
+ * x's position instead (the adjoint: pad with zeros, or write one piece of a concat).
+ */
+export function copyBlock(
+  x: Arr,
+  outer: number,
+  n: number,
+  inner: number,
+  start: number,
+  len: number,
+  out: Arr,
+  reverse = false,
+): void {
+  const rowLen = len * inner;
+  for (let o = 0; o < outer; o++) {
+    const xi = (o * n + start) * inner;
+    const oi = o * rowLen;
+    if (reverse) x.set(out.subarray(oi, oi + rowLen), xi);
+    else out.set(x.subarray(xi, xi + rowLen), oi);
+  }
+}
+
+/**
+ * torch.gather along the middle axis: x read as [outer, n, inner] and index/out as
+ * [outer, m, inner'] — in general index may be smaller than x in every dimension, so this
+ * works on full shapes: out[…, j, …] = x[…, index[…, j, …], …].
+ */
+export function gather(
+  x: Arr,
+  xShape: Shape,
+  axis: number,
+  index: ArrayLike<number>,
+  iShape: Shape,
+  out: Arr,
+  scatter = false,
+): void {
+  const n = index.length;
+  if (n === 0) return;
+  const nd = iShape.length;
+  const xs = stridesOf(xShape);
+  const counter = new Array<number>(nd).fill(0);
+  let base = 0; // x offset of the current index position, excluding the gathered axis
+  const axisStride = xs[axis] as number;
+  for (let i = 0; i < n; i++) {
+    const src = base + (index[i] as number) * axisStride;
+    if (scatter) x[src] = (x[src] as number) + (out[i] as number);
+    else out[i] = x[src] as number;
+    for (let d = nd - 1; d >= 0; d--) {
+      if (d !== axis) base += xs[d] as number;
+      if (++(counter[d] as number) < (iShape[d] as number)) break;
+      counter[d] = 0;
+      if (d !== axis) base -= (xs[d] as number) * (iShape[d] as number);
+    }
+  }
+}
+
+/**
+ * index_select along the middle axis: x read as [outer, n, inner], out as [outer, m, inner]
+ * with out[o, j, i] = x[o, idx[j], i]. With `accumulate`, the adjoint instead:
+ * x[o, idx[j], i] += out[o, j, i] (index_add).
+ */
+export function indexSelect(
+  x: Arr,
+  outer: number,
+  n: number,
+  inner: number,
+  idx: ArrayLike<number>,
+  out: Arr,
+  accumulate = false,
+): void {
+  const m = idx.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const xi = (o * n + (idx[j] as number)) * inner;
+      const oi = (o * m + j) * inner;
+      if (accumulate)
+        for (let i = 0; i < inner; i++) x[xi + i] = (x[xi + i] as number) + (out[oi + i] as number);
+      else for (let i = 0; i < inner; i++) out[oi + i] = x[xi + i] as number;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Reduction kernels. A reduction over any set of axes is the reverse of broadcasting: walk the
+ * input in row-major order and fold each element into the output slot it maps to (output
+ * strides are 0 along reduced axes).
+ */
+import type { Shape } from "../shape";
+import { reducedShape, stridesOf } from "../shape";
+
+type Arr = Float64Array | Float32Array;
+
+/** Output offsets per input dimension: the output's stride, or 0 along a reduced axis. */
+function foldStrides(shape: Shape, axes: readonly number[]): number[] {
+  const kept = stridesOf(reducedShape(shape, axes, true));
+  return shape.map((_, i) => (axes.includes(i) ? 0 : (kept[i] as number)));
+}
+
+/**
+ * Folds `x` (shape `shape`) over `axes` into `out` (pre-filled with the identity):
+ * out[o] = fold(out[o], x[i]). `fold` = "sum" | "max" | "min"; max/min propagate NaN.
+ */
+export function reduce(
+  x: Arr,
+  shape: Shape,
+  axes: readonly number[],
+  out: Arr,
+  fold: "sum" | "max" | "min",
+): void {
+  const n = x.length;
+  if (n === 0) return;
+  if (out.length === 1) {
+    // full reduction: one accumulator, in double precision
+    let acc = out[0] as number;
+    if (fold === "sum") for (let i = 0; i < n; i++) acc += x[i] as number;
+    else if (fold === "max") for (let i = 0; i < n; i++) acc = maxNaN(acc, x[i] as number);
+    else for (let i = 0; i < n; i++) acc = minNaN(acc, x[i] as number);
+    out[0] = acc;
+    return;
+  }
+  const nd = shape.length;
+  const os = foldStrides(shape, axes);
+  const inner = shape[nd - 1] as number;
+  const so = os[nd - 1] as number;
+  const counter = new Array<number>(nd).fill(0);
+  let io = 0;
+  for (let i = 0; i < n; i += inner) {
+    if (fold === "sum") {
+      if (so === 0) {
+        let acc = 0;
+        for (let j = 0; j < inner; j++) acc += x[i + j] as number;
+        out[io] = (out[io] as number) + acc;
+      } else for (let j = 0; j < inner; j++) out[io + j] = (out[io + j] as number) + (x[i + j] as number);
+    } else if (fold === "max") {
+      for (let j = 0; j < inner; j++)
+        out[io + j * so] = maxNaN(out[io + j * so] as number, x[i + j] as number);
+    } else {
+      for (let j = 0; j < inner; j++)
+        out[io + j * so] = minNaN(out[io + j * so] as number, x[i + j] as number);
+    }
+    for (let d = nd - 2; d >= 0; d--) {
+      io += os[d] as number;
+      if (++(counter[d] as number) < (shape[d] as number)) break;
+      counter[d] = 0;
+      io -= (os[d] as number) * (shape[d] as number);
+    }
+  }
+}
+
+function maxNaN(a: number, b: number): number {
+  return b > a || Number.isNaN(b) ? b : a;
+}
+
+function minNaN(a: number, b: number): number {
+  return b < a || Number.isNaN(b) ? b : a;
+}
+
+/**
+ * Index of the largest (`sign` = 1) or smallest (`sign` = −1) element along `axis`, first one
+ * on ties (NaN counts as the extreme, as in PyTorch). `x` is read as [outer, n, inner].
+ */
+export function argExtreme(x: Arr, outer: number, n: number, inner: number, out: Arr, sign: 1 | -1): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let best = 0;
+      let bestValue = x[base] as number;
+      for (let k = 1; k < n && !Number.isNaN(bestValue); k++) {
+        const v = x[base + k * inner] as number;
+        if (Number.isNaN(v) || sign * (v - bestValue) > 0) {
+          best = k;
+          bestValue = v;
+        }
+      }
+      out[o * inner + i] = best;
+    }
+  }
+}
+
+/**
+ * Numerically stable log-softmax along one axis of `x`, read as [outer, n, inner]:
+ * out = x − m − ln Σ exp(x − m) with m the maximum, so no exponential overflows.
+ * With `softmax` true, writes exp of that instead (the softmax itself).
+ */
+export function logSoftmaxAxis(
+  x: Arr,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Arr,
+  softmax: boolean,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let m = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < n; k++) m = maxNaN(m, x[base + k * inner] as number);
+      if (m === Number.NEGATIVE_INFINITY || m === Number.POSITIVE_INFINITY) m = 0;
+      let s = 0;
+      for (let k = 0; k < n; k++) s += Math.exp((x[base + k * inner] as number) - m);
+      const lse = m + Math.log(s);
+      if (softmax)
+        for (let k = 0; k < n; k++) out[base + k * inner] = Math.exp((x[base + k * inner] as number) - lse);
+      else for (let k = 0; k < n; k++) out[base + k * inner] = (x[base + k * inner] as number) - lse;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * THE op table: every tensor op chainrule records, by name. Each entry is one `OpDef` with its
+ * forward kernel and its backward formula side by side (see the family files). Tests walk this
+ * table: an op added here is gradchecked automatically.
+ */
+import type { OpDef } from "../tensor";
+import * as e from "./elementwise";
+import * as l from "./linalg";
+import * as r from "./reduce";
+import * as s from "./shape";
+
+export const opTable = {
+  // elementwise, binary (broadcasting)
+  add: e.addOp,
+  sub: e.subOp,
+  mul: e.mulOp,
+  div: e.divOp,
+  pow: e.powOp,
+  maximum: e.maximumOp,
+  minimum: e.minimumOp,
+  where: e.whereOp,
+  // elementwise, unary
+  neg: e.negOp,
+  exp: e.expOp,
+  log: e.logOp,
+  sqrt: e.sqrtOp,
+  abs: e.absOp,
+  sin: e.sinOp,
+  cos: e.cosOp,
+  tanh: e.tanhOp,
+  sigmoid: e.sigmoidOp,
+  relu: e.reluOp,
+  leakyRelu: e.leakyReluOp,
+  gelu: e.geluOp,
+  softplus: e.softplusOp,
+  erf: e.erfOp,
+  square: e.squareOp,
+  sign: e.signOp,
+  clamp: e.clampOp,
+  // reductions and the softmax family
+  sum: r.sumOp,
+  mean: r.meanOp,
+  max: r.maxOp,
+  min: r.minOp,
+  logSumExp: r.logSumExpOp,
+  softmax: r.softmaxOp,
+  logSoftmax: r.logSoftmaxOp,
+  // linear algebra
+  matmul: l.matmulOp,
+  transpose: l.transposeOp,
+  permute: l.permuteOp,
+  // shape and indexing (and the adjoints their backwards use)
+  reshape: s.reshapeOp,
+  flatten: s.flattenOp,
+  squeeze: s.squeezeOp,
+  unsqueeze: s.unsqueezeOp,
+  expand: s.expandOp,
+  sumTo: s.sumToOp,
+  slice: s.sliceOp,
+  sliceBackward: s.sliceBackwardOp,
+  gather: s.gatherOp,
+  scatterAdd: s.scatterAddOp,
+  indexSelect: s.indexSelectOp,
+  indexAdd: s.indexAddOp,
+  concat: s.concatOp,
+  stack: s.stackOp,
+  clone: s.cloneOp,
+  astype: s.astypeOp,
+  // not differentiable
+  eq: e.eqOp,
+  gt: e.gtOp,
+  lt: e.ltOp,
+  ge: e.geOp,
+  le: e.leOp,
+  argmax: r.argmaxOp,
+  argmin: r.argminOp,
+} as const satisfies Record<string, OpDef<never>>;
+
+export type OpName = keyof typeof opTable;

@@ -1,0 +1,143 @@
+/**
+ * Linear algebra: matmul with torch.matmul semantics, transpose and permute.
+ */
+import { ChainruleError, describe, fmtShape } from "../../errors";
+import { permute as permuteKernel } from "../kernels/layout";
+import { gemm } from "../kernels/matmul";
+import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf, stridesOf } from "../shape";
+import { apply, type OpDef, type Tensor } from "../tensor";
+import { reshape, sumTo, unsqueeze } from "./shape";
+import { alloc, checkSameDType, checkTensor } from "./util";
+
+/**
+ * torch.matmul. A 1-D left operand is read as a row [1, k], a 1-D right operand as a column
+ * [k, 1] (the added dimension is dropped from the result); leading (batch) dimensions broadcast.
+ *
+ * ∂/∂A = ḡ · Bᵀ and ∂/∂B = Aᵀ · ḡ on the 2-D views, summed over broadcast batch dimensions.
+ */
+export const matmulOp: OpDef = {
+  name: "matmul",
+  saves: "inputs",
+  forward: ([x, y]) => {
+    const a = x as Tensor;
+    const b = y as Tensor;
+    if (a.ndim === 0 || b.ndim === 0) {
+      throw new ChainruleError(
+        `matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: both operands need at least 1 dimension (use mul for scalars)`,
+      );
+    }
+    checkSameDType("matmul", a, b);
+    const as = a.ndim === 1 ? [1, a.shape[0] as number] : a.shape;
+    const bs = b.ndim === 1 ? [b.shape[0] as number, 1] : b.shape;
+    const m = as[as.length - 2] as number;
+    const k = as[as.length - 1] as number;
+    const kb = bs[bs.length - 2] as number;
+    const n = bs[bs.length - 1] as number;
+    if (k !== kb) {
+      throw new ChainruleError(
+        `matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: inner dimensions ${k} and ${kb} differ`,
+      );
+    }
+    const aBatch = as.slice(0, -2);
+    const bBatch = bs.slice(0, -2);
+    let batch: number[];
+    try {
+      batch = broadcastShapes(aBatch, bBatch, "matmul");
+    } catch {
+      throw new ChainruleError(
+        `matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: batch dimensions ${fmtShape(aBatch)} and ${fmtShape(bBatch)} cannot be broadcast`,
+      );
+    }
+    const count = sizeOf(batch);
+    const out = alloc(a, count * m * n);
+    const aStrides = broadcastStrides(aBatch, batch);
+    const bStrides = broadcastStrides(bBatch, batch);
+    const bStr = stridesOf(batch);
+    for (let i = 0; i < count; i++) {
+      let ai = 0;
+      let bi = 0;
+      for (let d = 0, rest = i; d < batch.length; d++) {
+        const idx = Math.floor(rest / (bStr[d] as number));
+        rest -= idx * (bStr[d] as number);
+        ai += idx * (aStrides[d] as number);
+        bi += idx * (bStrides[d] as number);
+      }
+      gemm(a._s.data, ai * m * k, b._s.data, bi * k * n, out, i * m * n, m, k, n);
+    }
+    const shape = [...batch];
+    if (a.ndim > 1) shape.push(m);
+    if (b.ndim > 1) shape.push(n);
+    return { shape, data: out };
+  },
+  backward: (g, { inputs: [x, y], needs }) => {
+    const a = x as Tensor;
+    const b = y as Tensor;
+    const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+    const b2 = b.ndim === 1 ? unsqueeze(b, -1) : b;
+    // ḡ with the dimensions dropped for 1-D operands put back: shape [...batch, m, n]
+    let g2 = g;
+    if (a.ndim === 1) g2 = unsqueeze(g2, b.ndim === 1 ? 0 : -2);
+    if (b.ndim === 1) g2 = unsqueeze(g2, -1);
+    const ga = needs[0] ? reshape(sumTo(matmul(g2, transpose(b2, -2, -1)), a2.shape), a.shape) : null;
+    const gb = needs[1] ? reshape(sumTo(matmul(transpose(a2, -2, -1), g2), b2.shape), b.shape) : null;
+    return [ga, gb];
+  },
+};
+
+/** Reorders dimensions. ∂ = ḡ permuted by the inverse permutation. */
+export const permuteOp: OpDef<{ perm: readonly number[] }> = {
+  name: "permute",
+  saves: "none",
+  forward: ([x], { perm }) => {
+    const t = x as Tensor;
+    const out = alloc(t, t.size);
+    const shape = perm.map((p) => t.shape[p] as number);
+    permuteKernel(t._s.data, t.shape, perm, out);
+    return { shape, data: out };
+  },
+  backward: (g, { attrs: { perm } }) => {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => {
+      inverse[p] = i;
+    });
+    return [apply(permuteOp, [g], { perm: inverse })];
+  },
+};
+
+/** Swaps two dimensions (recorded as its own node). ∂ = ḡ with the same two swapped. */
+export const transposeOp: OpDef<{ perm: readonly number[] }> = {
+  ...permuteOp,
+  name: "transpose",
+  backward: (g, { attrs: { perm } }) => [apply(transposeOp, [g], { perm })],
+};
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, "matmul");
+  checkTensor(b, "matmul", "right operand");
+  return apply(matmulOp, [a, b], undefined);
+}
+
+export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  checkTensor(x, "transpose");
+  if (x.ndim < 2 && (dim0 === -2 || dim1 === -2)) {
+    throw new ChainruleError(`transpose: a tensor of shape ${fmtShape(x.shape)} has fewer than 2 dimensions`);
+  }
+  const d0 = normalizeAxis(dim0, x.ndim, "transpose", x.shape);
+  const d1 = normalizeAxis(dim1, x.ndim, "transpose", x.shape);
+  const perm = x.shape.map((_, i) => (i === d0 ? d1 : i === d1 ? d0 : i));
+  return apply(transposeOp, [x], { perm });
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkTensor(x, "permute");
+  const list = dims.length === 1 && Array.isArray(dims[0]) ? (dims[0] as unknown as number[]) : dims;
+  if (list.length !== x.ndim) {
+    throw new ChainruleError(
+      `permute: ${describe(list)} has ${list.length} dimensions, the tensor ${fmtShape(x.shape)} has ${x.ndim}`,
+    );
+  }
+  const perm = list.map((d) => normalizeAxis(d, x.ndim, "permute", x.shape));
+  if (new Set(perm).size !== perm.length)
+    throw new ChainruleError(`permute: ${JSON.stringify(list)} repeats a dimension`);
+  return apply(permuteOp, [x], { perm });
+}

@@ -1,0 +1,203 @@
+/**
+ * Reductions and the softmax family. Axes may be negative; `keepDims` keeps reduced axes as
+ * size 1; a full reduction gives shape []. Sums accumulate in double precision for both dtypes.
+ */
+import { ChainruleError, describe } from "../../errors";
+import { zip } from "../kernels/elementwise";
+import { argExtreme, logSoftmaxAxis, reduce } from "../kernels/reduce";
+import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "../shape";
+import { apply, type OpDef, type RawResult, type Tensor } from "../tensor";
+import { div, eq, exp, mul, sub } from "./elementwise";
+import { expand, reshape } from "./shape";
+import { alloc, around, checkTensor } from "./util";
+
+/** Attributes of a reduction: the sorted axes and whether to keep them. */
+export interface ReduceAttrs {
+  readonly axes: readonly number[];
+  readonly keepDims: boolean;
+}
+
+function fold(x: Tensor, axes: readonly number[], kind: "sum" | "max" | "min"): Float64Array {
+  const acc = new Float64Array(sizeOf(reducedShape(x.shape, axes, true)));
+  if (kind !== "sum") acc.fill(kind === "max" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
+  reduce(x._s.data, x.shape, axes, acc, kind);
+  return acc;
+}
+
+function result(x: Tensor, attrs: ReduceAttrs, acc: Float64Array, scale = 1): RawResult {
+  const out = alloc(x, acc.length);
+  if (scale === 1) out.set(acc);
+  else for (let i = 0; i < acc.length; i++) out[i] = (acc[i] as number) * scale;
+  return { shape: reducedShape(x.shape, attrs.axes, attrs.keepDims), data: out };
+}
+
+/** ḡ (reduced shape) reshaped with the reduced axes kept as 1 and broadcast back to x's shape. */
+function spread(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+  return expand(reshape(g, reducedShape(x.shape, axes, true)), x.shape);
+}
+
+/** The number of elements each output of the reduction folds. */
+const countOf = (x: Tensor, axes: readonly number[]) => axes.reduce((n, a) => n * (x.shape[a] as number), 1);
+
+export const sumOp: OpDef<ReduceAttrs> = {
+  name: "sum",
+  saves: "none",
+  forward: ([x], attrs) => result(x as Tensor, attrs, fold(x as Tensor, attrs.axes, "sum")),
+  backward: (g, { inputs: [x], attrs }) => [spread(g, x as Tensor, attrs.axes)],
+};
+
+export const meanOp: OpDef<ReduceAttrs> = {
+  name: "mean",
+  saves: "none",
+  forward: ([x], attrs) => {
+    const t = x as Tensor;
+    return result(t, attrs, fold(t, attrs.axes, "sum"), 1 / countOf(t, attrs.axes));
+  },
+  backward: (g, { inputs: [x], attrs }) => [
+    div(spread(g, x as Tensor, attrs.axes), countOf(x as Tensor, attrs.axes)),
+  ],
+};
+
+/** max/min: ḡ goes to the extreme elements, split evenly among ties. */
+function extremeOp(kind: "max" | "min"): OpDef<ReduceAttrs> {
+  return {
+    name: kind,
+    forward: ([x], attrs) => {
+      const t = x as Tensor;
+      if (t.size === 0) throw new ChainruleError(`${kind}: cannot reduce an empty tensor`);
+      return result(t, attrs, fold(t, attrs.axes, kind));
+    },
+    backward: (g, { inputs: [x], result: y, attrs }) => {
+      const t = x as Tensor;
+      const mask = eq(t, reshape(y, reducedShape(t.shape, attrs.axes, true)));
+      const count = apply(sumOp, [mask], { axes: attrs.axes, keepDims: true });
+      return [mul(spread(g, t, attrs.axes), div(mask, count))];
+    },
+  };
+}
+export const maxOp = extremeOp("max");
+export const minOp = extremeOp("min");
+
+/**
+ * ln Σ exp(x) over the axes, as m + ln Σ exp(x − m) with m the maximum (so nothing overflows).
+ * ∂ = ḡ ⊙ exp(x − y) = ḡ ⊙ softmax(x).
+ */
+export const logSumExpOp: OpDef<ReduceAttrs> = {
+  name: "logSumExp",
+  forward: ([x], attrs) => {
+    const t = x as Tensor;
+    const keptShape = reducedShape(t.shape, attrs.axes, true);
+    const m = fold(t, attrs.axes, "max");
+    for (let i = 0; i < m.length; i++) if (!Number.isFinite(m[i] as number)) m[i] = 0;
+    const shifted = new Float64Array(t.size);
+    zip(t._s.data, t.shape, m, keptShape, shifted, t.shape, (v, mi) => Math.exp(v - mi));
+    const s = new Float64Array(m.length);
+    reduce(shifted, t.shape, attrs.axes, s, "sum");
+    for (let i = 0; i < s.length; i++) s[i] = (m[i] as number) + Math.log(s[i] as number);
+    return result(t, attrs, s);
+  },
+  backward: (g, { inputs: [x], result: y, attrs }) => {
+    const t = x as Tensor;
+    const softmax = exp(sub(t, reshape(y, reducedShape(t.shape, attrs.axes, true))));
+    return [mul(spread(g, t, attrs.axes), softmax)];
+  },
+};
+
+/** Attributes of softmax/logSoftmax: the one axis. */
+export interface AxisAttrs {
+  readonly axis: number;
+}
+
+function softmaxForward(x: Tensor, axis: number, softmax: boolean): RawResult {
+  const [outer, n, inner] = x.ndim === 0 ? [1, 1, 1] : around(x.shape, axis);
+  const out = alloc(x, x.size);
+  logSoftmaxAxis(x._s.data, outer, n, inner, out, softmax);
+  return { shape: x.shape, data: out };
+}
+
+/** softmax along one axis. ∂ = y ⊙ (ḡ − Σ ḡ ⊙ y). */
+export const softmaxOp: OpDef<AxisAttrs> = {
+  name: "softmax",
+  saves: "result",
+  forward: ([x], { axis }) => softmaxForward(x as Tensor, axis, true),
+  backward: (g, { result: y, attrs: { axis } }) => [mul(y, sub(g, sum(mul(g, y), axis, true)))],
+};
+
+/** log-softmax along one axis. ∂ = ḡ − exp(y) ⊙ Σ ḡ. */
+export const logSoftmaxOp: OpDef<AxisAttrs> = {
+  name: "logSoftmax",
+  saves: "result",
+  forward: ([x], { axis }) => softmaxForward(x as Tensor, axis, false),
+  backward: (g, { result: y, attrs: { axis } }) => [sub(g, mul(exp(y), sum(g, axis, true)))],
+};
+
+/** argmax/argmin: indices in the tensor's dtype; not differentiable. */
+function argOp(kind: "argmax" | "argmin"): OpDef<{ axis: number | null; keepDims: boolean }> {
+  return {
+    name: kind,
+    forward: ([x], { axis, keepDims }) => {
+      const t = x as Tensor;
+      if (t.size === 0) throw new ChainruleError(`${kind}: cannot reduce an empty tensor`);
+      const sign = kind === "argmax" ? 1 : -1;
+      if (axis === null) {
+        const out = alloc(t, 1);
+        argExtreme(t._s.data, 1, t.size, 1, out, sign);
+        return { shape: keepDims ? t.shape.map(() => 1) : [], data: out };
+      }
+      const [outer, n, inner] = around(t.shape, axis);
+      const out = alloc(t, outer * inner);
+      argExtreme(t._s.data, outer, n, inner, out, sign);
+      return { shape: reducedShape(t.shape, [axis], keepDims), data: out };
+    },
+  };
+}
+export const argmaxOp = argOp("argmax");
+export const argminOp = argOp("argmin");
+
+// ---- public functions ----
+
+function reduction(
+  def: OpDef<ReduceAttrs>,
+  x: Tensor,
+  axis: number | readonly number[] | undefined,
+  keepDims: boolean,
+): Tensor {
+  checkTensor(x, def.name);
+  if (typeof keepDims !== "boolean")
+    throw new ChainruleError(`${def.name}: keepDims must be a boolean, got ${describe(keepDims)}`);
+  return apply(def, [x], { axes: normalizeAxes(axis, x.shape, def.name), keepDims });
+}
+
+export const sum = (x: Tensor, axis?: number | readonly number[], keepDims = false) =>
+  reduction(sumOp, x, axis, keepDims);
+export const mean = (x: Tensor, axis?: number | readonly number[], keepDims = false) =>
+  reduction(meanOp, x, axis, keepDims);
+export const max = (x: Tensor, axis?: number | readonly number[], keepDims = false) =>
+  reduction(maxOp, x, axis, keepDims);
+export const min = (x: Tensor, axis?: number | readonly number[], keepDims = false) =>
+  reduction(minOp, x, axis, keepDims);
+export const logSumExp = (x: Tensor, axis?: number | readonly number[], keepDims = false) =>
+  reduction(logSumExpOp, x, axis, keepDims);
+
+function oneAxis(def: OpDef<AxisAttrs>, x: Tensor, axis: number): Tensor {
+  checkTensor(x, def.name);
+  if (x.ndim === 0) return apply(def, [x], { axis: 0 });
+  return apply(def, [x], { axis: normalizeAxis(axis, x.ndim, def.name, x.shape) });
+}
+
+export const softmax = (x: Tensor, axis = -1): Tensor => oneAxis(softmaxOp, x, axis);
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => oneAxis(logSoftmaxOp, x, axis);
+
+function arg(def: typeof argmaxOp, x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
+  checkTensor(x, def.name);
+  if (axis === undefined || axis === null || x.ndim === 0) {
+    if (x.ndim === 0 && axis !== undefined && axis !== null) normalizeAxes(axis, x.shape, def.name);
+    return apply(def, [x], { axis: null, keepDims });
+  }
+  return apply(def, [x], { axis: normalizeAxis(axis, x.ndim, def.name, x.shape), keepDims });
+}
+
+export const argmax = (x: Tensor, axis?: number, keepDims = false): Tensor =>
+  arg(argmaxOp, x, axis, keepDims);
+export const argmin = (x: Tensor, axis?: number, keepDims = false): Tensor =>
+  arg(argminOp, x, axis, keepDims);

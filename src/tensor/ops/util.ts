@@ -1,0 +1,104 @@
+/** Helpers shared by the op families: operand lifting, dtype checks, index arguments. */
+import { ChainruleError, describe, fmtShape } from "../../errors";
+import { allocate, isTypedArray, type TypedArray } from "../dtype";
+import { sizeOf } from "../shape";
+import { unwrapView } from "../storage";
+import { type IndexLike, Tensor } from "../tensor";
+
+/** A number operand becomes a constant 0-d leaf of `like`'s dtype; tensors pass through. */
+export function lift(x: Tensor | number, like: Tensor, op: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number") {
+    const data = allocate(like.dtype, 1);
+    data[0] = x;
+    return new Tensor(data, []);
+  }
+  throw new ChainruleError(`${op}: operand must be a Tensor or a number, got ${describe(x)}`);
+}
+
+/** Checks that `x` is a Tensor (for the first operand of functions). */
+export function checkTensor(x: unknown, op: string, what = "argument"): Tensor {
+  if (!(x instanceof Tensor)) throw new ChainruleError(`${op}: ${what} must be a Tensor, got ${describe(x)}`);
+  return x;
+}
+
+/** Throws unless all tensors share one dtype. */
+export function checkSameDType(op: string, ...ts: readonly Tensor[]): void {
+  const first = ts[0] as Tensor;
+  for (const t of ts) {
+    if (t.dtype !== first.dtype) {
+      throw new ChainruleError(
+        `${op}: dtype mismatch: ${ts.map((x) => `${x.dtype} ${fmtShape(x.shape)}`).join(" and ")}; convert with astype()`,
+      );
+    }
+  }
+}
+
+/** Fresh storage of `like`'s dtype. */
+export function alloc(like: Tensor, size: number): TypedArray {
+  return allocate(like.dtype, size);
+}
+
+/** An integer index argument, flattened, with its shape. */
+export interface IndexArg {
+  readonly values: Int32Array;
+  readonly shape: readonly number[];
+}
+
+/**
+ * Reads an index argument (arrays, nested arrays, integer typed arrays, or float tensors
+ * holding integral values) and checks every value is an integer in [0, bound).
+ */
+export function toIndex(x: IndexLike, op: string, bound: number, what: string): IndexArg {
+  let flat: ArrayLike<number>;
+  let shape: number[];
+  const raw = unwrapView(x);
+  if (raw instanceof Tensor) {
+    flat = raw._s.data;
+    shape = Array.from(raw.shape);
+  } else if (isTypedArray(raw)) {
+    flat = raw as ArrayLike<number>;
+    shape = [raw.length];
+  } else if (Array.isArray(raw)) {
+    shape = [];
+    for (let level: unknown = raw; Array.isArray(level); level = level[0]) {
+      shape.push(level.length);
+      if (level.length === 0) break;
+    }
+    const out: number[] = [];
+    const walk = (node: unknown, dim: number) => {
+      if (dim === shape.length) {
+        out.push(node as number);
+        return;
+      }
+      if (!Array.isArray(node) || node.length !== shape[dim]) {
+        throw new ChainruleError(`${op}: ${what} is a ragged nested array`);
+      }
+      for (const c of node) walk(c, dim + 1);
+    };
+    walk(raw, 0);
+    flat = out;
+  } else {
+    throw new ChainruleError(
+      `${op}: ${what} must be an array, an integer typed array or a tensor, got ${describe(x)}`,
+    );
+  }
+  const values = new Int32Array(flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i] as number;
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      throw new ChainruleError(`${op}: ${what} must hold integers, got ${describe(v)} at position ${i}`);
+    }
+    if (v < 0 || v >= bound) {
+      throw new ChainruleError(`${op}: ${what} value ${v} is out of range [0, ${bound})`);
+    }
+    values[i] = v;
+  }
+  if (sizeOf(shape) !== values.length) shape = [values.length];
+  return { values, shape };
+}
+
+/** [outer, n, inner] around `axis` of `shape`. */
+export function around(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis] as number, sizeOf(shape.slice(axis + 1))];
+}

@@ -1,0 +1,622 @@
+/**
+ * `Tensor`: an n-dimensional array on contiguous row-major typed-array storage and a node of the
+ * computation graph. Ops are defined in `ops/` (one `OpDef` each: forward kernel + backward
+ * formula); this file holds the class, `apply` (which turns an op call into exactly one graph
+ * node) and the tensor side of `backward`.
+ */
+import { backprop, type GraphNode } from "../autograd/engine";
+import { isGradEnabled, withGradMode } from "../autograd/grad-mode";
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { type DType, isDType, type TypedArray } from "./dtype";
+import * as ops from "./ops/all";
+import { type Shape, sameShape, sizeOf } from "./shape";
+import { Storage } from "./storage";
+
+/** What an op's forward returns: the result's shape and freshly computed (or shared) storage. */
+export interface RawResult {
+  readonly shape: readonly number[];
+  readonly data: TypedArray;
+  /** Set when the result shares its input's memory (reshape-like views). */
+  readonly storage?: Storage;
+}
+
+/** What an op's backward receives besides ḡ = ∂L/∂result. */
+export interface BackwardContext<A> {
+  /** The op's inputs, as recorded. */
+  readonly inputs: readonly Tensor[];
+  /** The op's result (differentiable itself when the backward is being recorded). */
+  readonly result: Tensor;
+  /** The op's non-tensor arguments (axes, shapes, slopes…). */
+  readonly attrs: A;
+  /** needs[i]: whether input i requires a gradient (skip the work when it does not). */
+  readonly needs: readonly boolean[];
+}
+
+/**
+ * One tensor operation: the graph node's label, the forward computation on raw storage, and the
+ * backward formula written with differentiable tensor ops (so gradients of gradients work).
+ */
+export interface OpDef<A = undefined> {
+  readonly name: string;
+  /** Checks the arguments (throwing `ChainruleError` before anything is created) and computes. */
+  readonly forward: (inputs: readonly Tensor[], attrs: A) => RawResult;
+  /**
+   * ∂L/∂inputᵢ for each input given ḡ. A gradient may have the broadcast shape of the result:
+   * the engine sums it back to the input's shape (`sumTo`), the one broadcasting rule.
+   * Absent for non-differentiable ops (comparisons, argmax), whose results never require grad.
+   */
+  readonly backward?: (grad: Tensor, ctx: BackwardContext<A>) => readonly (Tensor | null | undefined)[];
+  /**
+   * Which recorded data the backward reads, for the in-place modification check: the inputs,
+   * the result, both (default) or none.
+   */
+  readonly saves?: "inputs" | "result" | "both" | "none";
+}
+
+/** Options accepted by every tensor constructor. */
+export interface TensorOptions {
+  /** Element type; `"float64"` unless the input is a `Float32Array`. */
+  dtype?: DType;
+  /** Make the tensor a leaf that accumulates gradients in `.grad`. */
+  requiresGrad?: boolean;
+  /** A name shown in diagrams. */
+  label?: string;
+}
+
+const NO_PARENTS: readonly Tensor[] = [];
+
+/**
+ * An n-dimensional array and a node of the computation graph.
+ *
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum();   // shape [], op "sum"
+ * y.backward();
+ * x.grad?.toArray();          // [[2, 4], [6, 8]]
+ */
+export class Tensor implements GraphNode<Tensor> {
+  /** The dimensions, outermost first (`[]` for a 0-d tensor). */
+  readonly shape: readonly number[];
+  /** Element type of the storage. */
+  readonly dtype: DType;
+  /** Number of elements (`data.length`). */
+  readonly size: number;
+  /** ∂L/∂this for leaves with `requiresGrad` (and retained intermediates); `null` before any backward. */
+  grad: Tensor | null = null;
+  /** A name shown in diagrams. */
+  label: string | undefined;
+  /** The operands this tensor was computed from (empty for leaves and under `noGrad`). */
+  readonly parents: readonly Tensor[];
+  /** @internal memory and version counter */
+  readonly _s: Storage;
+  /** @internal the op that made this tensor */
+  readonly _op: OpDef<unknown> | null;
+  /** @internal the op's attributes */
+  readonly _attrs: unknown;
+  /** @internal storage versions of the inputs (and the result, last) when the op ran */
+  readonly _versions: readonly number[] | null;
+  /** @internal */
+  private _requiresGrad: boolean;
+  /** @internal keep `.grad` although this is not a leaf */
+  _retain = false;
+  /** @internal scratch for the backward engine */
+  _mark = 0;
+  /** @internal scratch for the backward engine */
+  _g: Tensor | undefined = undefined;
+
+  /**
+   * Wraps existing storage (no copy): `data.length` must equal the product of `shape`.
+   * Most code should use `tensor(…)`, which copies its input.
+   */
+  constructor(data: TypedArray, shape: readonly number[], options: TensorOptions = {}) {
+    if (!(data instanceof Float64Array || data instanceof Float32Array)) {
+      throw new ChainruleError(
+        `Tensor: storage must be a Float64Array or Float32Array, got ${describe(data)}`,
+      );
+    }
+    const size = sizeOf(shape);
+    if (size !== data.length) {
+      throw new ChainruleError(`Tensor: shape ${fmtShape(shape)} needs ${size} elements, got ${data.length}`);
+    }
+    const dtype = data instanceof Float32Array ? "float32" : "float64";
+    if (options.dtype !== undefined && options.dtype !== dtype) {
+      throw new ChainruleError(`Tensor: dtype ${options.dtype} does not match a ${data.constructor.name}`);
+    }
+    this.shape = Object.freeze(Array.from(shape));
+    this.dtype = dtype;
+    this.size = size;
+    this.label = options.label;
+    this.parents = NO_PARENTS;
+    this._s = new Storage(data);
+    this._op = null;
+    this._attrs = undefined;
+    this._versions = null;
+    this._requiresGrad = options.requiresGrad === true;
+  }
+
+  /** @internal A tensor over existing storage (shared memory, e.g. detach and reshape). */
+  static _view(storage: Storage, shape: readonly number[]): Tensor {
+    const t = new Tensor(storage.data, shape);
+    (t as { _s: Storage })._s = storage;
+    return t;
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The op that made this tensor (`""` for a leaf). */
+  get op(): string {
+    return this._op === null ? "" : this._op.name;
+  }
+
+  /**
+   * The live row-major storage (`data.length === size`), not a copy. Writes to it are seen by
+   * later ops and bump the version counter, so a recorded graph that needed the old values
+   * refuses to backpropagate instead of giving wrong gradients.
+   */
+  get data(): TypedArray {
+    return this._s.userView();
+  }
+
+  /**
+   * Whether gradients flow into this tensor. Settable on leaves only (an op result requires grad
+   * exactly when one of its inputs does).
+   */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(flag: boolean) {
+    if (typeof flag !== "boolean")
+      throw new ChainruleError(`requiresGrad: expected a boolean, got ${describe(flag)}`);
+    if (this._op !== null && flag !== this._requiresGrad) {
+      throw new ChainruleError(
+        `requiresGrad: can only be changed on leaf tensors; this one was made by ${this._op.name} (use detach())`,
+      );
+    }
+    this._requiresGrad = flag;
+  }
+
+  /** True for tensors not made by a recorded op. */
+  get isLeaf(): boolean {
+    return this._op === null;
+  }
+
+  /** @internal Marks an in-place write to the storage. */
+  _bump(): void {
+    this._s.version++;
+  }
+
+  /**
+   * @internal The local chain rule for the engine: checks that the recorded data is unchanged,
+   * runs the op's backward, and sums broadcast gradients back to each input's shape.
+   */
+  _vjp(grad: Tensor): readonly (Tensor | null)[] {
+    const def = this._op as OpDef<unknown>;
+    const inputs = this.parents;
+    this.checkVersions(def);
+    const needs = inputs.map((x) => x.requiresGrad);
+    const grads = (def.backward as NonNullable<OpDef<unknown>["backward"]>)(grad, {
+      inputs,
+      result: this,
+      attrs: this._attrs,
+      needs,
+    });
+    return inputs.map((x, i) => {
+      let g = grads[i];
+      if (g === null || g === undefined || !needs[i]) return null;
+      if (!sameShape(g.shape, x.shape)) g = ops.sumTo(g, x.shape, `${def.name} backward`);
+      if (g.dtype !== x.dtype) {
+        throw new ChainruleError(
+          `${def.name} backward: gradient for input ${i} is ${g.dtype}, the input is ${x.dtype}`,
+        );
+      }
+      return g;
+    });
+  }
+
+  private checkVersions(def: OpDef<unknown>): void {
+    const saved = this._versions as readonly number[];
+    const saves = def.saves ?? "both";
+    const inputs = this.parents;
+    if (saves === "inputs" || saves === "both") {
+      inputs.forEach((x, i) => {
+        if (x._s.version !== saved[i]) {
+          throw new ChainruleError(
+            `backward: input ${i} ${fmtShape(x.shape)} of ${def.name} was modified in place after ${def.name} used it ` +
+              `(version ${x._s.version}, recorded ${saved[i]}); recompute the forward pass after changing data`,
+          );
+        }
+      });
+    }
+    if ((saves === "result" || saves === "both") && this._s.version !== saved[inputs.length]) {
+      throw new ChainruleError(
+        `backward: the result ${fmtShape(this.shape)} of ${def.name} was modified in place after it was computed ` +
+          `(version ${this._s.version}, recorded ${saved[inputs.length]}); recompute the forward pass`,
+      );
+    }
+  }
+
+  /**
+   * Backpropagates from this tensor: ∂L/∂this = `gradOutput` (omit it only for a one-element
+   * tensor, where it is 1), then the chain rule through the recorded graph. Leaves with
+   * `requiresGrad` (and tensors that called `retainGrad()`) add this pass's gradient into
+   * `.grad`. With `createGraph`, the backward pass is itself recorded, so `.grad` can be
+   * differentiated again; `.grad` is then a new tensor, never modified in place.
+   */
+  backward(gradOutput?: Tensor | number | NestedNumbers, options: { createGraph?: boolean } = {}): void {
+    if (!this.requiresGrad) {
+      throw new ChainruleError(
+        `backward: this ${fmtShape(this.shape)} tensor does not require grad (no input had requiresGrad: true)`,
+      );
+    }
+    const seed = seedGradient(this, gradOutput, "backward");
+    const createGraph = options.createGraph === true;
+    const { nodes, grads } = withGradMode(createGraph, () =>
+      backprop<Tensor, Tensor>([this], [seed], addGrads),
+    );
+    withGradMode(createGraph, () => {
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i] as Tensor;
+        const g = grads[i];
+        if (g === undefined || !(node.isLeaf || node._retain)) continue;
+        node.grad = node.grad === null ? (createGraph ? g : ops.clone(g)) : ops.add(node.grad, g);
+      }
+    });
+  }
+
+  /** Keeps `.grad` of this non-leaf tensor after backward (leaves always keep it). */
+  retainGrad(): this {
+    if (!this.isLeaf) this._retain = true;
+    return this;
+  }
+
+  // ---- elementwise (operand: Tensor | number; NumPy broadcasting) ----
+  /** a + b. ∂/∂a = ḡ, ∂/∂b = ḡ (summed over broadcast dimensions). */
+  add(other: Tensor | number): Tensor {
+    return ops.add(this, other);
+  }
+  /** a − b. ∂/∂a = ḡ, ∂/∂b = −ḡ. */
+  sub(other: Tensor | number): Tensor {
+    return ops.sub(this, other);
+  }
+  /** a ⊙ b. ∂/∂a = ḡ ⊙ b, ∂/∂b = ḡ ⊙ a. */
+  mul(other: Tensor | number): Tensor {
+    return ops.mul(this, other);
+  }
+  /** a / b. ∂/∂a = ḡ / b, ∂/∂b = −ḡ ⊙ a / b². */
+  div(other: Tensor | number): Tensor {
+    return ops.div(this, other);
+  }
+  /** aᵇ. ∂/∂a = ḡ ⊙ b ⊙ aᵇ⁻¹, ∂/∂b = ḡ ⊙ aᵇ ⊙ ln a (0 where a = 0 and b ≥ 0). */
+  pow(exponent: Tensor | number): Tensor {
+    return ops.pow(this, exponent);
+  }
+  /** max(a, b) elementwise; the gradient goes to the larger, split ½/½ on ties. */
+  maximum(other: Tensor | number): Tensor {
+    return ops.maximum(this, other);
+  }
+  /** min(a, b) elementwise; the gradient goes to the smaller, split ½/½ on ties. */
+  minimum(other: Tensor | number): Tensor {
+    return ops.minimum(this, other);
+  }
+  /** −x. */
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  /** eˣ. ∂ = ḡ ⊙ eˣ. */
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  /** ln x. ∂ = ḡ / x. */
+  log(): Tensor {
+    return ops.log(this);
+  }
+  /** √x. ∂ = ḡ / (2√x). */
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  /** |x|. ∂ = ḡ ⊙ sign(x), with abs′(0) = 0. */
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  /** sin x. ∂ = ḡ ⊙ cos x. */
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  /** cos x. ∂ = −ḡ ⊙ sin x. */
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  /** tanh x. ∂ = ḡ ⊙ (1 − tanh²x). */
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  /** σ(x) = 1/(1 + e⁻ˣ), overflow-safe. ∂ = ḡ ⊙ σ(x)(1 − σ(x)). */
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  /** max(0, x). ∂ = ḡ ⊙ [x > 0] (relu′(0) = 0). */
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  /** x if x > 0 else slope·x. ∂ = ḡ ⊙ (1 if x > 0 else slope). */
+  leakyRelu(slope = 0.01): Tensor {
+    return ops.leakyRelu(this, slope);
+  }
+  /** GELU, exact erf form x·Φ(x). ∂ = ḡ ⊙ (Φ(x) + x·φ(x)). */
+  gelu(): Tensor {
+    return ops.gelu(this);
+  }
+  /** ln(1 + eˣ), exactly x above 20 (PyTorch). ∂ = ḡ ⊙ σ(x) (1 above 20). */
+  softplus(): Tensor {
+    return ops.softplus(this);
+  }
+  /** The error function. ∂ = ḡ ⊙ (2/√π)·e^(−x²). */
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+  /** x², as `x·x`. */
+  square(): Tensor {
+    return ops.square(this);
+  }
+  /** Clamps into [min, max] (either may be omitted). ∂ = ḡ where min ≤ x ≤ max, else 0. */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return ops.clamp(this, min, max);
+  }
+
+  // ---- reductions ----
+  /** Σ over `axis` (all axes by default). ∂ = ḡ broadcast back over the reduced axes. */
+  sum(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.sum(this, axis, keepDims);
+  }
+  /** Mean over `axis` (all by default). ∂ = ḡ / count, broadcast back. */
+  mean(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.mean(this, axis, keepDims);
+  }
+  /** Maximum over `axis` (values only, like `torch.amax`); the gradient is split evenly among ties. */
+  max(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.max(this, axis, keepDims);
+  }
+  /** Minimum over `axis` (values only); the gradient is split evenly among ties. */
+  min(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.min(this, axis, keepDims);
+  }
+  /** ln Σ exp(x) over `axis`, computed as m + ln Σ exp(x − m). ∂ = ḡ ⊙ softmax(x). */
+  logSumExp(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.logSumExp(this, axis, keepDims);
+  }
+  /** exp(x − logSumExp(x)) along `axis`. ∂ = y ⊙ (ḡ − Σ ḡ ⊙ y). */
+  softmax(axis = -1): Tensor {
+    return ops.softmax(this, axis);
+  }
+  /** x − logSumExp(x) along `axis`. ∂ = ḡ − softmax(x) ⊙ Σ ḡ. */
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  /** Index of the maximum along `axis` (of the flattened tensor if omitted); not differentiable. */
+  argmax(axis?: number, keepDims = false): Tensor {
+    return ops.argmax(this, axis, keepDims);
+  }
+  /** Index of the minimum along `axis` (of the flattened tensor if omitted); not differentiable. */
+  argmin(axis?: number, keepDims = false): Tensor {
+    return ops.argmin(this, axis, keepDims);
+  }
+
+  // ---- linear algebra ----
+  /** `torch.matmul`: 1-D·1-D → [], 2-D·2-D, batched N-D with broadcast batch dimensions. */
+  matmul(other: Tensor): Tensor {
+    return ops.matmul(this, other);
+  }
+  /** Swaps two dimensions (the last two by default). */
+  transpose(dim0 = -2, dim1 = -1): Tensor {
+    return ops.transpose(this, dim0, dim1);
+  }
+  /** Reorders the dimensions: result dimension i is this tensor's dimension dims[i]. */
+  permute(...dims: number[]): Tensor {
+    return ops.permute(this, dims);
+  }
+
+  // ---- shape ----
+  /** Same data, new shape (one dimension may be −1). Shares memory. */
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return ops.reshape(this, flatArgs(shape));
+  }
+  /** Reshapes to one dimension. */
+  flatten(): Tensor {
+    return ops.flatten(this);
+  }
+  /** Removes dimensions of size 1 (only `axis`, if given and of size 1). */
+  squeeze(axis?: number): Tensor {
+    return ops.squeeze(this, axis);
+  }
+  /** Inserts a dimension of size 1 at `axis`. */
+  unsqueeze(axis: number): Tensor {
+    return ops.unsqueeze(this, axis);
+  }
+  /** Broadcasts to `shape` (−1 keeps a dimension); new dimensions go in front. ∂ = sumTo(ḡ). */
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return ops.expand(this, flatArgs(shape));
+  }
+  /** Elements [start, end) along `axis` (end exclusive, negatives count from the end, clamped). */
+  slice(axis: number, start: number, end?: number): Tensor {
+    return ops.slice(this, axis, start, end);
+  }
+  /** `torch.gather`: out[…i…] = x[…index[…i…]…] along `axis`. */
+  gather(axis: number, index: IndexLike): Tensor {
+    return ops.gather(this, axis, index);
+  }
+  /** Picks the entries `indices` along `axis` (`torch.index_select`). */
+  indexSelect(axis: number, indices: IndexLike): Tensor {
+    return ops.indexSelect(this, axis, indices);
+  }
+
+  // ---- comparisons (not differentiable; 0/1 in this dtype) ----
+  /** 1 where a = b, else 0. */
+  eq(other: Tensor | number): Tensor {
+    return ops.eq(this, other);
+  }
+  /** 1 where a > b, else 0. */
+  gt(other: Tensor | number): Tensor {
+    return ops.gt(this, other);
+  }
+  /** 1 where a < b, else 0. */
+  lt(other: Tensor | number): Tensor {
+    return ops.lt(this, other);
+  }
+  /** 1 where a ≥ b, else 0. */
+  ge(other: Tensor | number): Tensor {
+    return ops.ge(this, other);
+  }
+  /** 1 where a ≤ b, else 0. */
+  le(other: Tensor | number): Tensor {
+    return ops.le(this, other);
+  }
+
+  // ---- conversions ----
+  /** The single element of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ChainruleError(
+        `item: only one-element tensors convert to a number, got shape ${fmtShape(this.shape)}`,
+      );
+    }
+    return this._s.data[0] as number;
+  }
+  /** Nested arrays (a number for a 0-d tensor). */
+  toArray(): NestedNumbers {
+    return toNested(this._s.data, this.shape);
+  }
+  /** A differentiable copy with its own memory. */
+  clone(): Tensor {
+    return ops.clone(this);
+  }
+  /** The same memory without history: a leaf that does not require grad. */
+  detach(): Tensor {
+    return Tensor._view(this._s, this.shape);
+  }
+  /** A copy converted to `dtype` (differentiable: the gradient is converted back). */
+  astype(dtype: DType): Tensor {
+    if (!isDType(dtype)) throw new ChainruleError(`astype: unknown dtype ${describe(dtype)}`);
+    return ops.astype(this, dtype);
+  }
+  /** PyTorch-style text: `tensor([[1, 2], [3, 4]], dtype=float64, op=mul)`. */
+  toString(): string {
+    return formatTensor(this);
+  }
+}
+
+/** Nested arrays of numbers, as accepted by `tensor()` and returned by `toArray()`. */
+export type NestedNumbers = number | NestedNumbers[];
+
+/** Index arguments: arrays (nested for gather), integer typed arrays, or float tensors of integers. */
+export type IndexLike =
+  | readonly number[]
+  | readonly (readonly number[])[]
+  | NestedNumbers[]
+  | ArrayLike<number>
+  | Tensor;
+
+function flatArgs(args: number[] | [readonly number[]]): number[] {
+  return args.length === 1 && Array.isArray(args[0])
+    ? Array.from(args[0] as readonly number[])
+    : (args as number[]);
+}
+
+const addGrads = (a: Tensor, b: Tensor): Tensor => ops.add(a, b);
+
+/**
+ * Turns an op call into exactly one graph node: runs the forward (which validates and throws
+ * before anything exists), wraps the result, and, while recording, links it to its inputs.
+ */
+export function apply<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  const raw = def.forward(inputs, attrs);
+  const t = raw.storage ? Tensor._view(raw.storage, raw.shape) : new Tensor(raw.data, raw.shape);
+  if (!isGradEnabled()) return t;
+  const w = t as unknown as {
+    parents: readonly Tensor[];
+    _op: OpDef<A>;
+    _attrs: A;
+    _versions: number[];
+    _requiresGrad: boolean;
+  };
+  w.parents = inputs;
+  w._op = def;
+  w._attrs = attrs;
+  w._versions = [...inputs.map((x) => x._s.version), t._s.version];
+  w._requiresGrad = def.backward !== undefined && inputs.some((x) => x.requiresGrad);
+  return t;
+}
+
+/** ∂L/∂root for a backward pass: the given gradient (checked) or 1 for a one-element root. */
+export function seedGradient(
+  root: Tensor,
+  gradOutput: Tensor | number | NestedNumbers | undefined,
+  op: string,
+): Tensor {
+  if (gradOutput === undefined || gradOutput === null) {
+    if (root.size !== 1) {
+      throw new ChainruleError(
+        `${op}: gradOutput is required for a non-scalar tensor of shape ${fmtShape(root.shape)} ` +
+          "(pass a tensor of the same shape, e.g. onesLike(t))",
+      );
+    }
+    return ops.full(root.shape, 1, root.dtype);
+  }
+  const g =
+    gradOutput instanceof Tensor ? gradOutput : ops.fromNested(gradOutput, root.dtype, `${op} gradOutput`);
+  if (!sameShape(g.shape, root.shape)) {
+    throw new ChainruleError(
+      `${op}: gradOutput has shape ${fmtShape(g.shape)}, the tensor has ${fmtShape(root.shape)}`,
+    );
+  }
+  if (g.dtype !== root.dtype) {
+    throw new ChainruleError(`${op}: gradOutput is ${g.dtype}, the tensor is ${root.dtype}`);
+  }
+  return g;
+}
+
+function toNested(data: TypedArray, shape: Shape): NestedNumbers {
+  if (shape.length === 0) return data[0] as number;
+  const build = (offset: number, dim: number): NestedNumbers[] => {
+    const n = shape[dim] as number;
+    const out: NestedNumbers[] = new Array(n);
+    if (dim === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = data[offset + i] as number;
+      return out;
+    }
+    const step = sizeOf(shape.slice(dim + 1));
+    for (let i = 0; i < n; i++) out[i] = build(offset + i * step, dim + 1);
+    return out;
+  };
+  return build(0, 0);
+}
+
+function formatNumber(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return x.toExponential(4);
+  return Number(x.toFixed(4)).toString();
+}
+
+function formatTensor(t: Tensor): string {
+  const data = t._s.data;
+  const limit = 6;
+  const fmt = (offset: number, dim: number, indent: string): string => {
+    if (t.ndim === 0) return formatNumber(data[0] as number);
+    const n = t.shape[dim] as number;
+    const step = sizeOf(t.shape.slice(dim + 1));
+    const idx = n > limit ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+    if (dim === t.ndim - 1) {
+      return `[${idx.map((i) => (i < 0 ? "…" : formatNumber(data[offset + i] as number))).join(", ")}]`;
+    }
+    const rows = idx.map((i) => (i < 0 ? "…" : fmt(offset + i * step, dim + 1, `${indent} `)));
+    return `[${rows.join(`,\n${indent} `)}]`;
+  };
+  const extras = [`dtype=${t.dtype}`];
+  if (t.op) extras.push(`op=${t.op}`);
+  else if (t.requiresGrad) extras.push("requiresGrad=true");
+  return `tensor(${fmt(0, 0, "       ")}, ${extras.join(", ")})`;
+}
