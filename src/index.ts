@@ -1,0 +1,63 @@
+/**
+ * chainrule: reverse-mode automatic differentiation on a dynamic computation graph.
+ * This file is the public surface; everything here runs unchanged in a browser.
+ */
+
+export { backprop, type GraphNode, topoSort } from "./autograd/engine";
+export {
+  type GradientsOptions,
+  type GradOptions,
+  grad,
+  gradients,
+  hessian,
+  jacobian,
+  valueAndGrad,
+} from "./autograd/functional";
+// autograd
+export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
+export {
+  type GradcheckFailure,
+  type GradcheckOptions,
+  type GradcheckResult,
+  gradcheck,
+  gradgradcheck,
+} from "./autograd/gradcheck";
+// errors and reproducibility
+export { ChainruleError } from "./errors";
+// root binary functions: Value | Tensor | number on either side
+export { add, type BinaryFunction, div, maximum, minimum, mul, pow, sub } from "./functions";
+// neural networks
+export * as nn from "./nn/index";
+export { manualSeed, Rng } from "./random";
+// the scalar engine
+export { type ScalarOp, scalarOps, Value, type ValueOptions, value } from "./scalar/value";
+export {
+  arange,
+  type CreateOptions,
+  eye,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  type RandomOptions,
+  rand,
+  randn,
+  tensor,
+  zeros,
+  zerosLike,
+} from "./tensor/creation";
+export { type CustomOpSpec, customOp } from "./tensor/custom-op";
+export type { DType, TypedArray } from "./tensor/dtype";
+export { where } from "./tensor/ops/elementwise";
+export { type OpName, opTable } from "./tensor/ops/index";
+export { concat, stack } from "./tensor/ops/shape";
+// tensors
+export {
+  type BackwardContext,
+  type IndexLike,
+  type NestedNumbers,
+  type OpDef,
+  Tensor,
+  type TensorOptions,
+} from "./tensor/tensor";
+export * as datasets from "./data/index";

@@ -1,0 +1,72 @@
+/**
+ * micrograd's `nn`, on scalar `Value`s: one node per weight, so every multiply-add of a
+ * neuron appears in the graph (and in its diagram).
+ */
+import { globalGenerator } from "../../random";
+import { Value } from "../../scalar/value";
+import { Module } from "../module";
+
+/** Options of a scalar neuron. */
+export interface NeuronOptions {
+  /** Apply ReLU to the output (micrograd's `nonlin`); default true. */
+  nonlin?: boolean;
+}
+
+/**
+ * One neuron: out = relu(b + Σᵢ wᵢ·xᵢ) (or linear with `nonlin: false`). Weights are
+ * −1 + 2u with u drawn from the global generator, the bias 0.
+ */
+export class Neuron extends Module {
+  readonly w: Value[];
+  readonly b: Value;
+  readonly nonlin: boolean;
+
+  constructor(nin: number, options: NeuronOptions = {}) {
+    super();
+    const rng = globalGenerator();
+    this.w = Array.from({ length: nin }, () => new Value(-1 + 2 * rng.next()));
+    this.b = new Value(0);
+    this.nonlin = options.nonlin ?? true;
+  }
+
+  /** b + w₀x₀ + w₁x₁ + …, then ReLU if `nonlin`. */
+  forward(x: readonly (Value | number)[]): Value {
+    let act = this.b;
+    for (let i = 0; i < this.w.length; i++) act = act.add((this.w[i] as Value).mul(x[i] as Value | number));
+    return this.nonlin ? act.relu() : act;
+  }
+}
+
+/** A layer of `nout` independent neurons over the same inputs. */
+export class Layer extends Module {
+  readonly neurons: Neuron[];
+
+  constructor(nin: number, nout: number, options: NeuronOptions = {}) {
+    super();
+    this.neurons = Array.from({ length: nout }, () => new Neuron(nin, options));
+  }
+
+  forward(x: readonly (Value | number)[]): Value[] {
+    return this.neurons.map((n) => n.forward(x));
+  }
+}
+
+/** A multi-layer perceptron: ReLU layers, the last one linear. `new MLP(2, [16, 16, 1])`. */
+export class MLP extends Module {
+  readonly layers: Layer[];
+
+  constructor(nin: number, nouts: readonly number[]) {
+    super();
+    const sizes = [nin, ...nouts];
+    this.layers = nouts.map(
+      (nout, i) => new Layer(sizes[i] as number, nout, { nonlin: i !== nouts.length - 1 }),
+    );
+  }
+
+  /** The outputs of the last layer (one `Value` per output unit). */
+  forward(x: readonly (Value | number)[]): Value[] {
+    let h: readonly (Value | number)[] = x;
+    for (const layer of this.layers) h = layer.forward(h);
+    return h as Value[];
+  }
+}

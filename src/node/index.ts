@@ -1,0 +1,2 @@
+/** Node-only helpers (file I/O, dataset loaders): `import { … } from "chainrule/node"`. */
+export {};
