@@ -22,12 +22,19 @@ export {
   gradcheck,
   gradgradcheck,
 } from "./autograd/gradcheck";
+export { recordScopes, scopeOf, withScope } from "./autograd/scope";
+export * as datasets from "./data/datasets";
+export * as data from "./data/index";
+export { DataLoader } from "./data/loader";
 // errors and reproducibility
 export { ChainruleError } from "./errors";
 // root binary functions: Value | Tensor | number on either side
 export { add, type BinaryFunction, div, maximum, minimum, mul, pow, sub } from "./functions";
 // neural networks
 export * as nn from "./nn/index";
+export * as init from "./nn/init";
+export * as losses from "./nn/losses";
+export * as optim from "./optim/index";
 export { manualSeed, Rng } from "./random";
 // the scalar engine
 export { type ScalarOp, scalarOps, Value, type ValueOptions, value } from "./scalar/value";
@@ -60,4 +67,3 @@ export {
   Tensor,
   type TensorOptions,
 } from "./tensor/tensor";
-export * as datasets from "./data/index";

@@ -3,6 +3,7 @@
  * and how it was made. Every op is one entry of the table below, forward beside derivative.
  */
 import { backprop, type GraphNode } from "../autograd/engine";
+import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
 import * as m from "../tensor/kernels/scalar";
 
@@ -234,6 +235,7 @@ export class Value implements GraphNode<number> {
     const v = new Value(rule.forward(a, parents.length > 1 ? (parents[1] as Value).data : 0));
     (v as { parents: readonly Value[] }).parents = parents;
     (v as { _rule: ScalarOp | null })._rule = rule;
+    tagScope(v);
     return v;
   }
 

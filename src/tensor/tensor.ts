@@ -6,6 +6,7 @@
  */
 import { backprop, type GraphNode } from "../autograd/engine";
 import { isGradEnabled, withGradMode } from "../autograd/grad-mode";
+import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { type DType, isDType, type TypedArray } from "./dtype";
 import * as ops from "./ops/all";
@@ -547,6 +548,7 @@ export function apply<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Te
   w._attrs = attrs;
   w._versions = [...inputs.map((x) => x._s.version), t._s.version];
   w._requiresGrad = def.backward !== undefined && inputs.some((x) => x.requiresGrad);
+  tagScope(t);
   return t;
 }
 

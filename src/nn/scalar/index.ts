@@ -2,6 +2,8 @@
  * micrograd's `nn`, on scalar `Value`s: one node per weight, so every multiply-add of a
  * neuron appears in the graph (and in its diagram).
  */
+
+import { withScope } from "../../autograd/scope";
 import { globalGenerator } from "../../random";
 import { Value } from "../../scalar/value";
 import { Module } from "../module";
@@ -47,7 +49,7 @@ export class Layer extends Module {
   }
 
   forward(x: readonly (Value | number)[]): Value[] {
-    return this.neurons.map((n) => n.forward(x));
+    return this.neurons.map((n, i) => withScope(`neurons.${i}`, () => n.forward(x)));
   }
 }
 
@@ -66,7 +68,9 @@ export class MLP extends Module {
   /** The outputs of the last layer (one `Value` per output unit). */
   forward(x: readonly (Value | number)[]): Value[] {
     let h: readonly (Value | number)[] = x;
-    for (const layer of this.layers) h = layer.forward(h);
+    this.layers.forEach((layer, i) => {
+      h = withScope(`layers.${i}`, () => layer.forward(h));
+    });
     return h as Value[];
   }
 }

@@ -1,0 +1,220 @@
+/**
+ * Layers: `Linear`, `Sequential`, the activation modules, `Dropout` and `MLP`.
+ * Every layer is a `Module` with `forward(x)`.
+ */
+
+import { withScope } from "../autograd/scope";
+import { ChainruleError, describe } from "../errors";
+import { allocate, type DType, isDType } from "../tensor/dtype";
+import { Tensor } from "../tensor/tensor";
+import { dropout, linear } from "./functional";
+import * as init from "./init";
+import { Module } from "./module";
+
+/** A module mapping one tensor to one tensor. */
+export abstract class Layer extends Module {
+  abstract forward(x: Tensor): Tensor;
+}
+
+/** Weight initialisation schemes of `Linear`. */
+export type InitScheme = "xavier" | "he" | "normal";
+
+export interface LinearOptions {
+  /** Add a bias (zero-initialised); default true. */
+  bias?: boolean;
+  /** "xavier" (default, uniform Glorot), "he" (uniform Kaiming) or "normal" (N(0, 0.01) as in the lecture notes). */
+  init?: InitScheme;
+  dtype?: DType;
+}
+
+/**
+ * y = x·Wᵀ + b, with `weight` of shape [out, in] and `bias` [out]; x is [..., in].
+ *
+ * @example
+ * const layer = new nn.Linear(3, 2);
+ * layer.forward(tensor([[1, 2, 3]])).shape; // [1, 2]
+ */
+export class Linear extends Layer {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    for (const [name, v] of [
+      ["inFeatures", inFeatures],
+      ["outFeatures", outFeatures],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ChainruleError(`Linear: ${name} must be a positive integer, got ${describe(v)}`);
+    }
+    const dtype = options.dtype ?? "float64";
+    if (!isDType(dtype)) throw new ChainruleError(`Linear: unknown dtype ${describe(dtype)}`);
+    const scheme = options.init ?? "xavier";
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = new Tensor(allocate(dtype, outFeatures * inFeatures), [outFeatures, inFeatures], {
+      requiresGrad: true,
+    });
+    if (scheme === "xavier") init.xavierUniform(this.weight);
+    else if (scheme === "he") init.heUniform(this.weight);
+    else if (scheme === "normal") init.normal(this.weight, 0.1);
+    else throw new ChainruleError(`Linear: init must be "xavier", "he" or "normal", got ${describe(scheme)}`);
+    this.bias =
+      options.bias === false
+        ? null
+        : new Tensor(allocate(dtype, outFeatures), [outFeatures], { requiresGrad: true });
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+/** Applies its children in order; they are named "0", "1", …. */
+export class Sequential extends Layer {
+  [index: number]: Layer;
+  /** Number of children. */
+  declare readonly length: number;
+
+  constructor(...modules: Layer[]) {
+    super();
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module) || typeof (m as Layer).forward !== "function") {
+        throw new ChainruleError(
+          `Sequential: child ${i} must be a module with forward(x), got ${describe(m)}`,
+        );
+      }
+      this[i] = m;
+    });
+    Object.defineProperty(this, "length", { value: modules.length, enumerable: false });
+  }
+
+  /** The children, in order. */
+  layers(): Layer[] {
+    return Array.from({ length: this.length }, (_, i) => this[i] as Layer);
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (let i = 0; i < this.length; i++) {
+      const layer = this[i] as Layer;
+      h = withScope(String(i), () => layer.forward(h));
+    }
+    return h;
+  }
+}
+
+/** max(0, x). */
+export class ReLU extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/** tanh x. */
+export class Tanh extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/** σ(x). */
+export class Sigmoid extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/** x if x > 0 else slope·x. */
+export class LeakyReLU extends Layer {
+  constructor(readonly slope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.leakyRelu(this.slope);
+  }
+}
+
+/** GELU, exact erf form. */
+export class GELU extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.gelu();
+  }
+}
+
+/** softmax along `axis` (default −1). */
+export class Softmax extends Layer {
+  constructor(readonly axis = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.softmax(this.axis);
+  }
+}
+
+/** Inverted dropout with probability `p`, active only in training mode. */
+export class Dropout extends Layer {
+  constructor(readonly p = 0.5) {
+    super();
+    if (typeof p !== "number" || !(p >= 0 && p < 1))
+      throw new ChainruleError(`Dropout: p must be in [0, 1), got ${describe(p)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+}
+
+/** Activation names accepted by `MLP`. */
+export type ActivationName = "relu" | "tanh" | "sigmoid" | "leakyRelu" | "gelu" | "softmax";
+
+export function activation(name: ActivationName): Layer {
+  switch (name) {
+    case "relu":
+      return new ReLU();
+    case "tanh":
+      return new Tanh();
+    case "sigmoid":
+      return new Sigmoid();
+    case "leakyRelu":
+      return new LeakyReLU();
+    case "gelu":
+      return new GELU();
+    case "softmax":
+      return new Softmax();
+    default:
+      throw new ChainruleError(`activation: unknown activation ${describe(name)}`);
+  }
+}
+
+export interface MLPOptions {
+  /** Activation after every hidden layer; default "relu". */
+  activation?: ActivationName;
+  /** Activation after the last layer; none by default (logits). */
+  outputActivation?: ActivationName;
+  /** Weight init; default "he" for relu-like activations, "xavier" for tanh/sigmoid. */
+  init?: InitScheme;
+  dtype?: DType;
+}
+
+/**
+ * A multi-layer perceptron as a `Sequential`: Linear, activation, …, Linear [, output activation].
+ * `new nn.MLP(784, [256, 10])` has parameters "0.weight", "0.bias", "2.weight", "2.bias".
+ */
+export class MLP extends Sequential {
+  constructor(inFeatures: number, sizes: readonly number[], options: MLPOptions = {}) {
+    if (!Array.isArray(sizes) || sizes.length === 0)
+      throw new ChainruleError(`MLP: sizes must be a non-empty array, got ${describe(sizes)}`);
+    const act = options.activation ?? "relu";
+    const scheme = options.init ?? (act === "tanh" || act === "sigmoid" ? "xavier" : "he");
+    const dims = [inFeatures, ...sizes];
+    const layers: Layer[] = [];
+    sizes.forEach((out, i) => {
+      layers.push(new Linear(dims[i] as number, out, { init: scheme, dtype: options.dtype ?? "float64" }));
+      if (i < sizes.length - 1) layers.push(activation(act));
+      else if (options.outputActivation) layers.push(activation(options.outputActivation));
+    });
+    super(...layers);
+  }
+}
