@@ -19,12 +19,16 @@ program
       steps,
       onStep: (step, loss, acc) => {
         if (step % 10 === 0 || step === steps - 1) {
-          console.log(`step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}  accuracy ${(acc * 100).toFixed(0)}%`);
+          console.log(
+            `step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}  accuracy ${(acc * 100).toFixed(0)}%`,
+          );
         }
       },
     });
     const ms = (performance.now() - t0) / steps;
-    console.log(`\nfinal loss ${losses.at(-1)?.toFixed(4)}, accuracy ${(accuracy * 100).toFixed(0)}% (${ms.toFixed(1)} ms per step)`);
+    console.log(
+      `\nfinal loss ${losses.at(-1)?.toFixed(4)}, accuracy ${(accuracy * 100).toFixed(0)}% (${ms.toFixed(1)} ms per step)`,
+    );
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

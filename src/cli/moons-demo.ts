@@ -40,7 +40,12 @@ export function trainMoons(options: MoonsDemoOptions = {}): MoonsDemoResult {
     // max-margin loss: mean of relu(1 − yᵢ·scoreᵢ), plus α·Σ p²
     let dataLoss = value(0);
     scores.forEach((s, i) => {
-      dataLoss = dataLoss.add(s.mul(-(ys[i] as number)).add(1).relu());
+      dataLoss = dataLoss.add(
+        s
+          .mul(-(ys[i] as number))
+          .add(1)
+          .relu(),
+      );
     });
     dataLoss = dataLoss.div(scores.length);
     let reg = value(0);

@@ -22,7 +22,8 @@ export interface GeneratorOptions {
 }
 
 function checkCount(n: number, op: string, min = 1): void {
-  if (!Number.isInteger(n) || n < min) throw new ChainruleError(`${op}: n must be an integer ≥ ${min}, got ${describe(n)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new ChainruleError(`${op}: n must be an integer ≥ ${min}, got ${describe(n)}`);
 }
 
 function build(points: number[][], labels: number[], rng: Rng): Dataset {
@@ -77,7 +78,10 @@ export function xor(n = 4, options: GeneratorOptions = {}): Dataset {
       [1, 0],
       [1, 1],
     ];
-    const x = new Tensor(Float64Array.from(corners.flat().map((v) => v + noise * (noise ? rng.normal() : 0))), [4, 2]);
+    const x = new Tensor(
+      Float64Array.from(corners.flat().map((v) => v + noise * (noise ? rng.normal() : 0))),
+      [4, 2],
+    );
     return { x, y: new Tensor(Float64Array.from([0, 1, 1, 0]), [4]) };
   }
   const points: number[][] = [];

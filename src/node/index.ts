@@ -1,2 +1,10 @@
 /** Node-only helpers (file I/O, dataset loaders): `import { … } from "chainrule/node"`. */
-export {};
+export {
+  hasMnist,
+  type IrisOptions,
+  loadIris,
+  loadMnist,
+  type MnistOptions,
+  type SplitDataset,
+} from "./datasets";
+export { loadModel, type ModelFile, saveModel } from "./io";

@@ -14,6 +14,8 @@ let packBuffer = new Float64Array(0);
 
 /**
  * C[cOff…] = A[aOff…] · B[bOff…] for one m×k by k×n product (row-major, contiguous).
+ * With `bTransposed`, B is stored as its n×k transpose (C = A·Bᵀ, e.g. x·Wᵀ for a weight
+ * matrix W of shape [out, in]) and is read through the packing step at no extra cost.
  * `c` is overwritten.
  */
 export function gemm(
@@ -26,6 +28,7 @@ export function gemm(
   m: number,
   k: number,
   n: number,
+  bTransposed = false,
 ): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
@@ -37,21 +40,32 @@ export function gemm(
   const bp = packBuffer;
   for (let j = 0; j < n4; j += 4) {
     // pack B[:, j..j+3] into bp as k rows of 4
-    for (let p = 0, src = bOff + j, dst = 0; p < k; p++, src += n, dst += 4) {
-      bp[dst] = b[src] as number;
-      bp[dst + 1] = b[src + 1] as number;
-      bp[dst + 2] = b[src + 2] as number;
-      bp[dst + 3] = b[src + 3] as number;
+    if (bTransposed) {
+      const r0 = bOff + j * k;
+      for (let p = 0, dst = 0; p < k; p++, dst += 4) {
+        bp[dst] = b[r0 + p] as number;
+        bp[dst + 1] = b[r0 + k + p] as number;
+        bp[dst + 2] = b[r0 + 2 * k + p] as number;
+        bp[dst + 3] = b[r0 + 3 * k + p] as number;
+      }
+    } else {
+      for (let p = 0, src = bOff + j, dst = 0; p < k; p++, src += n, dst += 4) {
+        bp[dst] = b[src] as number;
+        bp[dst + 1] = b[src + 1] as number;
+        bp[dst + 2] = b[src + 2] as number;
+        bp[dst + 3] = b[src + 3] as number;
+      }
     }
     let i = 0;
     for (; i + 4 <= m; i += 4) block4x4(a, aOff + i * k, k, bp, c, cOff + i * n + j, n);
     for (; i < m; i++) block1x4(a, aOff + i * k, k, bp, c, cOff + i * n + j);
   }
+  const bStep = bTransposed ? 1 : n; // distance from B[p, j] to B[p + 1, j]
   for (let j = n4; j < n; j++) {
+    const b0 = bTransposed ? bOff + j * k : bOff + j;
     for (let i = 0; i < m; i++) {
       let s = 0;
-      for (let p = 0, ai = aOff + i * k, bi = bOff + j; p < k; p++, ai++, bi += n)
-        s += (a[ai] as number) * (b[bi] as number);
+      for (let p = 0, ai = aOff + i * k, bi = b0; p < k; p++, ai++, bi += bStep) s += (a[ai] as number) * (b[bi] as number);
       c[cOff + i * n + j] = s;
     }
   }

@@ -1,0 +1,81 @@
+/** Mini-batches over tensors that share a first (example) dimension. */
+import { noGrad } from "../autograd/grad-mode";
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { globalGenerator, type Rng } from "../random";
+import { indexSelect } from "../tensor/ops/shape";
+import { Tensor } from "../tensor/tensor";
+
+export interface DataLoaderOptions {
+  /** Examples per batch (default 32). */
+  batchSize?: number;
+  /** Reshuffle every epoch (default false), with the global generator unless `generator` is given. */
+  shuffle?: boolean;
+  /** Drop a last, smaller batch (default false). */
+  dropLast?: boolean;
+  generator?: Rng;
+}
+
+/**
+ * Iterates over mini-batches: each batch is an array with one tensor per input tensor, the rows
+ * picked by the same indices. Iterating again starts a new epoch (reshuffled if `shuffle`).
+ *
+ * @example
+ * const loader = new DataLoader([x, y], { batchSize: 64, shuffle: true });
+ * for (const [xb, yb] of loader) { ... }
+ */
+export class DataLoader implements Iterable<Tensor[]> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  private readonly tensors: readonly Tensor[];
+  private readonly rng: Rng | undefined;
+
+  constructor(tensors: readonly Tensor[], options: DataLoaderOptions = {}) {
+    if (
+      !Array.isArray(tensors) ||
+      tensors.length === 0 ||
+      tensors.some((t) => !(t instanceof Tensor) || t.ndim === 0)
+    ) {
+      throw new ChainruleError(
+        `DataLoader: expected an array of tensors with a first dimension, got ${describe(tensors)}`,
+      );
+    }
+    const n = tensors[0]?.shape[0] as number;
+    if (tensors.some((t) => t.shape[0] !== n)) {
+      throw new ChainruleError(
+        `DataLoader: tensors disagree on the number of examples: ${tensors.map((t) => fmtShape(t.shape)).join(", ")}`,
+      );
+    }
+    this.batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
+      throw new ChainruleError(
+        `DataLoader: batchSize must be a positive integer, got ${describe(options.batchSize)}`,
+      );
+    }
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    this.tensors = tensors;
+    this.rng = options.generator;
+  }
+
+  /** Number of examples. */
+  get size(): number {
+    return this.tensors[0]?.shape[0] as number;
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    return this.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
+  }
+
+  *[Symbol.iterator](): Iterator<Tensor[]> {
+    const n = this.size;
+    const order = this.shuffle
+      ? (this.rng ?? globalGenerator()).permutation(n)
+      : Array.from({ length: n }, (_, i) => i);
+    for (let b = 0; b < this.length; b++) {
+      const idx = order.slice(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize));
+      yield noGrad(() => this.tensors.map((t) => indexSelect(t, 0, idx)));
+    }
+  }
+}

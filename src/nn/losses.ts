@@ -1,0 +1,329 @@
+/**
+ * Loss functions, each one fused graph node (its name is the loss's) with a numerically stable
+ * forward and a backward written with differentiable tensor ops. `reduction` is `"mean"`
+ * (default), `"sum"` or `"none"` (per-element losses).
+ */
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { logSoftmaxAxis } from "../tensor/kernels/reduce";
+import { div, lt, mul, neg, sigmoid, softmax, sub, sum } from "../tensor/ops/all";
+import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util";
+import { sameShape } from "../tensor/shape";
+import { apply, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
+
+export type Reduction = "mean" | "sum" | "none";
+
+/** Options of every loss. */
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+interface LossAttrs {
+  readonly reduction: Reduction;
+  /** How many per-element losses "mean" divides by. */
+  readonly count: number;
+}
+
+function reductionOf(options: LossOptions | undefined, op: string): Reduction {
+  const r = options?.reduction ?? "mean";
+  if (r !== "mean" && r !== "sum" && r !== "none") {
+    throw new ChainruleError(`${op}: reduction must be "mean", "sum" or "none", got ${describe(r)}`);
+  }
+  return r;
+}
+
+/** Reduces per-element losses `l` (shape `shape`) into the op's result. */
+function reduced(like: Tensor, l: Float64Array, shape: readonly number[], attrs: LossAttrs): RawResult {
+  if (attrs.reduction === "none") {
+    const out = alloc(like, l.length);
+    out.set(l);
+    return { shape, data: out };
+  }
+  let s = 0;
+  for (let i = 0; i < l.length; i++) s += l[i] as number;
+  const out = alloc(like, 1);
+  out[0] = attrs.reduction === "mean" ? s / attrs.count : s;
+  return { shape: [], data: out };
+}
+
+/** ∂L/∂lᵢ for every per-element loss: ḡ itself ("none"), or ḡ spread (and divided for "mean"). */
+function upstream(g: Tensor, attrs: LossAttrs): Tensor {
+  return attrs.reduction === "mean" ? div(g, attrs.count) : g;
+}
+
+function checkPair(a: Tensor, b: Tensor, op: string, names: [string, string]): void {
+  checkTensor(a, op, names[0]);
+  checkTensor(b, op, names[1]);
+  if (!sameShape(a.shape, b.shape)) {
+    throw new ChainruleError(
+      `${op}: ${names[0]} ${fmtShape(a.shape)} and ${names[1]} ${fmtShape(b.shape)} must have the same shape`,
+    );
+  }
+  checkSameDType(op, a, b);
+}
+
+function elementwiseLoss(
+  name: string,
+  f: (x: number, t: number) => number,
+  backward: (g: Tensor, x: Tensor, t: Tensor, needs: readonly boolean[]) => (Tensor | null)[],
+): OpDef<LossAttrs> {
+  return {
+    name,
+    saves: "inputs",
+    forward: ([x, t], attrs) => {
+      const a = (x as Tensor)._s.data;
+      const b = (t as Tensor)._s.data;
+      const l = new Float64Array(a.length);
+      for (let i = 0; i < l.length; i++) l[i] = f(a[i] as number, b[i] as number);
+      return reduced(x as Tensor, l, (x as Tensor).shape, attrs);
+    },
+    backward: (g, { inputs: [x, t], attrs, needs }) =>
+      backward(upstream(g, attrs), x as Tensor, t as Tensor, needs),
+  };
+}
+
+/** Mean squared error: lᵢ = (predᵢ − targetᵢ)². ∂/∂pred = 2(pred − target)·ḡ. */
+export const mseOp = elementwiseLoss(
+  "mse",
+  (x, t) => (x - t) * (x - t),
+  (g, x, t, needs) => {
+    const d = mul(mul(sub(x, t), 2), g);
+    return [d, needs[1] ? neg(d) : null];
+  },
+);
+
+/**
+ * Binary cross-entropy on probabilities: lᵢ = −(tᵢ ln pᵢ + (1 − tᵢ) ln(1 − pᵢ)), each log clamped
+ * at −100 as in PyTorch. ∂/∂p = ḡ·(p − t)/max(p(1 − p), 1e-12).
+ */
+export const bceOp = elementwiseLoss(
+  "bce",
+  (p, t) => -(t * Math.max(Math.log(p), -100) + (1 - t) * Math.max(Math.log(1 - p), -100)),
+  (g, p, t, needs) => {
+    const denom = mul(p, sub(1, p)).clamp(1e-12);
+    const logRatio = sub(p.log().clamp(-100), sub(1, p).log().clamp(-100));
+    return [mul(g, div(sub(p, t), denom)), needs[1] ? neg(mul(g, logRatio)) : null];
+  },
+);
+
+/**
+ * Binary cross-entropy on logits, stable for any x: lᵢ = max(x, 0) − x·t + ln(1 + e^(−|x|)).
+ * ∂/∂x = ḡ·(σ(x) − t), ∂/∂t = −ḡ·x.
+ */
+export const bceWithLogitsOp = elementwiseLoss(
+  "bceWithLogits",
+  (x, t) => Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x))),
+  (g, x, t, needs) => [mul(g, sub(sigmoid(x), t)), needs[1] ? neg(mul(g, x)) : null],
+);
+
+/** Hinge loss for labels ±1: lᵢ = max(0, 1 − yᵢsᵢ). ∂/∂s = −ḡ·y where 1 − ys > 0 (0 at the kink). */
+export const hingeOp = elementwiseLoss(
+  "hinge",
+  (s, y) => Math.max(0, 1 - y * s),
+  (g, s, y, needs) => {
+    const active = lt(mul(s, y), 1);
+    return [neg(mul(mul(g, y), active)), needs[1] ? neg(mul(mul(g, s), active)) : null];
+  },
+);
+
+/** Attributes of the index-label losses: the class indices, flattened. */
+interface IndexLossAttrs extends LossAttrs {
+  readonly labels: Int32Array;
+}
+
+/** Moves the class axis (1) last: for each position (n, d…) the C class entries, as offsets. */
+function classLayout(shape: readonly number[]): {
+  classes: number;
+  outer: number;
+  inner: number;
+  labelShape: number[];
+} {
+  const classes = shape.length === 1 ? (shape[0] as number) : (shape[1] as number);
+  const outer = shape.length === 1 ? 1 : (shape[0] as number);
+  const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+  const labelShape = shape.length === 1 ? [] : [shape[0] as number, ...shape.slice(2)];
+  return { classes, outer, inner, labelShape };
+}
+
+/** A one-hot tensor (constant) of `like`'s shape with 1 at the labelled class. */
+function oneHot(like: Tensor, labels: Int32Array): Tensor {
+  const { classes, outer, inner } = classLayout(like.shape);
+  const t = new Tensor(alloc(like, like.size), like.shape);
+  const d = t._s.data;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) d[(o * classes + (labels[o * inner + i] as number)) * inner + i] = 1;
+  return t;
+}
+
+/** ḡ per position with the class axis restored (size 1) so it broadcasts over classes. */
+function perPosition(g: Tensor, like: Tensor, attrs: LossAttrs): Tensor {
+  const up = upstream(g, attrs);
+  if (attrs.reduction !== "none" || like.ndim === 1) return up;
+  return up.unsqueeze(1);
+}
+
+/**
+ * Cross-entropy from logits with integer class labels, fused with log-softmax and stable for any
+ * finite logits: lₙ = logSumExp(xₙ) − xₙ,yₙ. ∂/∂x = ḡ·(softmax(x) − onehot(y)).
+ */
+export const crossEntropyOp: OpDef<IndexLossAttrs> = {
+  name: "crossEntropy",
+  saves: "inputs",
+  forward: ([x], attrs) => {
+    const t = x as Tensor;
+    const { classes, outer, inner, labelShape } = classLayout(t.shape);
+    const logp = new Float64Array(t.size);
+    logSoftmaxAxis(t._s.data, outer, classes, inner, logp, false);
+    const l = new Float64Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++)
+        l[o * inner + i] = -(logp[
+          (o * classes + (attrs.labels[o * inner + i] as number)) * inner + i
+        ] as number);
+    }
+    return reduced(t, l, labelShape, attrs);
+  },
+  backward: (g, { inputs: [x], attrs }) => {
+    const t = x as Tensor;
+    const axis = t.ndim === 1 ? 0 : 1;
+    return [mul(perPosition(g, t, attrs), sub(softmax(t, axis), oneHot(t, attrs.labels)))];
+  },
+};
+
+/**
+ * Cross-entropy from logits with class-probability targets p (same shape as the logits):
+ * lₙ = −Σ_c p_c·logSoftmax(x)_c. ∂/∂x = ḡ·(softmax(x)·Σ_c p_c − p), ∂/∂p = −ḡ·logSoftmax(x).
+ */
+export const crossEntropySoftOp: OpDef<LossAttrs> = {
+  name: "crossEntropy",
+  saves: "inputs",
+  forward: ([x, p], attrs) => {
+    const t = x as Tensor;
+    const { classes, outer, inner, labelShape } = classLayout(t.shape);
+    const logp = new Float64Array(t.size);
+    logSoftmaxAxis(t._s.data, outer, classes, inner, logp, false);
+    const pd = (p as Tensor)._s.data;
+    const l = new Float64Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < classes; c++) {
+        for (let i = 0; i < inner; i++) {
+          const k = (o * classes + c) * inner + i;
+          const pk = pd[k] as number;
+          if (pk !== 0) l[o * inner + i] = (l[o * inner + i] as number) - pk * (logp[k] as number);
+        }
+      }
+    }
+    return reduced(t, l, labelShape, attrs);
+  },
+  backward: (g, { inputs: [x, p], attrs, needs }) => {
+    const t = x as Tensor;
+    const q = p as Tensor;
+    const axis = t.ndim === 1 ? 0 : 1;
+    const up = perPosition(g, t, attrs);
+    const gx = mul(up, sub(mul(softmax(t, axis), sum(q, axis, true)), q));
+    const gp = needs[1] ? neg(mul(up, t.logSoftmax(axis))) : null;
+    return [gx, gp];
+  },
+};
+
+/** Negative log-likelihood of log-probabilities: lₙ = −logp_{n,yₙ}. ∂/∂logp = −ḡ·onehot(y). */
+export const nllOp: OpDef<IndexLossAttrs> = {
+  name: "nll",
+  saves: "none",
+  forward: ([x], attrs) => {
+    const t = x as Tensor;
+    const { classes, outer, inner, labelShape } = classLayout(t.shape);
+    const d = t._s.data;
+    const l = new Float64Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++)
+        l[o * inner + i] = -(d[
+          (o * classes + (attrs.labels[o * inner + i] as number)) * inner + i
+        ] as number);
+    }
+    return reduced(t, l, labelShape, attrs);
+  },
+  backward: (g, { inputs: [x], attrs }) => [
+    neg(mul(perPosition(g, x as Tensor, attrs), oneHot(x as Tensor, attrs.labels))),
+  ],
+};
+
+function indexLabels(x: Tensor, labels: unknown, op: string): Int32Array {
+  checkTensor(x, op, "input");
+  if (x.ndim === 0) throw new ChainruleError(`${op}: input must have a class dimension, got shape []`);
+  const { classes, labelShape } = classLayout(x.shape);
+  const idx = toIndex((typeof labels === "number" ? [labels] : labels) as number[], op, classes, "labels");
+  const expected = labelShape.reduce((a, b) => a * b, 1);
+  const shapeOk = sameShape(idx.shape, labelShape) || (labelShape.length === 0 && idx.values.length === 1);
+  if (idx.values.length !== expected || !shapeOk) {
+    throw new ChainruleError(
+      `${op}: labels ${fmtShape(idx.shape)} must have shape ${fmtShape(labelShape)} for input ${fmtShape(x.shape)} (class axis ${x.ndim === 1 ? 0 : 1})`,
+    );
+  }
+  return idx.values;
+}
+
+// ---- public functions ----
+
+/** Mean squared error between same-shape tensors. */
+export function mse(pred: Tensor, target: Tensor, options?: LossOptions): Tensor {
+  checkPair(pred, target, "mse", ["pred", "target"]);
+  return apply(mseOp, [pred, target], { reduction: reductionOf(options, "mse"), count: pred.size });
+}
+
+/** Binary cross-entropy on probabilities in [0, 1]. Prefer `bceWithLogits` for stability. */
+export function bce(prob: Tensor, target: Tensor, options?: LossOptions): Tensor {
+  checkPair(prob, target, "bce", ["prob", "target"]);
+  return apply(bceOp, [prob, target], { reduction: reductionOf(options, "bce"), count: prob.size });
+}
+
+/** Binary cross-entropy on logits (σ fused in, stable for any finite logits). */
+export function bceWithLogits(logits: Tensor, target: Tensor, options?: LossOptions): Tensor {
+  checkPair(logits, target, "bceWithLogits", ["logits", "target"]);
+  return apply(bceWithLogitsOp, [logits, target], {
+    reduction: reductionOf(options, "bceWithLogits"),
+    count: logits.size,
+  });
+}
+
+/** Hinge loss max(0, 1 − y·s) for labels ±1. */
+export function hinge(scores: Tensor, labels: Tensor, options?: LossOptions): Tensor {
+  checkPair(scores, labels, "hinge", ["scores", "labels"]);
+  return apply(hingeOp, [scores, labels], { reduction: reductionOf(options, "hinge"), count: scores.size });
+}
+
+/**
+ * Cross-entropy from logits [N, C] (or [C], or [N, C, d…]). Labels of the logits' shape are class
+ * probabilities; otherwise they are integer class indices of shape [N] (or [N, d…]).
+ *
+ * @example
+ * losses.crossEntropy(tensor([[0, 0, 0, 0]]), [2]).item(); // ln 4
+ */
+export function crossEntropy(
+  logits: Tensor,
+  labels: Tensor | readonly number[] | ArrayLike<number>,
+  options?: LossOptions,
+): Tensor {
+  checkTensor(logits, "crossEntropy", "logits");
+  const reduction = reductionOf(options, "crossEntropy");
+  if (labels instanceof Tensor && sameShape(labels.shape, logits.shape) && logits.ndim >= 1) {
+    checkSameDType("crossEntropy", logits, labels);
+    const count = logits.ndim === 1 ? 1 : logits.size / (logits.shape[1] as number);
+    return apply(crossEntropySoftOp, [logits, labels], { reduction, count });
+  }
+  const values = indexLabels(logits, labels, "crossEntropy");
+  return apply(crossEntropyOp, [logits], { reduction, count: values.length, labels: values });
+}
+
+/** Negative log-likelihood of log-probabilities [N, C] with integer labels [N]. */
+export function nll(
+  logProbs: Tensor,
+  labels: Tensor | readonly number[] | ArrayLike<number>,
+  options?: LossOptions,
+): Tensor {
+  const values = indexLabels(logProbs, labels, "nll");
+  return apply(nllOp, [logProbs], {
+    reduction: reductionOf(options, "nll"),
+    count: values.length,
+    labels: values,
+  });
+}

@@ -1,0 +1,14 @@
+/** Optimizers and learning-rate schedulers, exported from the root as the `optim` namespace. */
+export { Optimizer, type Slot } from "./optimizer";
+export {
+  Adagrad,
+  type AdagradOptions,
+  Adam,
+  type AdamOptions,
+  RMSProp,
+  type RMSPropOptions,
+  RMSprop,
+  SGD,
+  type SGDOptions,
+} from "./optimizers";
+export { CosineAnnealingLR, StepLR } from "./schedulers";

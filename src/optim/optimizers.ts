@@ -1,0 +1,198 @@
+/**
+ * SGD, Adam, RMSProp and Adagrad with PyTorch's update rules and defaults (single parameter
+ * group). g is the gradient, p the parameter, λ the weight decay (L2: g ← g + λp), t the step.
+ */
+
+import { ChainruleError } from "../errors";
+import type { Parameter } from "../nn/module";
+import { hyper, Optimizer, type Slot } from "./optimizer";
+
+const nonNeg = (x: number) => x >= 0;
+const unit = (x: number) => x >= 0 && x < 1;
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  dampening?: number;
+}
+
+/**
+ * Stochastic gradient descent: g ← g + λp; with momentum μ, b ← μb + (1 − dampening)g (b = g on
+ * the first step) and g ← b, or g ← g + μb with Nesterov; then p ← p − lr·g.
+ */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  readonly dampening: number;
+
+  constructor(params: readonly Parameter[], options: SGDOptions) {
+    super(params, (options ?? ({} as SGDOptions)).lr, "SGD");
+    options ??= {} as SGDOptions;
+    this.momentum = hyper("SGD", "momentum", options.momentum ?? 0, nonNeg, "≥ 0");
+    this.nesterov = options.nesterov ?? false;
+    this.weightDecay = hyper("SGD", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");
+    this.dampening = hyper("SGD", "dampening", options.dampening ?? 0, nonNeg, "≥ 0");
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new ChainruleError("SGD: Nesterov momentum requires momentum > 0 and dampening 0");
+    }
+  }
+
+  protected update(slot: Slot): void {
+    const { data: p, grad } = slot;
+    const { lr, momentum: mu, weightDecay: wd, dampening, nesterov } = this;
+    const first = slot.state.momentum === undefined;
+    const buf = mu !== 0 ? this.buffer(slot, "momentum") : null;
+    for (let i = 0; i < p.length; i++) {
+      let g = (grad[i] as number) + wd * (p[i] as number);
+      if (buf) {
+        buf[i] = first ? g : mu * (buf[i] as number) + (1 - dampening) * g;
+        g = nesterov ? g + mu * (buf[i] as number) : (buf[i] as number);
+      }
+      p[i] = (p[i] as number) - lr * g;
+    }
+  }
+}
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * Adam with bias correction and L2 weight decay (PyTorch's `Adam`, not AdamW):
+ * g ← g + λp; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+ * p ← p − (lr/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε).
+ */
+export class Adam extends Optimizer {
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+
+  constructor(params: readonly Parameter[], options: AdamOptions = {}) {
+    super(params, options.lr ?? 1e-3, "Adam");
+    const [b1, b2] = options.betas ?? [0.9, 0.999];
+    this.betas = [
+      hyper("Adam", "betas[0]", b1, unit, "in [0, 1)"),
+      hyper("Adam", "betas[1]", b2, unit, "in [0, 1)"),
+    ];
+    this.eps = hyper("Adam", "eps", options.eps ?? 1e-8, nonNeg, "≥ 0");
+    this.weightDecay = hyper("Adam", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");
+  }
+
+  protected update(slot: Slot): void {
+    const { data: p, grad } = slot;
+    const [b1, b2] = this.betas;
+    const m = this.buffer(slot, "expAvg");
+    const v = this.buffer(slot, "expAvgSq");
+    const t = (slot.state.step?.[0] ?? 0) + 1;
+    slot.state.step = Float64Array.of(t);
+    const bc1 = 1 - b1 ** t;
+    const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+    const stepSize = this.lr / bc1;
+    for (let i = 0; i < p.length; i++) {
+      const g = (grad[i] as number) + this.weightDecay * (p[i] as number);
+      m[i] = b1 * (m[i] as number) + (1 - b1) * g;
+      v[i] = b2 * (v[i] as number) + (1 - b2) * g * g;
+      const denom = Math.sqrt(v[i] as number) / bc2Sqrt + this.eps;
+      p[i] = (p[i] as number) - stepSize * ((m[i] as number) / denom);
+    }
+  }
+}
+
+export interface RMSPropOptions {
+  lr?: number;
+  alpha?: number;
+  eps?: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
+/**
+ * RMSProp (PyTorch's, not centered): g ← g + λp; s ← αs + (1 − α)g²; with momentum μ,
+ * b ← μb + g/(√s + ε) and p ← p − lr·b, otherwise p ← p − lr·g/(√s + ε).
+ */
+export class RMSProp extends Optimizer {
+  readonly alpha: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+
+  constructor(params: readonly Parameter[], options: RMSPropOptions = {}) {
+    super(params, options.lr ?? 1e-2, "RMSProp");
+    this.alpha = hyper("RMSProp", "alpha", options.alpha ?? 0.99, nonNeg, "≥ 0");
+    this.eps = hyper("RMSProp", "eps", options.eps ?? 1e-8, nonNeg, "≥ 0");
+    this.momentum = hyper("RMSProp", "momentum", options.momentum ?? 0, nonNeg, "≥ 0");
+    this.weightDecay = hyper("RMSProp", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");
+  }
+
+  protected update(slot: Slot): void {
+    const { data: p, grad } = slot;
+    const { alpha, eps, momentum: mu, lr } = this;
+    const s = this.buffer(slot, "squareAvg");
+    const buf = mu > 0 ? this.buffer(slot, "momentum") : null;
+    for (let i = 0; i < p.length; i++) {
+      const g = (grad[i] as number) + this.weightDecay * (p[i] as number);
+      s[i] = alpha * (s[i] as number) + (1 - alpha) * g * g;
+      const avg = Math.sqrt(s[i] as number) + eps;
+      if (buf) {
+        buf[i] = mu * (buf[i] as number) + g / avg;
+        p[i] = (p[i] as number) - lr * (buf[i] as number);
+      } else p[i] = (p[i] as number) - (lr * g) / avg;
+    }
+  }
+}
+
+export interface AdagradOptions {
+  lr?: number;
+  eps?: number;
+  weightDecay?: number;
+  lrDecay?: number;
+  initialAccumulatorValue?: number;
+}
+
+/**
+ * Adagrad: g ← g + λp; Σ ← Σ + g²; p ← p − lr′·g/(√Σ + ε) with lr′ = lr/(1 + (t − 1)·lrDecay).
+ */
+export class Adagrad extends Optimizer {
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly lrDecay: number;
+  readonly initialAccumulatorValue: number;
+
+  constructor(params: readonly Parameter[], options: AdagradOptions = {}) {
+    super(params, options.lr ?? 1e-2, "Adagrad");
+    this.eps = hyper("Adagrad", "eps", options.eps ?? 1e-10, nonNeg, "≥ 0");
+    this.weightDecay = hyper("Adagrad", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");
+    this.lrDecay = hyper("Adagrad", "lrDecay", options.lrDecay ?? 0, nonNeg, "≥ 0");
+    this.initialAccumulatorValue = hyper(
+      "Adagrad",
+      "initialAccumulatorValue",
+      options.initialAccumulatorValue ?? 0,
+      nonNeg,
+      "≥ 0",
+    );
+  }
+
+  protected update(slot: Slot): void {
+    const { data: p, grad } = slot;
+    const fresh = slot.state.sum === undefined;
+    const sum = this.buffer(slot, "sum");
+    if (fresh && this.initialAccumulatorValue !== 0) sum.fill(this.initialAccumulatorValue);
+    const t = (slot.state.step?.[0] ?? 0) + 1;
+    slot.state.step = Float64Array.of(t);
+    const clr = this.lr / (1 + (t - 1) * this.lrDecay);
+    for (let i = 0; i < p.length; i++) {
+      const g = (grad[i] as number) + this.weightDecay * (p[i] as number);
+      sum[i] = (sum[i] as number) + g * g;
+      p[i] = (p[i] as number) - (clr * g) / (Math.sqrt(sum[i] as number) + this.eps);
+    }
+  }
+}
+
+/** Alias with PyTorch's spelling. */
+export const RMSprop = RMSProp;

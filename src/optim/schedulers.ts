@@ -1,0 +1,46 @@
+/** Learning-rate schedulers: call `step()` once per epoch after `optimizer.step()`. */
+import { ChainruleError, describe } from "../errors";
+import type { Optimizer } from "./optimizer";
+
+/** Multiplies the learning rate by `gamma` every `stepSize` epochs: lr = lr₀·γ^⌊epoch/stepSize⌋. */
+export class StepLR {
+  private epoch = 0;
+  private readonly baseLr: number;
+
+  constructor(
+    readonly optimizer: Optimizer,
+    readonly stepSize: number,
+    readonly gamma = 0.1,
+  ) {
+    if (!Number.isInteger(stepSize) || stepSize <= 0)
+      throw new ChainruleError(`StepLR: stepSize must be a positive integer, got ${describe(stepSize)}`);
+    this.baseLr = optimizer.lr;
+  }
+
+  step(): void {
+    this.epoch++;
+    this.optimizer.lr = this.baseLr * this.gamma ** Math.floor(this.epoch / this.stepSize);
+  }
+}
+
+/** Cosine annealing from lr₀ to `etaMin` over `tMax` epochs: lr = η_min + (lr₀ − η_min)(1 + cos(π·epoch/tMax))/2. */
+export class CosineAnnealingLR {
+  private epoch = 0;
+  private readonly baseLr: number;
+
+  constructor(
+    readonly optimizer: Optimizer,
+    readonly tMax: number,
+    readonly etaMin = 0,
+  ) {
+    if (!(tMax > 0)) throw new ChainruleError(`CosineAnnealingLR: tMax must be > 0, got ${describe(tMax)}`);
+    this.baseLr = optimizer.lr;
+  }
+
+  step(): void {
+    this.epoch++;
+    const t = Math.min(this.epoch, this.tMax);
+    this.optimizer.lr =
+      this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
+  }
+}
