@@ -6,7 +6,7 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { zeros } from "../tensor/creation";
 import { add, reshape, stack } from "../tensor/ops/all";
 import { seedGradient, Tensor } from "../tensor/tensor";
-import { backprop } from "./engine";
+import { backprop, topoSort } from "./engine";
 import { enableGrad, withGradMode } from "./grad-mode";
 
 /** Options of {@link gradients}. */
@@ -77,9 +77,10 @@ type GradResult = Tensor | Tensor[];
 /**
  * Turns a scalar function of tensors into the function computing its gradient(s).
  *
- * Arguments need not have `requiresGrad`. If a differentiated argument already requires grad
- * (the call is part of another recording, e.g. inside an outer `grad`), the result stays
- * differentiable, so `grad(grad(f))` works; otherwise it is detached.
+ * Arguments need not have `requiresGrad`. If `f`'s result depends on a tensor that requires grad
+ * besides the differentiated arguments' copies (the call is part of another recording: an outer
+ * `grad`, an argument or a closed-over tensor that requires grad), the result stays
+ * differentiable, so `grad(grad(f))` and mixed partials work; otherwise it is detached.
  *
  * @example
  * const f = (x: Tensor) => x.pow(3);
@@ -119,14 +120,15 @@ function valueAndGradImpl<Args extends unknown[]>(
       );
     }
   }
-  const nested = list.some((i) => (args[i] as Tensor).requiresGrad);
   const call = [...args] as Args;
+  const fresh: Tensor[] = [];
   const leaves = list.map((i) => {
     const x = args[i] as Tensor;
     if (x.requiresGrad) return x;
     const leaf = x.detach();
     leaf.requiresGrad = true;
     call[i] = leaf;
+    fresh.push(leaf);
     return leaf;
   });
   return enableGrad(() => {
@@ -138,6 +140,7 @@ function valueAndGradImpl<Args extends unknown[]>(
         `${op}: the function must return a one-element tensor, got shape ${fmtShape(y.shape)}`,
       );
     }
+    const nested = dependsOnOuterGraph(y, fresh);
     const gs = y.requiresGrad
       ? gradients([y], leaves, { createGraph: nested, allowUnused: true })
       : leaves.map(() => null);
@@ -152,18 +155,29 @@ function valueAndGradImpl<Args extends unknown[]>(
 }
 
 /**
+ * Whether `y` depends on a tensor that requires grad other than the leaves this call created:
+ * then the call is part of another recording (an outer `grad`, a closed-over parameter, an
+ * argument that already requires grad) and its results must stay differentiable.
+ */
+function dependsOnOuterGraph(y: Tensor, own: readonly Tensor[]): boolean {
+  return topoSort([y]).some((node) => node.isLeaf && !own.includes(node));
+}
+
+/**
  * The Jacobian of `f` at `x`: a tensor of shape [...out, ...in] with J[i…, j…] = ∂f(x)[i…]/∂x[j…].
- * One backward pass per output element. Differentiable when `x` requires grad.
+ * One backward pass per output element. Differentiable when `x` requires grad or `f` uses other
+ * tensors that do (an outer recording); detached otherwise.
  */
 export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new ChainruleError(`jacobian: x must be a Tensor, got ${describe(x)}`);
-  const nested = x.requiresGrad;
-  const leaf = nested ? x : x.detach();
-  if (!nested) leaf.requiresGrad = true;
+  const own = !x.requiresGrad;
+  const leaf = own ? x.detach() : x;
+  if (own) leaf.requiresGrad = true;
   return enableGrad(() => {
     const y = f(leaf);
     if (!(y instanceof Tensor))
       throw new ChainruleError(`jacobian: the function must return a Tensor, got ${describe(y)}`);
+    const nested = dependsOnOuterGraph(y, own ? [leaf] : []);
     const rows: Tensor[] = [];
     for (let i = 0; i < y.size; i++) {
       if (!y.requiresGrad) {

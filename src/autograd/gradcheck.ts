@@ -8,6 +8,7 @@ import { Rng } from "../random";
 import { zeros } from "../tensor/creation";
 import { Tensor } from "../tensor/tensor";
 import { gradients } from "./functional";
+import { noGrad } from "./grad-mode";
 
 /** Tolerances of {@link gradcheck}: an entry passes when |analytic − numeric| ≤ atol + rtol·|numeric|. */
 export interface GradcheckOptions {
@@ -113,8 +114,11 @@ export function gradcheck(
 }
 
 /**
- * Second-order check: gradchecks the function x ↦ Σᵢ ⟨∂⟨f(x), v⟩/∂xᵢ, uᵢ⟩ for fixed random
- * u, v, whose gradient needs the derivative of every backward formula (createGraph).
+ * Second-order check: gradchecks the function (x, v) ↦ Σᵢ ⟨∂⟨f(x), v⟩/∂xᵢ, uᵢ⟩ for a fixed
+ * random u, starting from a random v (the gradient output), as PyTorch does. Its gradient needs
+ * the derivative of every backward formula (createGraph) with respect to the inputs and to the
+ * incoming gradient ḡ. A failure with `input === inputs.length` concerns v, i.e. a backward that
+ * is wrong (or not differentiable) in ḡ.
  */
 export function gradgradcheck(
   f: (...inputs: Tensor[]) => Tensor,
@@ -127,17 +131,23 @@ export function gradgradcheck(
     for (let i = 0; i < t.size; i++) t._s.data[i] = rng.uniform(-1, 1);
     return t;
   };
-  let v: Tensor | null = null;
   const us = inputs.map((x) => probe(x.shape));
-  const g = (...xs: Tensor[]): Tensor => {
+  const y0 = noGrad(() => f(...inputs));
+  if (!(y0 instanceof Tensor))
+    throw new ChainruleError(`gradgradcheck: the function must return a Tensor, got ${describe(y0)}`);
+  const v0 = probe(y0.shape);
+  const n = inputs.length;
+  const g = (...args: Tensor[]): Tensor => {
+    const xs = args.slice(0, n);
+    const v = args[n] as Tensor;
     const y = f(...xs);
-    v ??= probe(y.shape);
-    const gs = gradients([y], xs, { gradOutputs: [v], createGraph: true, allowUnused: true });
     let total: Tensor = zeros([]);
+    if (!y.requiresGrad) return total;
+    const gs = gradients([y], xs, { gradOutputs: [v], createGraph: true, allowUnused: true });
     gs.forEach((gi, i) => {
       if (gi) total = total.add(gi.mul(us[i] as Tensor).sum());
     });
     return total;
   };
-  return gradcheck(g, inputs, options);
+  return gradcheck(g, [...inputs, v0], options);
 }
