@@ -2,7 +2,7 @@
  * Shapes, strides, broadcasting and axes: the bookkeeping every op shares, with the error
  * messages that name the op and the shapes.
  */
-import { ChainruleError, fmtShape } from "../errors";
+import { ChainruleError, describe, fmtShape } from "../errors";
 
 export type Shape = readonly number[];
 
@@ -74,9 +74,12 @@ export function broadcastsTo(shape: Shape, target: Shape): boolean {
 
 /** Normalises one axis (negative counts from the end) for a tensor of rank `ndim`. */
 export function normalizeAxis(axis: number, ndim: number, op: string, shape?: Shape): number {
-  if (!Number.isInteger(axis)) throw new ChainruleError(`${op}: axis must be an integer, got ${axis}`);
+  const where = shape ? ` of shape ${fmtShape(shape)}` : "";
+  if (!Number.isInteger(axis)) {
+    // name the shape too, like every other axis error
+    throw new ChainruleError(`${op}: axis must be an integer, got ${describe(axis)} for a tensor${where}`);
+  }
   if (axis < -ndim || axis >= ndim) {
-    const where = shape ? ` of shape ${fmtShape(shape)}` : "";
     const range = ndim === 0 ? "a 0-d tensor has no axes" : `valid axes are ${-ndim}..${ndim - 1}`;
     throw new ChainruleError(`${op}: axis ${axis} is out of range for a tensor${where} (${range})`);
   }
@@ -109,7 +112,11 @@ export function normalizeAxes(
   const out = list.map((a) => normalizeAxis(a, ndim, op, shape));
   const seen = new Set<number>();
   for (const a of out) {
-    if (seen.has(a)) throw new ChainruleError(`${op}: axis ${a} appears twice in ${JSON.stringify(list)}`);
+    if (seen.has(a)) {
+      throw new ChainruleError(
+        `${op}: axis ${a} appears twice in ${JSON.stringify(list)} for a tensor of shape ${fmtShape(shape)}`,
+      );
+    }
     seen.add(a);
   }
   return out.sort((x, y) => x - y);

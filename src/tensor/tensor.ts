@@ -263,7 +263,10 @@ export class Tensor implements GraphNode<Tensor> {
         const node = nodes[i] as Tensor;
         const g = grads[i];
         if (g === undefined || !(node.isLeaf || node._retain)) continue;
-        node.grad = node.grad === null ? (createGraph ? g : ops.clone(g)) : ops.add(node.grad, g);
+        // Always a copy: the pass may hand the same tensor to several nodes (add's backward
+        // returns ḡ for both inputs) or return the caller's gradOutput itself, and `.grad` must
+        // not alias either. Under createGraph the clone is recorded, so it stays differentiable.
+        node.grad = node.grad === null ? ops.clone(g) : ops.add(node.grad, g);
       }
     });
   }

@@ -13,6 +13,11 @@ export function permute(x: Arr, shape: Shape, perm: readonly number[], out: Arr)
   const n = out.length;
   if (n === 0) return;
   const nd = shape.length;
+  if (nd === 0) {
+    // a 0-d tensor has one element and no dimensions to reorder (the loop below needs one)
+    out[0] = x[0] as number;
+    return;
+  }
   const xs = stridesOf(shape);
   const outShape = perm.map((p) => shape[p] as number);
   const src = perm.map((p) => xs[p] as number); // x stride along each out dimension

@@ -116,10 +116,14 @@ export function logSoftmaxAxis(
       if (m === Number.NEGATIVE_INFINITY || m === Number.POSITIVE_INFINITY) m = 0;
       let s = 0;
       for (let k = 0; k < n; k++) s += Math.exp((x[base + k * inner] as number) - m);
-      const lse = m + Math.log(s);
-      if (softmax)
-        for (let k = 0; k < n; k++) out[base + k * inner] = Math.exp((x[base + k * inner] as number) - lse);
-      else for (let k = 0; k < n; k++) out[base + k * inner] = (x[base + k * inner] as number) - lse;
+      // Subtract m and ln s separately: folding them into lse = m + ln s first would round lse at
+      // the magnitude of m (softmax([1000, 1000]) came out as 0.5000000000000275, not 0.5).
+      if (softmax) {
+        for (let k = 0; k < n; k++) out[base + k * inner] = Math.exp((x[base + k * inner] as number) - m) / s;
+      } else {
+        const logS = Math.log(s);
+        for (let k = 0; k < n; k++) out[base + k * inner] = (x[base + k * inner] as number) - m - logS;
+      }
     }
   }
 }

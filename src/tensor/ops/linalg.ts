@@ -1,7 +1,7 @@
 /**
  * Linear algebra: matmul with torch.matmul semantics, transpose and permute.
  */
-import { ChainruleError, describe, fmtShape } from "../../errors";
+import { ChainruleError, fmtShape } from "../../errors";
 import { permute as permuteKernel } from "../kernels/layout";
 import { gemm } from "../kernels/matmul";
 import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf, stridesOf } from "../shape";
@@ -133,11 +133,11 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const list = dims.length === 1 && Array.isArray(dims[0]) ? (dims[0] as unknown as number[]) : dims;
   if (list.length !== x.ndim) {
     throw new ChainruleError(
-      `permute: ${describe(list)} has ${list.length} dimensions, the tensor ${fmtShape(x.shape)} has ${x.ndim}`,
+      `permute: ${JSON.stringify(list)} lists ${list.length} dimensions, the tensor ${fmtShape(x.shape)} has ${x.ndim}`,
     );
   }
   const perm = list.map((d) => normalizeAxis(d, x.ndim, "permute", x.shape));
   if (new Set(perm).size !== perm.length)
-    throw new ChainruleError(`permute: ${JSON.stringify(list)} repeats a dimension`);
+    throw new ChainruleError(`permute: ${JSON.stringify(list)} repeats a dimension of ${fmtShape(x.shape)}`);
   return apply(permuteOp, [x], { perm });
 }

@@ -2,7 +2,7 @@
  * Reductions and the softmax family. Axes may be negative; `keepDims` keeps reduced axes as
  * size 1; a full reduction gives shape []. Sums accumulate in double precision for both dtypes.
  */
-import { ChainruleError, describe } from "../../errors";
+import { ChainruleError, describe, fmtShape } from "../../errors";
 import { zip } from "../kernels/elementwise";
 import { argExtreme, logSoftmaxAxis, reduce } from "../kernels/reduce";
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "../shape";
@@ -64,7 +64,13 @@ function extremeOp(kind: "max" | "min"): OpDef<ReduceAttrs> {
     name: kind,
     forward: ([x], attrs) => {
       const t = x as Tensor;
-      if (t.size === 0) throw new ChainruleError(`${kind}: cannot reduce an empty tensor`);
+      // As PyTorch: only reducing over a dimension of size 0 is an error (max over axis 1 of a
+      // [0,3] tensor is fine and gives shape [0]); the message names the shape and the axes.
+      if (countOf(t, attrs.axes) === 0) {
+        throw new ChainruleError(
+          `${kind}: cannot reduce over an empty dimension (axes ${JSON.stringify(attrs.axes)} of shape ${fmtShape(t.shape)})`,
+        );
+      }
       return result(t, attrs, fold(t, attrs.axes, kind));
     },
     backward: (g, { inputs: [x], result: y, attrs }) => {
@@ -137,7 +143,13 @@ function argOp(kind: "argmax" | "argmin"): OpDef<{ axis: number | null; keepDims
     name: kind,
     forward: ([x], { axis, keepDims }) => {
       const t = x as Tensor;
-      if (t.size === 0) throw new ChainruleError(`${kind}: cannot reduce an empty tensor`);
+      // only an empty reduced extent is an error (as for max/min)
+      if (axis === null ? t.size === 0 : t.shape[axis] === 0) {
+        const axes = axis === null ? "all axes" : `axis ${axis}`;
+        throw new ChainruleError(
+          `${kind}: cannot reduce over an empty dimension (${axes} of shape ${fmtShape(t.shape)})`,
+        );
+      }
       const sign = kind === "argmax" ? 1 : -1;
       if (axis === null) {
         const out = alloc(t, 1);

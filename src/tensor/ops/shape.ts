@@ -9,7 +9,7 @@ import { allocate, type DType } from "../dtype";
 import { broadcastTo } from "../kernels/elementwise";
 import { copyBlock, gather as gatherKernel, indexSelect as indexSelectKernel } from "../kernels/layout";
 import { reduce } from "../kernels/reduce";
-import { broadcastsTo, checkShape, normalizeAxis, sameShape, sizeOf } from "../shape";
+import { broadcastsTo, normalizeAxis, sameShape, sizeOf } from "../shape";
 import { apply, type IndexLike, type OpDef, type RawResult, type Tensor } from "../tensor";
 import { alloc, around, checkSameDType, checkTensor, type IndexArg, toIndex } from "./util";
 
@@ -316,7 +316,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
       `expand: cannot expand ${fmtShape(x.shape)} to fewer dimensions ${fmtShape(shape)}`,
     );
   const target = shape.map((d, i) => (d === -1 && i >= lead ? (x.shape[i - lead] as number) : d));
-  checkShape(target, "expand");
+  if (target.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ChainruleError(
+      `expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)} (sizes must be non-negative integers; -1 only keeps an existing dimension)`,
+    );
+  }
   if (!broadcastsTo(x.shape, target))
     throw new ChainruleError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   return apply(expandOp, [x], { shape: target });
@@ -356,7 +360,13 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
 export function gather(x: Tensor, axis: number, index: IndexLike): Tensor {
   checkTensor(x, "gather");
   const a = normalizeAxis(axis, x.ndim, "gather", x.shape);
-  const idx = toIndex(index, "gather", x.shape[a] as number, "index");
+  const idx = toIndex(
+    index,
+    "gather",
+    x.shape[a] as number,
+    "index",
+    ` for axis ${a} of ${fmtShape(x.shape)}`,
+  );
   if (idx.shape.length !== x.ndim) {
     throw new ChainruleError(
       `gather: index ${fmtShape(idx.shape)} must have as many dimensions as the input ${fmtShape(x.shape)}`,
@@ -376,7 +386,13 @@ export function gather(x: Tensor, axis: number, index: IndexLike): Tensor {
 export function indexSelect(x: Tensor, axis: number, indices: IndexLike): Tensor {
   checkTensor(x, "indexSelect");
   const a = normalizeAxis(axis, x.ndim, "indexSelect", x.shape);
-  const idx = toIndex(indices, "indexSelect", x.shape[a] as number, "indices");
+  const idx = toIndex(
+    indices,
+    "indexSelect",
+    x.shape[a] as number,
+    "indices",
+    ` for axis ${a} of ${fmtShape(x.shape)}`,
+  );
   if (idx.shape.length !== 1)
     throw new ChainruleError(`indexSelect: indices must be 1-D, got shape ${fmtShape(idx.shape)}`);
   return apply(indexSelectOp, [x], { axis: a, indices: idx.values, full: x.shape });

@@ -47,9 +47,10 @@ export interface IndexArg {
 
 /**
  * Reads an index argument (arrays, nested arrays, integer typed arrays, or float tensors
- * holding integral values) and checks every value is an integer in [0, bound).
+ * holding integral values) and checks every value is an integer in [0, bound). `context` ends the
+ * out-of-range message (e.g. " for axis 1 of [2,3]").
  */
-export function toIndex(x: IndexLike, op: string, bound: number, what: string): IndexArg {
+export function toIndex(x: IndexLike, op: string, bound: number, what: string, context = ""): IndexArg {
   let flat: ArrayLike<number>;
   let shape: number[];
   const raw = unwrapView(x);
@@ -90,7 +91,7 @@ export function toIndex(x: IndexLike, op: string, bound: number, what: string): 
       throw new ChainruleError(`${op}: ${what} must hold integers, got ${describe(v)} at position ${i}`);
     }
     if (v < 0 || v >= bound) {
-      throw new ChainruleError(`${op}: ${what} value ${v} is out of range [0, ${bound})`);
+      throw new ChainruleError(`${op}: ${what} value ${v} is out of range [0, ${bound})${context}`);
     }
     values[i] = v;
   }

@@ -1,0 +1,786 @@
+/**
+ * Hand-checked values: small inputs whose results are written out by hand (or, for erf and
+ * GELU, pasted from Python's math module with the expression that produced them), and the
+ * gradients at the edge cases the op docs promise: ties, clamp bounds, kinks, extreme inputs.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  concat,
+  gradients,
+  onesLike,
+  pow,
+  Rng,
+  stack,
+  sub,
+  type Tensor,
+  tensor,
+  where,
+  zeros,
+} from "../../src/index";
+import { gemmNaive } from "../../src/tensor/kernels/matmul";
+import { expectAllClose } from "../helpers/close";
+import { sampled, uniform } from "./fixtures";
+
+/** d(Σ f(x) ⊙ w)/dx for a fresh leaf x: the gradient of `f` at `values` with output weights `w`. */
+function gradOf(f: (x: Tensor) => Tensor, values: number[] | number[][], w?: number[] | number[][]): unknown {
+  const x = tensor(values, { requiresGrad: true });
+  const y = f(x);
+  y.backward(w === undefined ? onesLike(y) : tensor(w));
+  return x.grad?.toArray();
+}
+
+const M = [
+  [1, 2, 3],
+  [4, 5, 6],
+];
+
+describe("binary arithmetic with broadcasting", () => {
+  it("adds a row to every row and a column to every column", () => {
+    expect(
+      tensor(M)
+        .add(tensor([10, 20, 30]))
+        .toArray(),
+    ).toEqual([
+      [11, 22, 33],
+      [14, 25, 36],
+    ]);
+    expect(
+      tensor(M)
+        .add(tensor([[100], [200]]))
+        .toArray(),
+    ).toEqual([
+      [101, 102, 103],
+      [204, 205, 206],
+    ]);
+  });
+
+  it("multiplies a column by a row into an outer product", () => {
+    expect(
+      tensor([[1], [2]])
+        .mul(tensor([[1, 2, 3]]))
+        .toArray(),
+    ).toEqual([
+      [1, 2, 3],
+      [2, 4, 6],
+    ]);
+  });
+
+  it("subtracts and divides with a number on either side", () => {
+    expect(tensor([1, 2, 4]).sub(1).toArray()).toEqual([0, 1, 3]);
+    expect(sub(1, tensor([1, 2, 4])).toArray()).toEqual([0, -1, -3]);
+    expect(tensor([1, 2, 4]).div(4).toArray()).toEqual([0.25, 0.5, 1]);
+    expect(tensor([1, 2, 4]).div(tensor(2)).toArray()).toEqual([0.5, 1, 2]);
+  });
+
+  it("sums a broadcast operand's gradient back to its shape", () => {
+    const a = tensor(M, { requiresGrad: true });
+    const b = tensor([10, 20, 30], { requiresGrad: true });
+    const c = tensor([[1], [2]], { requiresGrad: true });
+    a.mul(b).add(c).sum().backward();
+    expect(a.grad?.toArray()).toEqual([
+      [10, 20, 30],
+      [10, 20, 30],
+    ]);
+    expect(b.grad?.toArray()).toEqual([5, 7, 9]); // column sums of M
+    expect(c.grad?.toArray()).toEqual([[3], [3]]);
+  });
+
+  it("raises to powers, with ∂/∂a = b·aᵇ⁻¹ and ∂/∂b = aᵇ·ln a", () => {
+    expect(
+      tensor([2, 3, 4])
+        .pow(tensor([3, 2, 0.5]))
+        .toArray(),
+    ).toEqual([8, 9, 2]);
+    expect(pow(2, tensor([0, 1, 10])).toArray()).toEqual([1, 2, 1024]);
+    const a = tensor([2, 3], { requiresGrad: true });
+    const b = tensor([3, 2], { requiresGrad: true });
+    a.pow(b).sum().backward();
+    expect(a.grad?.toArray()).toEqual([12, 6]); // 3·2², 2·3
+    expectAllClose(b.grad, [8 * Math.LN2, 9 * Math.log(3)]);
+  });
+
+  it("gives pow zero gradients at a = 0 (b ≥ 0) and where b = 0, as PyTorch", () => {
+    const a = tensor([0, 0, 2], { requiresGrad: true });
+    const b = tensor([0, 2, 0], { requiresGrad: true });
+    const y = a.pow(b);
+    expect(y.toArray()).toEqual([1, 0, 1]); // 0⁰ = 1
+    y.sum().backward();
+    expect(a.grad?.toArray()).toEqual([0, 0, 0]);
+    expect(b.grad?.toArray()).toEqual([0, 0, Math.LN2]); // 2⁰·ln 2
+  });
+
+  it("takes maximum/minimum elementwise and splits the gradient ½/½ on ties", () => {
+    const a = tensor([1, 5, 3], { requiresGrad: true });
+    const b = tensor([2, 4, 3], { requiresGrad: true });
+    expect(a.maximum(b).toArray()).toEqual([2, 5, 3]);
+    expect(a.minimum(b).toArray()).toEqual([1, 4, 3]);
+    a.maximum(b).sum().backward();
+    expect(a.grad?.toArray()).toEqual([0, 1, 0.5]);
+    expect(b.grad?.toArray()).toEqual([1, 0, 0.5]);
+    const [ga, gb] = gradients(a.minimum(b).sum(), [a, b]);
+    expect(ga?.toArray()).toEqual([1, 0, 0.5]);
+    expect(gb?.toArray()).toEqual([0, 1, 0.5]);
+  });
+
+  it("compares elementwise into 0/1 with broadcasting", () => {
+    const x = tensor([1, 2, 3]);
+    expect(x.eq(2).toArray()).toEqual([0, 1, 0]);
+    expect(x.gt(2).toArray()).toEqual([0, 0, 1]);
+    expect(x.lt(2).toArray()).toEqual([1, 0, 0]);
+    expect(x.ge(2).toArray()).toEqual([0, 1, 1]);
+    expect(x.le(2).toArray()).toEqual([1, 1, 0]);
+    expect(x.gt(tensor([[0], [2]])).toArray()).toEqual([
+      [1, 1, 1],
+      [0, 0, 1],
+    ]);
+  });
+});
+
+describe("where", () => {
+  it("picks a where cond is nonzero and b elsewhere, broadcasting all three", () => {
+    const cond = tensor([[1], [0]]);
+    expect(where(cond, tensor([1, 2, 3]), 0).toArray()).toEqual([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
+    // any nonzero value (here -2 and 0.5) counts as true
+    expect(where(tensor([-2, 0, 0.5]), tensor(1), tensor([7, 8, 9])).toArray()).toEqual([1, 8, 1]);
+  });
+
+  it("sends the gradient to the chosen operand, summed over broadcast dims", () => {
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const b = tensor(0, { requiresGrad: true });
+    where(tensor([[1], [0]]), a, b)
+      .sum()
+      .backward();
+    expect(a.grad?.toArray()).toEqual([1, 1, 1]);
+    expect(b.grad?.toArray()).toBe(3);
+  });
+});
+
+describe("unary functions", () => {
+  it("computes closed-form values", () => {
+    expect(tensor([1, -2]).neg().toArray()).toEqual([-1, 2]);
+    expect(tensor([0, 1]).exp().toArray()).toEqual([1, Math.E]);
+    expect(tensor([1, Math.E]).log().toArray()).toEqual([0, 1]);
+    expect(tensor([4, 2.25]).sqrt().toArray()).toEqual([2, 1.5]);
+    expect(tensor([-3, 0, 2]).abs().toArray()).toEqual([3, 0, 2]);
+    expect(tensor([-3, 0.5]).square().toArray()).toEqual([9, 0.25]);
+    expectAllClose(tensor([0, Math.PI / 2, Math.PI / 6]).sin(), [0, 1, 0.5], 1e-15);
+    expectAllClose(tensor([0, Math.PI, Math.PI / 3]).cos(), [1, -1, 0.5], 1e-15);
+    // tanh(ln 2) = (4 − 1)/(4 + 1)
+    expectAllClose(tensor([0, Math.LN2]).tanh(), [0, 0.6], 1e-15);
+    // σ(ln 3) = 3/4, σ(−ln 3) = 1/4
+    expectAllClose(tensor([0, Math.log(3), -Math.log(3)]).sigmoid(), [0.5, 0.75, 0.25], 1e-15);
+  });
+
+  it("relu and abs have derivative 0 at the kink", () => {
+    expect(tensor([-1, 0, 2]).relu().toArray()).toEqual([0, 0, 2]);
+    expect(gradOf((x) => x.relu(), [-1, 0, 2])).toEqual([0, 0, 1]);
+    expect(gradOf((x) => x.abs(), [-1, 0, 2])).toEqual([-1, 0, 1]);
+  });
+
+  it("leakyRelu scales negatives by the slope (0.01 by default)", () => {
+    expect(tensor([-2, 0, 3]).leakyRelu().toArray()).toEqual([-0.02, 0, 3]);
+    expect(tensor([-2, 0, 3]).leakyRelu(0.25).toArray()).toEqual([-0.5, 0, 3]);
+    expect(gradOf((x) => x.leakyRelu(0.25), [-2, 0, 3])).toEqual([0.25, 0.25, 1]);
+  });
+
+  it("erf matches Python's math.erf", () => {
+    // [math.erf(x) for x in [-2.0, -0.5, 0.5, 1.0, 2.0]]
+    const expected = [
+      -0.9953222650189527, -0.5204998778130465, 0.5204998778130465, 0.8427007929497149, 0.9953222650189527,
+    ];
+    expectAllClose(tensor([-2, -0.5, 0.5, 1, 2]).erf(), expected, 1e-15);
+    expect(tensor(0).erf().item()).toBe(0);
+  });
+
+  it("gelu is the exact erf form x·Φ(x), with GELU′ = Φ + x·φ", () => {
+    const xs = [-5, -3, -1, -0.5, 0, 0.5, 1, 3, 5];
+    // [0.5*x*math.erfc(-x/math.sqrt(2)) for x in xs]
+    const values = [
+      -1.4332578593959731e-6, -0.004049694094890287, -0.15865525393145707, -0.15426876936299344, 0,
+      0.34573123063700656, 0.8413447460685429, 2.99595030590511, 4.99999856674214,
+    ];
+    // [0.5*math.erfc(-x/math.sqrt(2)) + x*math.exp(-x*x/2)/math.sqrt(2*math.pi) for x in xs]
+    const slopes = [
+      -7.146946001792295e-6, -0.011945647204183927, -0.08331547058768629, 0.13250487534383712, 0.5,
+      0.8674951246561629, 1.0833154705876864, 1.011945647204184, 1.0000071469460017,
+    ];
+    const y = tensor(xs).gelu();
+    y.data.forEach((v, i) => {
+      expect(Math.abs(v - (values[i] as number))).toBeLessThanOrEqual(1e-14 * Math.abs(values[i] as number));
+    });
+    // the backward composes Φ = ½(1 + erf(x/√2)) from tensor ops, so in the negative tail its
+    // error is absolute (≈1e-16), not relative
+    expectAllClose(
+      gradOf((x) => x.gelu(), xs),
+      slopes,
+      1e-15,
+    );
+  });
+
+  it("softplus is ln(1 + eˣ), exactly x above 20 with slope exactly 1 (PyTorch)", () => {
+    const y = tensor([0, Math.log(3), 20, 20.5, 25, 1000, -1000]).softplus();
+    // ln 2, ln 4, math.log1p(math.exp(20)), then x itself above the threshold, 0 far below
+    expectAllClose(y, [Math.LN2, 2 * Math.LN2, 20.000000002061153, 20.5, 25, 1000, 0], 1e-15);
+    expect(y.data[3]).toBe(20.5);
+    expect(y.data[4]).toBe(25);
+    // slopes: σ(0) = ½, σ(ln 3) = ¾, 1/(1+math.exp(-20)), then exactly 1
+    const g = gradOf((x) => x.softplus(), [0, Math.log(3), 20, 20.5, 25]);
+    expectAllClose(g, [0.5, 0.75, 0.9999999979388463, 1, 1], 1e-15);
+    expect((g as number[])[3]).toBe(1);
+  });
+
+  it("sigmoid is finite at ±1e3, with gradient 0 there", () => {
+    const y = tensor([-1000, 1000]).sigmoid();
+    expect(y.toArray()).toEqual([0, 1]);
+    expect(gradOf((x) => x.sigmoid(), [-1000, 1000])).toEqual([0, 0]);
+  });
+
+  it("clamp passes the gradient where min ≤ x ≤ max, bounds included", () => {
+    expect(tensor([-1, 0, 0.5, 1, 2]).clamp(0, 1).toArray()).toEqual([0, 0, 0.5, 1, 1]);
+    expect(gradOf((x) => x.clamp(0, 1), [-1, 0, 0.5, 1, 2])).toEqual([0, 1, 1, 1, 0]);
+    expect(tensor([-1, 2]).clamp(0).toArray()).toEqual([0, 2]);
+    expect(tensor([-1, 2]).clamp(null, 0).toArray()).toEqual([-1, 0]);
+    expect(gradOf((x) => x.clamp(0), [-1, 0, 3])).toEqual([0, 1, 1]);
+  });
+});
+
+describe("reductions", () => {
+  it("sums and averages over all, one, negative and several axes", () => {
+    const x = tensor(M);
+    expect(x.sum().toArray()).toBe(21);
+    expect(x.sum().shape).toEqual([]);
+    expect(x.sum(0).toArray()).toEqual([5, 7, 9]);
+    expect(x.sum(-1).toArray()).toEqual([6, 15]);
+    expect(x.sum(-1, true).toArray()).toEqual([[6], [15]]);
+    expect(x.sum([0, 1], true).toArray()).toEqual([[21]]);
+    expect(x.mean(0).toArray()).toEqual([2.5, 3.5, 4.5]);
+    expect(x.mean().toArray()).toBe(3.5);
+    // x[i,j,k] = 12i + 4j + k; Σ over i ∈ {0,1}, k ∈ {0..3} = 48 + 32j + 12
+    const t = tensor(
+      Float64Array.from({ length: 24 }, (_, i) => i),
+      { shape: [2, 3, 4] },
+    );
+    expect(t.sum([0, 2]).toArray()).toEqual([60, 92, 124]);
+    expect(t.sum([-1, -3], true).shape).toEqual([1, 3, 1]);
+    expect(tensor(5).sum().toArray()).toBe(5);
+  });
+
+  it("sends mean's gradient 1/count to every element", () => {
+    expect(gradOf((x) => x.mean(1), M)).toEqual([
+      [1 / 3, 1 / 3, 1 / 3],
+      [1 / 3, 1 / 3, 1 / 3],
+    ]);
+  });
+
+  it("max/min return values only and split the gradient evenly among ties", () => {
+    const x = [
+      [1, 3, 3],
+      [2, 2, 2],
+    ];
+    expect(tensor(x).max(1).toArray()).toEqual([3, 2]);
+    expect(tensor(x).min(-1, true).toArray()).toEqual([[1], [2]]);
+    expect(tensor(x).max().toArray()).toBe(3);
+    expect(gradOf((t) => t.max(1), x)).toEqual([
+      [0, 0.5, 0.5],
+      [1 / 3, 1 / 3, 1 / 3],
+    ]);
+    expect(gradOf((t) => t.min(1), x)).toEqual([
+      [1, 0, 0],
+      [1 / 3, 1 / 3, 1 / 3],
+    ]);
+    // a global maximum shared by two elements
+    expect(gradOf((t) => t.max(), x)).toEqual([
+      [0, 0.5, 0.5],
+      [0, 0, 0],
+    ]);
+    expect(gradOf((t) => t.max(0), x, [10, 20, 30])).toEqual([
+      [0, 20, 30],
+      [10, 0, 0],
+    ]);
+  });
+
+  it("logSumExp is stable at ±1e3 and its gradient is softmax", () => {
+    expectAllClose(tensor([0, 0]).logSumExp(), Math.LN2, 1e-15);
+    expectAllClose(tensor([1000, 1000]).logSumExp(), 1000 + Math.LN2, 1e-15);
+    expectAllClose(tensor([-1000, -1000]).logSumExp(), -1000 + Math.LN2, 1e-15);
+    expect(tensor([1000, -1000]).logSumExp().item()).toBe(1000);
+    expectAllClose(tensor([[0, Math.log(3)]]).logSumExp(-1, true), [[Math.log(4)]], 1e-15);
+    expectAllClose(
+      gradOf((x) => x.logSumExp(), [0, Math.log(3)]),
+      [0.25, 0.75],
+      1e-15,
+    );
+    expect(gradOf((x) => x.logSumExp(), [1000, -1000])).toEqual([1, 0]);
+  });
+
+  it("softmax and logSoftmax are exact at ±1e3 (no NaN or Inf)", () => {
+    // e^(ln k) = k: the softmax of [ln 1, ln 2, ln 3] is [1, 2, 3]/6
+    expectAllClose(tensor([0, Math.LN2, Math.log(3)]).softmax(), [1 / 6, 2 / 6, 3 / 6], 1e-15);
+    expect(tensor([1000, 0, -1000]).softmax().toArray()).toEqual([1, 0, 0]);
+    expect(tensor([1000, 1000]).softmax().toArray()).toEqual([0.5, 0.5]);
+    expect(tensor([1000, 0, -1000]).logSoftmax().toArray()).toEqual([0, -1000, -2000]);
+    expectAllClose(tensor([-1000, -1000]).logSoftmax(), [-Math.LN2, -Math.LN2], 1e-15);
+    // along axis 0: each column is normalised
+    expectAllClose(
+      tensor([
+        [0, 1000],
+        [Math.log(3), 1000],
+      ]).softmax(0),
+      [
+        [0.25, 0.5],
+        [0.75, 0.5],
+      ],
+      1e-15,
+    );
+    const g = gradOf((x) => x.logSoftmax(), [1000, 0, -1000], [1, 0, 0]) as number[];
+    expect(g).toEqual([0, 0, 0]); // ∂/∂x of (x₀ − lse(x)) = e₀ − softmax = 0 here
+    const s = gradOf((x) => x.softmax(), [1000, 0, -1000], [1, 2, 3]) as number[];
+    expect(s.every(Number.isFinite)).toBe(true);
+  });
+
+  it("reduces empty tensors over non-empty axes (PyTorch), sum and mean over nothing", () => {
+    expect(zeros([0, 3]).max(1).shape).toEqual([0]);
+    expect(zeros([0, 3]).min(-1, true).shape).toEqual([0, 1]);
+    expect(zeros([2, 0]).argmax(0).shape).toEqual([0]);
+    expect(zeros([2, 0]).sum(1).toArray()).toEqual([0, 0]);
+    expect(zeros([0]).sum().item()).toBe(0);
+    expect(zeros([0]).mean().item()).toBeNaN(); // 0/0, as PyTorch
+  });
+
+  it("handles infinities and NaN like PyTorch", () => {
+    expect(tensor([Number.NEGATIVE_INFINITY, 0]).softmax().toArray()).toEqual([0, 1]);
+    expect(tensor([Number.NEGATIVE_INFINITY, 0]).logSoftmax().toArray()).toEqual([
+      Number.NEGATIVE_INFINITY,
+      0,
+    ]);
+    expect(tensor([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]).logSumExp().item()).toBe(
+      Number.NEGATIVE_INFINITY,
+    );
+    expect(tensor([Number.POSITIVE_INFINITY, 0]).logSumExp().item()).toBe(Number.POSITIVE_INFINITY);
+    expect(tensor([1, Number.NaN, 3]).max().item()).toBeNaN();
+    expect(tensor([1, Number.NaN, 3]).argmax().item()).toBe(1);
+    expect(
+      tensor([1, Number.NaN])
+        .maximum(tensor([Number.NaN, 2]))
+        .data.every(Number.isNaN),
+    ).toBe(true);
+    expect(
+      tensor([1, Number.NaN])
+        .minimum(tensor([Number.NaN, 2]))
+        .data.every(Number.isNaN),
+    ).toBe(true);
+  });
+
+  it("argmax/argmin return the first index on ties, optionally keeping dims", () => {
+    const x = tensor([
+      [1, 3, 3],
+      [2, 2, 1],
+    ]);
+    expect(x.argmax().toArray()).toBe(1); // flattened: the first 3
+    expect(x.argmax(1).toArray()).toEqual([1, 0]);
+    expect(x.argmin(1).toArray()).toEqual([0, 2]);
+    expect(x.argmax(-2).toArray()).toEqual([1, 0, 0]);
+    expect(x.argmin(0, true).toArray()).toEqual([[0, 1, 1]]);
+    expect(x.argmax(undefined, true).shape).toEqual([1, 1]);
+    expect(x.argmax().dtype).toBe("float64");
+    expect(tensor([1, 2], { dtype: "float32" }).argmax().dtype).toBe("float32");
+  });
+});
+
+describe("shape ops", () => {
+  const t = tensor(
+    Float64Array.from({ length: 6 }, (_, i) => i + 1),
+    { shape: [2, 3] },
+  );
+
+  it("reshape infers one -1 dimension", () => {
+    expect(t.reshape(3, -1).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(t.reshape([-1]).shape).toEqual([6]);
+    expect(t.reshape(1, -1, 1).shape).toEqual([1, 6, 1]);
+    expect(tensor([7]).reshape([]).toArray()).toBe(7);
+  });
+
+  it("flatten, squeeze and unsqueeze move size-1 dimensions", () => {
+    expect(t.flatten().toArray()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(tensor(7).flatten().toArray()).toEqual([7]);
+    const u = tensor([[[1], [2]]]); // [1,2,1]
+    expect(u.squeeze().toArray()).toEqual([1, 2]);
+    expect(u.squeeze(0).shape).toEqual([2, 1]);
+    expect(u.squeeze(-1).shape).toEqual([1, 2]);
+    expect(u.squeeze(1).shape).toEqual([1, 2, 1]); // not size 1: unchanged
+    expect(t.unsqueeze(0).shape).toEqual([1, 2, 3]);
+    expect(t.unsqueeze(-1).shape).toEqual([2, 3, 1]);
+    expect(t.unsqueeze(1).toArray()).toEqual([[[1, 2, 3]], [[4, 5, 6]]]);
+    expect(tensor(7).unsqueeze(0).toArray()).toEqual([7]);
+  });
+
+  it("expand broadcasts, with -1 keeping a size and new dims in front", () => {
+    expect(tensor([1, 2, 3]).expand(2, 3).toArray()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(
+      tensor([[1], [2]])
+        .expand(-1, 3)
+        .toArray(),
+    ).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
+    expect(tensor([[1, 2]]).expand(2, 3, -1).shape).toEqual([2, 3, 2]);
+    expect(tensor(4).expand([2]).toArray()).toEqual([4, 4]);
+    expect(gradOf((x) => x.expand(2, 2, -1), [[1, 2]])).toEqual([[4, 4]]);
+  });
+
+  it("slice takes [start, end) with negative and clamped bounds, and pads the gradient", () => {
+    const x = tensor([10, 11, 12, 13, 14]);
+    expect(x.slice(0, 1, 3).toArray()).toEqual([11, 12]);
+    expect(x.slice(0, -2).toArray()).toEqual([13, 14]);
+    expect(x.slice(0, -4, -1).toArray()).toEqual([11, 12, 13]);
+    expect(x.slice(0, -100, 100).toArray()).toEqual([10, 11, 12, 13, 14]);
+    expect(x.slice(0, 3, 1).toArray()).toEqual([]);
+    expect(t.slice(-1, 1).toArray()).toEqual([
+      [2, 3],
+      [5, 6],
+    ]);
+    expect(t.slice(0, 1, 2).toArray()).toEqual([[4, 5, 6]]);
+    expect(
+      gradOf((v) => v.slice(1, 1, 3), M, [
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toEqual([
+      [0, 1, 2],
+      [0, 3, 4],
+    ]);
+  });
+
+  it("gather reads along an axis with index arrays, Int32Arrays or float tensors", () => {
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const index = [
+      [0, 0],
+      [1, 0],
+    ];
+    const expected = [
+      [1, 1],
+      [4, 3],
+    ];
+    expect(x.gather(1, index).toArray()).toEqual(expected);
+    expect(x.gather(-1, tensor(index)).toArray()).toEqual(expected);
+    expect(x.gather(0, [[1, 0]]).toArray()).toEqual([[3, 2]]);
+    expect(
+      tensor([5, 6, 7])
+        .gather(0, Int32Array.from([2, 2, 0]))
+        .toArray(),
+    ).toEqual([7, 7, 5]);
+    // repeated positions accumulate their gradients
+    expect(
+      gradOf(
+        (v) => v.gather(1, index),
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+    ).toEqual([
+      [3, 0],
+      [4, 3],
+    ]);
+  });
+
+  it("indexSelect picks rows or columns with every index form", () => {
+    expect(t.indexSelect(0, [1, 1, 0]).toArray()).toEqual([
+      [4, 5, 6],
+      [4, 5, 6],
+      [1, 2, 3],
+    ]);
+    expect(t.indexSelect(-1, Int32Array.from([2, 0])).toArray()).toEqual([
+      [3, 1],
+      [6, 4],
+    ]);
+    expect(t.indexSelect(1, tensor([1])).toArray()).toEqual([[2], [5]]);
+    expect(t.indexSelect(1, new Float32Array([0])).toArray()).toEqual([[1], [4]]);
+    expect(
+      gradOf((v) => v.indexSelect(1, [2, 2]), M, [
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toEqual([
+      [0, 0, 3],
+      [0, 0, 7],
+    ]);
+  });
+
+  it("concat joins along several axes and splits the gradient back", () => {
+    const a = tensor([[1, 2]]);
+    const b = tensor([[3, 4]]);
+    expect(concat([a, b]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(concat([a, b], 1).toArray()).toEqual([[1, 2, 3, 4]]);
+    expect(concat([a, tensor([[5]]), b], -1).toArray()).toEqual([[1, 2, 5, 3, 4]]);
+    const p = tensor([[1], [2]], { requiresGrad: true });
+    const q = tensor(
+      [
+        [3, 4],
+        [5, 6],
+      ],
+      { requiresGrad: true },
+    );
+    concat([p, q], 1).backward(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
+    expect(p.grad?.toArray()).toEqual([[1], [4]]);
+    expect(q.grad?.toArray()).toEqual([
+      [2, 3],
+      [5, 6],
+    ]);
+  });
+
+  it("stack joins along a new axis at any position", () => {
+    const a = tensor([1, 2]);
+    const b = tensor([3, 4]);
+    expect(stack([a, b]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(stack([a, b], 1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
+    expect(stack([a, b], -1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
+    expect(stack([tensor(1), tensor(2)]).toArray()).toEqual([1, 2]);
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = tensor([3, 4], { requiresGrad: true });
+    stack([x, y], 1).backward(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
+    expect(x.grad?.toArray()).toEqual([1, 3]);
+    expect(y.grad?.toArray()).toEqual([2, 4]);
+  });
+
+  it("transpose and permute reorder dimensions", () => {
+    expect(t.transpose().toArray()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
+    const c = tensor(
+      Float64Array.from({ length: 24 }, (_, i) => i),
+      { shape: [2, 3, 4] },
+    );
+    const p = c.permute(2, 0, 1);
+    expect(p.shape).toEqual([4, 2, 3]);
+    // p[k, i, j] = c[i, j, k] = 12i + 4j + k
+    expect(p.toArray()).toEqual(
+      [0, 1, 2, 3].map((k) => [0, 1].map((i) => [0, 1, 2].map((j) => 12 * i + 4 * j + k))),
+    );
+    expect(c.transpose(0, -1).shape).toEqual([4, 3, 2]);
+    expect(c.permute(-1, 0, 1).toArray()).toEqual(p.toArray());
+    expect(tensor(7).permute().toArray()).toBe(7);
+    expect(
+      gradOf((v) => v.permute(1, 0), M, [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    ).toEqual([
+      [1, 3, 5],
+      [2, 4, 6],
+    ]);
+  });
+});
+
+describe("matmul", () => {
+  /** A random [rows, cols] float64 tensor. */
+  const rand2 = (rng: Rng, shape: number[]) => sampled(rng, shape, uniform(-1, 1));
+
+  /** The product of one [m,k] and [k,n] block by the naive kernel. */
+  const naive = (a: Float64Array, b: Float64Array, m: number, k: number, n: number) => {
+    const c = new Float64Array(m * n);
+    gemmNaive(a, b, c, m, k, n);
+    return c;
+  };
+
+  it("1-D · 1-D is a dot product of shape []", () => {
+    const y = tensor([1, 2, 3]).matmul(tensor([4, 5, 6]));
+    expect(y.shape).toEqual([]);
+    expect(y.item()).toBe(32);
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const b = tensor([4, 5, 6], { requiresGrad: true });
+    a.matmul(b).backward();
+    expect(a.grad?.toArray()).toEqual([4, 5, 6]);
+    expect(b.grad?.toArray()).toEqual([1, 2, 3]);
+  });
+
+  it("1-D · 2-D is a row times a matrix; 2-D · 1-D a matrix times a column", () => {
+    expect(tensor([1, 2]).matmul(tensor(M)).toArray()).toEqual([9, 12, 15]);
+    expect(
+      tensor(M)
+        .matmul(tensor([1, 0, -1]))
+        .toArray(),
+    ).toEqual([-2, -2]);
+    expect(
+      tensor(M)
+        .matmul(
+          tensor([
+            [1, 0],
+            [0, 1],
+            [1, 1],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([
+      [4, 5],
+      [10, 11],
+    ]);
+  });
+
+  it("matches the naive kernel for 5×7 @ 7×3 and other sizes that are not multiples of 4", () => {
+    const rng = new Rng(7);
+    for (const [m, k, n] of [
+      [5, 7, 3],
+      [1, 1, 1],
+      [4, 4, 4],
+      [9, 6, 13],
+      [3, 1, 5],
+    ] as const) {
+      const a = rand2(rng, [m, k]);
+      const b = rand2(rng, [k, n]);
+      expectAllClose(a.matmul(b), naive(a.data as Float64Array, b.data as Float64Array, m, k, n), 1e-14);
+    }
+  });
+
+  it("k = 0 gives zeros, and zero-size gradients", () => {
+    const a = zeros([2, 0], { requiresGrad: true });
+    const b = zeros([0, 3], { requiresGrad: true });
+    const y = a.matmul(b);
+    expect(y.toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    y.sum().backward();
+    expect(a.grad?.shape).toEqual([2, 0]);
+    expect(b.grad?.shape).toEqual([0, 3]);
+  });
+
+  it("batches 3-D operands with broadcast batch dims, block by block", () => {
+    const rng = new Rng(11);
+    const a = rand2(rng, [2, 1, 5, 7]);
+    const b = rand2(rng, [3, 7, 3]);
+    const y = a.matmul(b);
+    expect(y.shape).toEqual([2, 3, 5, 3]);
+    const ad = a.data as Float64Array;
+    const bd = b.data as Float64Array;
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        const block = naive(ad.subarray(i * 35, (i + 1) * 35), bd.subarray(j * 21, (j + 1) * 21), 5, 7, 3);
+        expectAllClose(Array.from(y.data).slice((i * 3 + j) * 15, (i * 3 + j + 1) * 15), block, 1e-14);
+      }
+    }
+    // 1-D against a batch: the vector multiplies every matrix of the batch
+    const v = rand2(rng, [7]);
+    const yv = v.matmul(b);
+    expect(yv.shape).toEqual([3, 3]);
+    for (let j = 0; j < 3; j++) {
+      const row = naive(v.data as Float64Array, bd.subarray(j * 21, (j + 1) * 21), 1, 7, 3);
+      expectAllClose(Array.from(yv.data).slice(j * 3, j * 3 + 3), row, 1e-14);
+    }
+  });
+});
+
+describe("conversions", () => {
+  it("toArray gives nested arrays, and a number for a 0-d tensor", () => {
+    expect(tensor(M).toArray()).toEqual(M);
+    expect(tensor(2.5).toArray()).toBe(2.5);
+    expect(zeros([2, 0]).toArray()).toEqual([[], []]);
+  });
+
+  it("item returns the only element of any one-element tensor", () => {
+    expect(tensor(3).item()).toBe(3);
+    expect(tensor([[4]]).item()).toBe(4);
+    expect(tensor([0.1], { dtype: "float32" }).item()).toBe(Math.fround(0.1));
+  });
+
+  it("toString prints values, dtype and op like PyTorch", () => {
+    expect(tensor(M).toString()).toBe("tensor([[1, 2, 3],\n        [4, 5, 6]], dtype=float64)");
+    expect(String(tensor(Math.PI))).toBe("tensor(3.1416, dtype=float64)");
+    expect(String(tensor([1e-7, 1e7, 0.5]))).toBe("tensor([1.0000e-7, 10000000, 0.5], dtype=float64)");
+    expect(String(tensor([1, 2], { requiresGrad: true }))).toBe(
+      "tensor([1, 2], dtype=float64, requiresGrad=true)",
+    );
+    expect(String(tensor([1, 2], { dtype: "float32" }).mul(2))).toBe("tensor([2, 4], dtype=float32, op=mul)");
+    expect(String(tensor(Float64Array.from({ length: 10 }, (_, i) => i)))).toBe(
+      "tensor([0, 1, 2, …, 7, 8, 9], dtype=float64)",
+    );
+  });
+
+  it("astype converts (rounding to float32) and converts the gradient back", () => {
+    const x = tensor([0.1, 1 / 3], { requiresGrad: true });
+    const y = x.astype("float32");
+    expect(y.dtype).toBe("float32");
+    expect(y.op).toBe("astype");
+    expect(y.toArray()).toEqual([Math.fround(0.1), Math.fround(1 / 3)]);
+    y.backward(tensor([1, 2], { dtype: "float32" }));
+    expect(x.grad?.dtype).toBe("float64");
+    expect(x.grad?.toArray()).toEqual([1, 2]);
+    expect(tensor([1.5], { dtype: "float32" }).astype("float64").toArray()).toEqual([1.5]);
+  });
+
+  it("clone copies into new memory and stays differentiable", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const c = x.clone();
+    expect(c.op).toBe("clone");
+    c.data[0] = 9;
+    expect(x.data[0]).toBe(1);
+    const d = x.clone();
+    d.mul(tensor([3, 4]))
+      .sum()
+      .backward();
+    expect(x.grad?.toArray()).toEqual([3, 4]);
+  });
+
+  it("detach shares memory but has no history", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(2);
+    const d = y.detach();
+    expect([d.op, d.requiresGrad, d.isLeaf, d.parents.length]).toEqual(["", false, true, 0]);
+    d.data[1] = 7;
+    expect(y.toArray()).toEqual([2, 7]);
+  });
+});
+
+describe("0-d tensors and size-1 dims through the unary family", () => {
+  it("maps a 0-d tensor to a 0-d tensor", () => {
+    for (const f of [(x: Tensor) => x.exp(), (x: Tensor) => x.gelu(), (x: Tensor) => x.softmax()]) {
+      const y = f(tensor(0));
+      expect(y.shape).toEqual([]);
+    }
+    expect(tensor(0).softmax().item()).toBe(1);
+    expect(tensor(0).logSoftmax().item()).toBe(0);
+  });
+});

@@ -1,0 +1,752 @@
+/**
+ * The op table, walked entry by entry. `cases` maps EVERY key of `opTable` to the calls that
+ * exercise it; the first test fails when an op is added to the table without a case here, so a
+ * new op is tested by being added. For each differentiable entry every variant is gradchecked
+ * (first derivatives against central differences) and gradgradchecked (second derivatives), on
+ * shapes with broadcasting, size-1 dimensions, 0-d tensors, negative axes and keepDims; then the
+ * whole table runs again in float32 to check that the dtype survives forward and backward.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  add,
+  concat,
+  type DType,
+  div,
+  type GradcheckOptions,
+  gradcheck,
+  gradgradcheck,
+  maximum,
+  minimum,
+  mul,
+  noGrad,
+  type OpName,
+  onesLike,
+  opTable,
+  pow,
+  type Rng,
+  stack,
+  sub,
+  type Tensor,
+  tensor,
+  where,
+} from "../../src/index";
+import { apply } from "../../src/tensor/tensor";
+import { expectAllClose } from "../helpers/close";
+import { avoiding, awayFromZero, distinct, near, rngFor, type Sampler, sampled, uniform } from "./fixtures";
+
+/** One call of the op under test. */
+interface Variant {
+  /** What the variant exercises (shapes, axes, options). */
+  readonly name: string;
+  /** The differentiated arguments, drawn from `rng` in `dtype`. */
+  readonly inputs: (rng: Rng, dtype: DType) => Tensor[];
+  /** Calls the op; the result must be the op's own node (its `op` is the table key). */
+  readonly call: (...xs: Tensor[]) => Tensor;
+  /** Why the second-derivative check is skipped (absent: it runs). */
+  readonly noSecond?: string;
+  /** Tolerances for this variant's checks (defaults of gradcheck otherwise). */
+  readonly tol?: GradcheckOptions;
+  /** The result's dtype for inputs of `dtype` (default: the same). */
+  readonly resultDType?: (dtype: DType) => DType;
+}
+
+interface OpCase {
+  readonly differentiable: boolean;
+  readonly variants: readonly Variant[];
+}
+
+// ---- variant builders ----
+
+/** Inputs of the given shapes, each drawn from its sampler. */
+const draw =
+  (...specs: [readonly number[], Sampler | "distinct"][]) =>
+  (rng: Rng, dtype: DType): Tensor[] =>
+    specs.map(([shape, s]) =>
+      s === "distinct" ? distinct(rng, shape, dtype) : sampled(rng, shape, s, dtype),
+    );
+
+/** Shape pairs every broadcasting binary op is checked on. */
+const BROADCAST_PAIRS: readonly [string, readonly number[], readonly number[]][] = [
+  ["same shape [2,3]", [2, 3], [2, 3]],
+  ["[2,3] with [3]", [2, 3], [3]],
+  ["[2,1] with [1,4]", [2, 1], [1, 4]],
+  ["[1,3,1] with [2,1,4] (size-1 dims)", [1, 3, 1], [2, 1, 4]],
+  ["[] with [2,3] (0-d broadcast)", [], [2, 3]],
+  ["[] with [] (0-d)", [], []],
+];
+
+/**
+ * A binary op's variants: every broadcasting pair, a number on the right (a method call) and a
+ * number on the left (the root function).
+ */
+function binaryVariants(
+  method: (a: Tensor, b: Tensor | number) => Tensor,
+  root: (a: number, b: Tensor) => Tensor,
+  sa: Sampler,
+  sb: Sampler,
+  numbers: [right: number, left: number],
+): Variant[] {
+  return [
+    ...BROADCAST_PAIRS.map(([name, as, bs]) => ({
+      name,
+      inputs: draw([as, sa], [bs, sb]),
+      call: (a: Tensor, b: Tensor) => method(a, b),
+    })),
+    {
+      name: `number on the right (${numbers[0]})`,
+      inputs: draw([[2, 3], sa]),
+      call: (a) => method(a, numbers[0]),
+    },
+    { name: `number on the left (${numbers[1]})`, inputs: draw([[3], sb]), call: (b) => root(numbers[1], b) },
+  ];
+}
+
+/** A unary op's variants: a matrix, a 0-d tensor and a shape with size-1 dimensions. */
+function unaryVariants(call: (x: Tensor) => Tensor, s: Sampler, extra: Variant[] = []): Variant[] {
+  return [
+    { name: "[2,3]", inputs: draw([[2, 3], s]), call },
+    { name: "0-d", inputs: draw([[], s]), call },
+    { name: "[1,4,1] (size-1 dims)", inputs: draw([[1, 4, 1], s]), call },
+    ...extra,
+  ];
+}
+
+type ReduceCall = (x: Tensor, axis?: number | number[], keepDims?: boolean) => Tensor;
+
+/** A reduction's variants: full, one axis, negative axes, several axes, keepDims, 0-d, size-1 axes. */
+function reduceVariants(reduce: ReduceCall, s: Sampler | "distinct"): Variant[] {
+  const v = (name: string, shape: number[], axis?: number | number[], keepDims?: boolean): Variant => ({
+    name,
+    inputs: draw([shape, s]),
+    call: (x) => reduce(x, axis, keepDims),
+  });
+  return [
+    v("all axes of [2,3] → []", [2, 3]),
+    v("all axes, keepDims → [1,1]", [2, 3], undefined, true),
+    v("axis 0 of [2,3]", [2, 3], 0),
+    v("axis -1 of [2,3], keepDims", [2, 3], -1, true),
+    v("axes [0,2] of [2,3,4]", [2, 3, 4], [0, 2]),
+    v("axes [-1,-3] of [2,3,4], keepDims", [2, 3, 4], [-1, -3], true),
+    v("axis 1 of [2,1,3] (size-1 axis)", [2, 1, 3], 1),
+    v("0-d, all axes", []),
+    v("0-d, axis 0", [], 0),
+  ];
+}
+
+/** softmax/logSoftmax variants. */
+function softmaxVariants(f: (x: Tensor, axis?: number) => Tensor): Variant[] {
+  const s = uniform(-2, 2);
+  return [
+    { name: "[2,3], default axis -1", inputs: draw([[2, 3], s]), call: (x) => f(x) },
+    { name: "[2,3], axis 0", inputs: draw([[2, 3], s]), call: (x) => f(x, 0) },
+    { name: "[2,3,4], axis -2", inputs: draw([[2, 3, 4], s]), call: (x) => f(x, -2) },
+    { name: "[2,1,3], axis 1 (size-1 axis)", inputs: draw([[2, 1, 3], s]), call: (x) => f(x, 1) },
+    { name: "0-d", inputs: draw([[], s]), call: (x) => f(x) },
+  ];
+}
+
+/** Comparison variants (not differentiable): broadcasting, number operand, ties. */
+function comparisonVariants(method: (a: Tensor, b: Tensor | number) => Tensor): Variant[] {
+  // values on a coarse grid, so equal elements occur
+  const s = near([-1, 0, 1], 0);
+  return [
+    { name: "[2,3] with [3]", inputs: draw([[2, 3], s], [[3], s]), call: (a, b) => method(a, b as Tensor) },
+    {
+      name: "[2,1] with [1,4]",
+      inputs: draw([[2, 1], s], [[1, 4], s]),
+      call: (a, b) => method(a, b as Tensor),
+    },
+    { name: "number operand", inputs: draw([[2, 3], s]), call: (a) => method(a, 0) },
+    { name: "0-d", inputs: draw([[], s], [[], s]), call: (a, b) => method(a, b as Tensor) },
+  ];
+}
+
+/** Draws the `where` condition deterministically: a 0/1/2 pattern (2 is "true" too). */
+const condOf = (shape: readonly number[]): Tensor => {
+  const n = shape.reduce((p, d) => p * d, 1);
+  return tensor(
+    Float64Array.from({ length: n }, (_, i) => i % 3),
+    { shape },
+  );
+};
+
+const fine = uniform(-1, 1);
+const positive = uniform(0.3, 2);
+const kinkFree = awayFromZero(0.1, 1.5);
+
+/** The int32 index argument of gather/scatterAdd, as the public gather would build it. */
+const indexArg = (values: number[], shape: number[]) => ({ values: Int32Array.from(values), shape });
+
+// ---- the table of cases: one entry per op ----
+
+const cases: { readonly [K in OpName]: OpCase } = {
+  add: {
+    differentiable: true,
+    variants: binaryVariants((a, b) => a.add(b), add, fine, fine, [0.7, 1.5]),
+  },
+  sub: {
+    differentiable: true,
+    variants: binaryVariants((a, b) => a.sub(b), sub, fine, fine, [0.7, 1.5]),
+  },
+  mul: {
+    differentiable: true,
+    variants: binaryVariants((a, b) => a.mul(b), mul, fine, fine, [0.7, -1.5]),
+  },
+  div: {
+    differentiable: true,
+    // the divisor stays away from 0
+    variants: binaryVariants((a, b) => a.div(b), div, fine, awayFromZero(0.5, 1.5), [0.7, 1.5]),
+  },
+  pow: {
+    differentiable: true,
+    // positive bases (ln a appears in ∂/∂b)
+    variants: [
+      ...binaryVariants((a, b) => a.pow(b), pow, positive, uniform(-2, 2), [2.5, 2]),
+      { name: "negative bases, integer exponent 3", inputs: draw([[2, 3], kinkFree]), call: (a) => a.pow(3) },
+    ],
+  },
+  maximum: {
+    differentiable: true,
+    // the operands' grids never meet (|a − b| ≥ 0.3): no ties
+    variants: binaryVariants(
+      (a, b) => a.maximum(b),
+      maximum,
+      near([-1.5, -0.5, 0.5, 1.5]),
+      near([-1, 0, 1]),
+      [0.25, -0.25],
+    ),
+  },
+  minimum: {
+    differentiable: true,
+    variants: binaryVariants(
+      (a, b) => a.minimum(b),
+      minimum,
+      near([-1.5, -0.5, 0.5, 1.5]),
+      near([-1, 0, 1]),
+      [0.25, -0.25],
+    ),
+  },
+  where: {
+    differentiable: true,
+    variants: [
+      {
+        name: "cond, a, b all [2,3]",
+        inputs: draw([[2, 3], fine], [[2, 3], fine]),
+        call: (a, b) => where(condOf([2, 3]), a, b as Tensor),
+      },
+      {
+        name: "cond [2,1], a [3], b [] (all three broadcast)",
+        inputs: draw([[3], fine], [[], fine]),
+        call: (a, b) => where(condOf([2, 1]), a, b as Tensor),
+      },
+      {
+        name: "cond [3] with a [2,3] and a number b",
+        inputs: draw([[2, 3], fine]),
+        call: (a) => where(condOf([3]), a, 0.5),
+      },
+      {
+        name: "a number a with b [2,3]",
+        inputs: draw([[2, 3], fine]),
+        call: (b) => where(condOf([2, 3]), -1, b),
+      },
+      {
+        name: "0-d cond, a, b",
+        inputs: draw([[], fine], [[], fine]),
+        call: (a, b) => where(tensor(0), a, b as Tensor),
+      },
+    ],
+  },
+  neg: { differentiable: true, variants: unaryVariants((x) => x.neg(), fine) },
+  exp: { differentiable: true, variants: unaryVariants((x) => x.exp(), uniform(-2, 2)) },
+  log: { differentiable: true, variants: unaryVariants((x) => x.log(), positive) },
+  sqrt: { differentiable: true, variants: unaryVariants((x) => x.sqrt(), positive) },
+  abs: { differentiable: true, variants: unaryVariants((x) => x.abs(), kinkFree) },
+  sin: { differentiable: true, variants: unaryVariants((x) => x.sin(), uniform(-3, 3)) },
+  cos: { differentiable: true, variants: unaryVariants((x) => x.cos(), uniform(-3, 3)) },
+  tanh: { differentiable: true, variants: unaryVariants((x) => x.tanh(), uniform(-2, 2)) },
+  sigmoid: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.sigmoid(), uniform(-3, 3), [
+      {
+        name: "saturated, |x| in [15, 30]",
+        inputs: draw([[4], awayFromZero(15, 30)]),
+        call: (x) => x.sigmoid(),
+      },
+    ]),
+  },
+  relu: { differentiable: true, variants: unaryVariants((x) => x.relu(), kinkFree) },
+  leakyRelu: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.leakyRelu(), kinkFree, [
+      { name: "slope 0.2", inputs: draw([[2, 3], kinkFree]), call: (x) => x.leakyRelu(0.2) },
+    ]),
+  },
+  gelu: { differentiable: true, variants: unaryVariants((x) => x.gelu(), uniform(-3, 3)) },
+  softplus: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.softplus(), uniform(-3, 3), [
+      { name: "linear region x > 20", inputs: draw([[4], uniform(21, 30)]), call: (x) => x.softplus() },
+      { name: "x < -20", inputs: draw([[4], uniform(-30, -21)]), call: (x) => x.softplus() },
+    ]),
+  },
+  erf: { differentiable: true, variants: unaryVariants((x) => x.erf(), uniform(-2.5, 2.5)) },
+  square: { differentiable: true, variants: unaryVariants((x) => x.square(), fine) },
+  // internal (abs's backward uses it): piecewise constant, so its gradient is 0 away from 0
+  sign: {
+    differentiable: true,
+    variants: unaryVariants((x) => apply(opTable.sign, [x], undefined), kinkFree),
+  },
+  clamp: {
+    differentiable: true,
+    // inputs stay 0.1 away from the bounds ±0.5
+    variants: unaryVariants((x) => x.clamp(-0.5, 0.5), avoiding(-1, 1, [-0.5, 0.5]), [
+      { name: "min only", inputs: draw([[2, 3], avoiding(-1, 1, [-0.5])]), call: (x) => x.clamp(-0.5) },
+      {
+        name: "max only (null min)",
+        inputs: draw([[2, 3], avoiding(-1, 1, [0.5])]),
+        call: (x) => x.clamp(null, 0.5),
+      },
+    ]),
+  },
+  sum: { differentiable: true, variants: reduceVariants((x, a, k) => x.sum(a, k), fine) },
+  mean: { differentiable: true, variants: reduceVariants((x, a, k) => x.mean(a, k), fine) },
+  // distinct values: no ties, so max/min are smooth around the inputs
+  max: { differentiable: true, variants: reduceVariants((x, a, k) => x.max(a, k), "distinct") },
+  min: { differentiable: true, variants: reduceVariants((x, a, k) => x.min(a, k), "distinct") },
+  logSumExp: {
+    differentiable: true,
+    variants: reduceVariants((x, a, k) => x.logSumExp(a, k), uniform(-2, 2)),
+  },
+  softmax: { differentiable: true, variants: softmaxVariants((x, axis) => x.softmax(axis)) },
+  logSoftmax: { differentiable: true, variants: softmaxVariants((x, axis) => x.logSoftmax(axis)) },
+  matmul: {
+    differentiable: true,
+    variants: (
+      [
+        ["[3]·[3] → []", [3], [3]],
+        ["[3]·[3,2] (1-D · 2-D)", [3], [3, 2]],
+        ["[2,3]·[3] (2-D · 1-D)", [2, 3], [3]],
+        ["[2,3]·[3,4]", [2, 3], [3, 4]],
+        ["[1,3]·[3,1] (size-1 dims)", [1, 3], [3, 1]],
+        ["[5,7]·[7,3] (not multiples of 4)", [5, 7], [7, 3]],
+        ["[2,2,3]·[3,4] (batched · 2-D)", [2, 2, 3], [3, 4]],
+        ["[3]·[2,3,4] (1-D · batched)", [3], [2, 3, 4]],
+        ["[2,3,4]·[4] (batched · 1-D)", [2, 3, 4], [4]],
+        ["[2,1,2,3]·[3,3,2] (broadcast batch dims)", [2, 1, 2, 3], [3, 3, 2]],
+      ] as const
+    ).map(([name, as, bs]) => ({
+      name,
+      inputs: draw([as, fine], [bs, fine]),
+      call: (a: Tensor, b: Tensor) => a.matmul(b),
+    })),
+  },
+  transpose: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3], default dims", inputs: draw([[2, 3], fine]), call: (x) => x.transpose() },
+      { name: "[2,3,4], dims 0 and 2", inputs: draw([[2, 3, 4], fine]), call: (x) => x.transpose(0, 2) },
+      { name: "[2,3,4], dims -1 and -3", inputs: draw([[2, 3, 4], fine]), call: (x) => x.transpose(-1, -3) },
+      { name: "[2,1,3], dims 1 and 1", inputs: draw([[2, 1, 3], fine]), call: (x) => x.transpose(1, 1) },
+    ],
+  },
+  permute: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3,4] → (2,0,1)", inputs: draw([[2, 3, 4], fine]), call: (x) => x.permute(2, 0, 1) },
+      { name: "[2,3,4] → (-1,0,-2)", inputs: draw([[2, 3, 4], fine]), call: (x) => x.permute(-1, 0, -2) },
+      { name: "[2,3] → (1,0)", inputs: draw([[2, 3], fine]), call: (x) => x.permute(1, 0) },
+      {
+        name: "[1,2,1,3] → (3,2,1,0)",
+        inputs: draw([[1, 2, 1, 3], fine]),
+        call: (x) => x.permute(3, 2, 1, 0),
+      },
+      { name: "0-d → ()", inputs: draw([[], fine]), call: (x) => x.permute() },
+    ],
+  },
+  reshape: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3] → [3,2]", inputs: draw([[2, 3], fine]), call: (x) => x.reshape(3, 2) },
+      { name: "[2,3] → [-1]", inputs: draw([[2, 3], fine]), call: (x) => x.reshape(-1) },
+      { name: "[2,3] → [1,-1,2,1]", inputs: draw([[2, 3], fine]), call: (x) => x.reshape([1, -1, 2, 1]) },
+      { name: "0-d → [1,1]", inputs: draw([[], fine]), call: (x) => x.reshape(1, 1) },
+      { name: "[1] → 0-d", inputs: draw([[1], fine]), call: (x) => x.reshape([]) },
+    ],
+  },
+  flatten: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3,4]", inputs: draw([[2, 3, 4], fine]), call: (x) => x.flatten() },
+      { name: "0-d → [1]", inputs: draw([[], fine]), call: (x) => x.flatten() },
+    ],
+  },
+  squeeze: {
+    differentiable: true,
+    variants: [
+      { name: "[1,3,1], every size-1 dim", inputs: draw([[1, 3, 1], fine]), call: (x) => x.squeeze() },
+      { name: "[1,3,1], axis -1", inputs: draw([[1, 3, 1], fine]), call: (x) => x.squeeze(-1) },
+      {
+        name: "[1,3,1], axis 1 (size 3: unchanged)",
+        inputs: draw([[1, 3, 1], fine]),
+        call: (x) => x.squeeze(1),
+      },
+      { name: "0-d", inputs: draw([[], fine]), call: (x) => x.squeeze() },
+    ],
+  },
+  unsqueeze: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3] at 0", inputs: draw([[2, 3], fine]), call: (x) => x.unsqueeze(0) },
+      { name: "[2,3] at -1", inputs: draw([[2, 3], fine]), call: (x) => x.unsqueeze(-1) },
+      { name: "[2,3] at 1", inputs: draw([[2, 3], fine]), call: (x) => x.unsqueeze(1) },
+      { name: "0-d at 0", inputs: draw([[], fine]), call: (x) => x.unsqueeze(0) },
+    ],
+  },
+  expand: {
+    differentiable: true,
+    variants: [
+      { name: "[3] → [2,3]", inputs: draw([[3], fine]), call: (x) => x.expand(2, 3) },
+      { name: "[2,1] → [-1,4]", inputs: draw([[2, 1], fine]), call: (x) => x.expand(-1, 4) },
+      {
+        name: "[1,3] → [2,2,-1] (new leading dim)",
+        inputs: draw([[1, 3], fine]),
+        call: (x) => x.expand([2, 2, -1]),
+      },
+      { name: "0-d → [2,2]", inputs: draw([[], fine]), call: (x) => x.expand(2, 2) },
+    ],
+  },
+  // internal (the engine's broadcasting rule), called through apply with its attributes
+  sumTo: {
+    differentiable: true,
+    variants: (
+      [
+        ["[2,3] → [3]", [2, 3], [3]],
+        ["[2,4] → [2,1]", [2, 4], [2, 1]],
+        ["[2,3] → []", [2, 3], []],
+        ["[2,3,4] → [3,1]", [2, 3, 4], [3, 1]],
+      ] as const
+    ).map(([name, from, to]) => ({
+      name,
+      inputs: draw([from, fine]),
+      call: (x: Tensor) => apply(opTable.sumTo, [x], { shape: to }),
+    })),
+  },
+  slice: {
+    differentiable: true,
+    variants: [
+      { name: "[4,3], axis 0, [1,3)", inputs: draw([[4, 3], fine]), call: (x) => x.slice(0, 1, 3) },
+      {
+        name: "[4,3], axis -1, from -2 to the end",
+        inputs: draw([[4, 3], fine]),
+        call: (x) => x.slice(-1, -2),
+      },
+      {
+        name: "[4,3], axis 1, clamped [-5,10)",
+        inputs: draw([[4, 3], fine]),
+        call: (x) => x.slice(1, -5, 10),
+      },
+      { name: "[4,3], empty [2,2)", inputs: draw([[4, 3], fine]), call: (x) => x.slice(0, 2, 2) },
+    ],
+  },
+  // internal (slice's backward): zero padding back to the full shape
+  sliceBackward: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3] into [4,3] at rows 1..2",
+        inputs: draw([[2, 3], fine]),
+        call: (g) => apply(opTable.sliceBackward, [g], { axis: 0, start: 1, length: 2, full: [4, 3] }),
+      },
+      {
+        name: "[2,1,2] into [2,3,2] at column 2 of axis 1",
+        inputs: draw([[2, 1, 2], fine]),
+        call: (g) => apply(opTable.sliceBackward, [g], { axis: 1, start: 2, length: 1, full: [2, 3, 2] }),
+      },
+    ],
+  },
+  gather: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[3,4], axis 1, nested index [2,3] with repeats",
+        inputs: draw([[3, 4], fine]),
+        call: (x) =>
+          x.gather(1, [
+            [0, 2, 2],
+            [3, 0, 1],
+          ]),
+      },
+      {
+        name: "[5], axis 0, Int32Array index",
+        inputs: draw([[5], fine]),
+        call: (x) => x.gather(0, Int32Array.from([4, 0, 4, 1])),
+      },
+      {
+        name: "[2,3], axis -1, float tensor index",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.gather(-1, tensor([[2], [0]])),
+      },
+      {
+        name: "[3,2], axis 0, index [4,2] longer along the axis",
+        inputs: draw([[3, 2], fine]),
+        call: (x) =>
+          x.gather(0, [
+            [0, 1],
+            [2, 2],
+            [1, 0],
+            [0, 0],
+          ]),
+      },
+    ],
+  },
+  // internal (gather's backward): ḡ added at the gathered positions
+  scatterAdd: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3] into [3,4] along axis 1, with repeats",
+        inputs: draw([[2, 3], fine]),
+        call: (g) =>
+          apply(opTable.scatterAdd, [g], {
+            axis: 1,
+            index: indexArg([0, 2, 2, 3, 0, 1], [2, 3]),
+            full: [3, 4],
+          }),
+      },
+      {
+        name: "[4] into [3] along axis 0",
+        inputs: draw([[4], fine]),
+        call: (g) =>
+          apply(opTable.scatterAdd, [g], { axis: 0, index: indexArg([2, 0, 2, 2], [4]), full: [3] }),
+      },
+    ],
+  },
+  indexSelect: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[4,3], axis 0, [3,0,3]",
+        inputs: draw([[4, 3], fine]),
+        call: (x) => x.indexSelect(0, [3, 0, 3]),
+      },
+      {
+        name: "[2,3,2], axis -2, Int32Array",
+        inputs: draw([[2, 3, 2], fine]),
+        call: (x) => x.indexSelect(-2, Int32Array.from([2, 0])),
+      },
+      {
+        name: "[2,3], axis 1, float tensor",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.indexSelect(1, tensor([1])),
+      },
+    ],
+  },
+  // internal (indexSelect's backward): ḡ added at the selected rows
+  indexAdd: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[3,3] into [4,3] at rows [3,0,3]",
+        inputs: draw([[3, 3], fine]),
+        call: (g) =>
+          apply(opTable.indexAdd, [g], { axis: 0, indices: Int32Array.from([3, 0, 3]), full: [4, 3] }),
+      },
+      {
+        name: "[2,2] into [2,3] at columns [2,0]",
+        inputs: draw([[2, 2], fine]),
+        call: (g) =>
+          apply(opTable.indexAdd, [g], { axis: 1, indices: Int32Array.from([2, 0]), full: [2, 3] }),
+      },
+    ],
+  },
+  concat: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3] and [1,3] along axis 0",
+        inputs: draw([[2, 3], fine], [[1, 3], fine]),
+        call: (...xs) => concat(xs, 0),
+      },
+      {
+        name: "[2,1], [2,3], [2,2] along axis -1",
+        inputs: draw([[2, 1], fine], [[2, 3], fine], [[2, 2], fine]),
+        call: (...xs) => concat(xs, -1),
+      },
+      {
+        name: "[2,1,2] and [2,3,2] along axis 1",
+        inputs: draw([[2, 1, 2], fine], [[2, 3, 2], fine]),
+        call: (...xs) => concat(xs, 1),
+      },
+      { name: "a single [3]", inputs: draw([[3], fine]), call: (x) => concat([x]) },
+    ],
+  },
+  stack: {
+    differentiable: true,
+    variants: [
+      {
+        name: "two [2,3] along axis 0",
+        inputs: draw([[2, 3], fine], [[2, 3], fine]),
+        call: (...xs) => stack(xs),
+      },
+      {
+        name: "three [2,3] along axis -1",
+        inputs: draw([[2, 3], fine], [[2, 3], fine], [[2, 3], fine]),
+        call: (...xs) => stack(xs, -1),
+      },
+      {
+        name: "two [2,3] along axis 1",
+        inputs: draw([[2, 3], fine], [[2, 3], fine]),
+        call: (...xs) => stack(xs, 1),
+      },
+      {
+        name: "three 0-d → [3]",
+        inputs: draw([[], fine], [[], fine], [[], fine]),
+        call: (...xs) => stack(xs),
+      },
+    ],
+  },
+  clone: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3]", inputs: draw([[2, 3], fine]), call: (x) => x.clone() },
+      { name: "0-d", inputs: draw([[], fine]), call: (x) => x.clone() },
+    ],
+  },
+  astype: {
+    differentiable: true,
+    variants: [
+      { name: "to the same dtype", inputs: draw([[2, 3], fine]), call: (x) => x.astype(x.dtype) },
+      {
+        name: "to the other dtype",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.astype(x.dtype === "float64" ? "float32" : "float64"),
+        resultDType: (d) => (d === "float64" ? "float32" : "float64"),
+        // float32 rounding makes the function a staircase at the 1e-7 scale: wider differences
+        tol: { eps: 1e-3, atol: 1e-4 },
+        noSecond: "gradgradcheck draws its float64 probe v for the output, which here is float32",
+      },
+    ],
+  },
+  eq: { differentiable: false, variants: comparisonVariants((a, b) => a.eq(b)) },
+  gt: { differentiable: false, variants: comparisonVariants((a, b) => a.gt(b)) },
+  lt: { differentiable: false, variants: comparisonVariants((a, b) => a.lt(b)) },
+  ge: { differentiable: false, variants: comparisonVariants((a, b) => a.ge(b)) },
+  le: { differentiable: false, variants: comparisonVariants((a, b) => a.le(b)) },
+  argmax: {
+    differentiable: false,
+    variants: [
+      { name: "[2,3], flattened", inputs: draw([[2, 3], fine]), call: (x) => x.argmax() },
+      { name: "[2,3], axis 1", inputs: draw([[2, 3], fine]), call: (x) => x.argmax(1) },
+      {
+        name: "[2,3,2], axis -2, keepDims",
+        inputs: draw([[2, 3, 2], fine]),
+        call: (x) => x.argmax(-2, true),
+      },
+      { name: "0-d", inputs: draw([[], fine]), call: (x) => x.argmax() },
+    ],
+  },
+  argmin: {
+    differentiable: false,
+    variants: [
+      { name: "[2,3], flattened", inputs: draw([[2, 3], fine]), call: (x) => x.argmin() },
+      { name: "[2,3], axis 0", inputs: draw([[2, 3], fine]), call: (x) => x.argmin(0) },
+      {
+        name: "[2,3,2], axis -1, keepDims",
+        inputs: draw([[2, 3, 2], fine]),
+        call: (x) => x.argmin(-1, true),
+      },
+    ],
+  },
+};
+
+const entries = Object.entries(cases) as [OpName, OpCase][];
+const differentiable = entries.filter(([, c]) => c.differentiable);
+const nonDifferentiable = entries.filter(([, c]) => !c.differentiable);
+
+/** Each variant with its op and a stream seeded from both names. */
+const rows = (list: [OpName, OpCase][]) =>
+  list.flatMap(([op, c]) => c.variants.map((v) => ({ op, v, label: `${op}: ${v.name}` })));
+
+const inputsOf = (label: string, v: Variant, dtype: DType, requiresGrad: boolean): Tensor[] =>
+  v.inputs(rngFor(label), dtype).map((x) => {
+    x.requiresGrad = requiresGrad;
+    return x;
+  });
+
+describe("the op table", () => {
+  it("has a test case for every op, and no case for an op that does not exist", () => {
+    expect(Object.keys(cases).sort()).toEqual(Object.keys(opTable).sort());
+  });
+
+  it("has at least one variant per op, and every op name is the table key", () => {
+    for (const [op, c] of entries) {
+      expect(c.variants.length, op).toBeGreaterThan(0);
+      expect(opTable[op].name).toBe(op);
+    }
+  });
+
+  it("marks exactly the ops without a backward as not differentiable", () => {
+    for (const [op, c] of entries) expect(opTable[op].backward !== undefined, op).toBe(c.differentiable);
+  });
+});
+
+describe.each(rows(differentiable))("$label", ({ op, v, label }) => {
+  it("makes exactly one node, named after the op, directly on its inputs", () => {
+    const xs = inputsOf(label, v, "float64", true);
+    const y = v.call(...xs);
+    expect(y.op).toBe(op);
+    expect(y.requiresGrad).toBe(true);
+    for (const x of xs) expect(y.parents).toContain(x);
+    // every other parent is a constant leaf (a number operand, a where condition)
+    for (const p of y.parents) if (!xs.includes(p)) expect([p.isLeaf, p.requiresGrad]).toEqual([true, false]);
+  });
+
+  it("leaves its inputs' data and versions untouched, and records nothing under noGrad", () => {
+    const xs = inputsOf(label, v, "float64", true);
+    const before = xs.map((x) => [Array.from(x.data), x._s.version]);
+    const y = v.call(...xs);
+    expect(xs.map((x) => [Array.from(x.data), x._s.version])).toEqual(before);
+    const z = noGrad(() => v.call(...xs));
+    expect([z.op, z.parents.length, z.requiresGrad]).toEqual(["", 0, false]);
+    expect(Array.from(z.data)).toEqual(Array.from(y.data));
+  });
+
+  it("passes gradcheck", () => {
+    const r = gradcheck(v.call, inputsOf(label, v, "float64", false), v.tol);
+    expect(r.failures).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it.skipIf(v.noSecond !== undefined)("passes gradgradcheck (second derivatives)", () => {
+    const r = gradgradcheck(v.call, inputsOf(label, v, "float64", false), v.tol);
+    expect(r.failures).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe.each(rows(nonDifferentiable))("$label", ({ op, v, label }) => {
+  it("returns a node named after the op that does not require grad", () => {
+    const xs = inputsOf(label, v, "float64", true);
+    const y = v.call(...xs);
+    expect(y.op).toBe(op);
+    expect(y.requiresGrad).toBe(false);
+    expect(y.dtype).toBe("float64");
+    // 0/1 values (comparisons) or integral indices (argmax/argmin)
+    for (const value of y.data) expect(Number.isInteger(value)).toBe(true);
+  });
+});
+
+describe.each(rows(entries))("float32 $label", ({ v, label }) => {
+  it("keeps float32 through forward and backward, matching float64 to float32 precision", () => {
+    const xs = inputsOf(label, v, "float32", true);
+    const y = v.call(...xs);
+    expect(y.dtype).toBe(v.resultDType?.("float32") ?? "float32");
+    // the same (float32-rounded) inputs in float64 give the same values to float32 precision
+    const wide = xs.map((x) => tensor(x.data, { shape: x.shape, dtype: "float64" }));
+    expectAllClose(y, v.call(...wide), 1e-5);
+    if (y.requiresGrad) {
+      y.backward(onesLike(y));
+      for (const x of xs) expect(x.grad?.dtype).toBe("float32");
+    }
+  });
+});

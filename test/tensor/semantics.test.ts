@@ -1,0 +1,304 @@
+/**
+ * Graph semantics of tensors (SPEC §0 and §2): one node per op call, constants for number
+ * operands, requiresGrad propagation, noGrad, retainGrad, accumulation over repeated backward
+ * calls, `.grad` never aliasing, and the version counter that refuses stale graphs.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  add,
+  ChainruleError,
+  concat,
+  isGradEnabled,
+  mul,
+  noGrad,
+  ones,
+  sub,
+  type Tensor,
+  tensor,
+  topoSort,
+  where,
+} from "../../src/index";
+
+const leaf = (values: number[] | number[][] | number, requiresGrad = true): Tensor =>
+  tensor(values, { requiresGrad });
+
+describe("nodes", () => {
+  it("a number operand becomes a constant 0-d leaf among the parents, in the tensor's dtype", () => {
+    const x = leaf([1, 2]);
+    const y = x.mul(3);
+    expect(y.parents.length).toBe(2);
+    expect(y.parents[0]).toBe(x);
+    const c = y.parents[1] as Tensor;
+    expect([c.shape, c.op, c.requiresGrad, c.isLeaf, c.item()]).toEqual([[], "", false, true, 3]);
+    const f = tensor([1, 2], { dtype: "float32" });
+    expect(f.add(0.1).parents[1]?.dtype).toBe("float32");
+    // on the left through the root functions
+    const z = sub(1, x);
+    expect(z.parents[0]?.item()).toBe(1);
+    expect(z.parents[1]).toBe(x);
+    expect(where(tensor([1, 0]), x, 0).parents.map((p) => p.shape)).toEqual([[2], [2], []]);
+  });
+
+  it("each op call makes exactly one node whose op is the op's name", () => {
+    const x = leaf([
+      [1, 2],
+      [3, 4],
+    ]);
+    const steps: [Tensor, string][] = [
+      [x.add(1), "add"],
+      [add(x, x), "add"],
+      [mul(2, x), "mul"],
+      [x.sigmoid(), "sigmoid"],
+      [x.softmax(), "softmax"],
+      [x.logSumExp(0), "logSumExp"],
+      [x.matmul(x), "matmul"],
+      [x.transpose(), "transpose"],
+      [x.reshape(4), "reshape"],
+      [concat([x, x]), "concat"],
+      [x.max(), "max"],
+      [x.clamp(0, 1), "clamp"],
+      [x.gelu(), "gelu"],
+    ];
+    for (const [y, op] of steps) {
+      expect(y.op).toBe(op);
+      // its parents are the operands themselves: no hidden intermediate nodes
+      expect(y.parents.filter((p) => p.requiresGrad)).toEqual(y.parents.filter((p) => p === x));
+    }
+    expect(x.op).toBe("");
+    expect(topoSort([x.mul(2).add(1).exp()]).map((n) => n.op)).toEqual(["", "mul", "add", "exp"]);
+  });
+
+  it("results require grad exactly when an input does; leaves keep their flag", () => {
+    const a = leaf([1, 2]);
+    const b = leaf([3, 4], false);
+    expect(a.add(b).requiresGrad).toBe(true);
+    expect(b.add(b).requiresGrad).toBe(false);
+    expect(b.mul(2).exp().requiresGrad).toBe(false);
+    expect(b.add(b).op).toBe("add"); // still recorded, just not differentiable
+    // comparisons and argmax never require grad
+    expect(a.gt(b).requiresGrad).toBe(false);
+    expect(a.argmax().requiresGrad).toBe(false);
+    b.requiresGrad = true;
+    expect(b.add(1).requiresGrad).toBe(true);
+    expect(a.isLeaf && b.isLeaf).toBe(true);
+  });
+
+  it("noGrad records nothing and restores recording, even when fn throws", () => {
+    const a = leaf([1, 2]);
+    const y = noGrad(() => {
+      expect(isGradEnabled()).toBe(false);
+      return a.mul(a).sum();
+    });
+    expect([y.requiresGrad, y.op, y.parents.length, y.isLeaf]).toEqual([false, "", 0, true]);
+    expect(y.item()).toBe(5);
+    expect(isGradEnabled()).toBe(true);
+    expect(() =>
+      noGrad(() => {
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    expect(isGradEnabled()).toBe(true);
+    expect(a.mul(a).requiresGrad).toBe(true);
+  });
+});
+
+describe("backward", () => {
+  it("fills leaves; intermediates keep .grad only after retainGrad()", () => {
+    const x = leaf([1, 2, 3]);
+    const h = x.mul(2);
+    const r = x.mul(3).retainGrad();
+    const y = h.mul(r).sum(); // 6x²
+    y.backward();
+    expect(x.grad?.toArray()).toEqual([12, 24, 36]);
+    expect(h.grad).toBe(null);
+    expect(r.grad?.toArray()).toEqual([2, 4, 6]); // ∂y/∂r = h
+    expect(y.grad).toBe(null);
+    expect(x.retainGrad()).toBe(x); // a no-op on leaves
+  });
+
+  it("two backward calls give exactly twice the gradient (the graph is kept)", () => {
+    const x = leaf([0.3, -1.7, 2.9]);
+    const y = x.mul(x).sin().sum();
+    y.backward();
+    const once = Array.from(x.grad?.data ?? []);
+    y.backward();
+    const twice = Array.from(x.grad?.data ?? []);
+    expect(twice).toEqual(once.map((g) => 2 * g));
+  });
+
+  it("does not read existing .grad values: it adds this pass's gradient to them", () => {
+    const x = leaf([1, 2]);
+    x.grad = tensor([100, 200]);
+    x.mul(3).sum().backward();
+    expect(x.grad?.toArray()).toEqual([103, 203]);
+  });
+
+  it("accumulates over a node used twice (a diamond)", () => {
+    const x = leaf(3);
+    const h = x.mul(x); // 9
+    h.add(h).mul(h).backward(); // y = 2h², dy/dx = 4h·2x = 216
+    expect(x.grad?.item()).toBe(216);
+  });
+
+  it("gives each leaf its own .grad tensor, never another leaf's or the gradOutput", () => {
+    const a = leaf([1, 2]);
+    const b = leaf([3, 4]);
+    const y = a.add(b); // add hands ḡ itself to both inputs
+    const gOut = tensor([5, 6]);
+    y.backward(gOut);
+    expect(a.grad).not.toBe(b.grad);
+    expect(a.grad).not.toBe(gOut);
+    a.grad?.data.fill(0);
+    expect(b.grad?.toArray()).toEqual([5, 6]);
+    expect(gOut.toArray()).toEqual([5, 6]);
+  });
+
+  it("does not alias gradients with createGraph either", () => {
+    const a = leaf([1, 2]);
+    const b = leaf([3, 4]);
+    const gOut = tensor([5, 6]);
+    a.add(b).backward(gOut, { createGraph: true });
+    expect(a.grad).not.toBe(b.grad);
+    expect(a.grad).not.toBe(gOut);
+    (a.grad as Tensor).data[0] = -1;
+    expect(b.grad?.toArray()).toEqual([5, 6]);
+    expect(gOut.toArray()).toEqual([5, 6]);
+  });
+
+  it("with createGraph, .grad is differentiable and accumulates into a new tensor", () => {
+    const x = leaf([1, 2]);
+    x.pow(3).sum().backward(undefined, { createGraph: true });
+    const g1 = x.grad as Tensor; // 3x²
+    expect(g1.toArray()).toEqual([3, 12]);
+    expect(g1.requiresGrad).toBe(true);
+    x.pow(3).sum().backward(undefined, { createGraph: true });
+    expect(x.grad).not.toBe(g1);
+    expect(g1.toArray()).toEqual([3, 12]); // the first tensor is not modified in place
+    expect(x.grad?.toArray()).toEqual([6, 24]);
+    // differentiate the gradient: ∂/∂x Σ 6x² = 12x
+    const gg = x.grad as Tensor;
+    x.grad = null;
+    gg.sum().backward();
+    expect((x.grad as Tensor | null)?.toArray()).toEqual([12, 24]);
+  });
+
+  it("seeds a one-element root with 1 whatever its shape", () => {
+    const x = leaf([2]);
+    x.mul(x).reshape(1, 1).backward();
+    expect(x.grad?.toArray()).toEqual([4]);
+  });
+
+  it("accepts gradOutput as a tensor, nested arrays or a number", () => {
+    const x = leaf([1, 2]);
+    x.mul(2).backward([1, 10]);
+    expect(x.grad?.toArray()).toEqual([2, 20]);
+    const s = leaf(3);
+    s.mul(s).backward(0.5);
+    expect(s.grad?.item()).toBe(3);
+  });
+});
+
+describe("the version counter", () => {
+  it("writing data[i] of a saved input makes backward throw", () => {
+    const x = leaf([1, 2]);
+    const y = x.mul(x).sum(); // mul saves its inputs
+    x.data[0] = 5;
+    expect(() => y.backward()).toThrow(ChainruleError);
+    expect(() => y.backward()).toThrow(/input 0 \[2\] of mul was modified in place/);
+  });
+
+  it("data.fill(0) and data.set(…) count as writes", () => {
+    const x = leaf([1, 2]);
+    const y = x.log().sum();
+    x.data.fill(0);
+    expect(() => y.backward()).toThrow(ChainruleError);
+    const z = leaf([1, 2]);
+    const w = z.sin().sum();
+    z.data.set([3], 1);
+    expect(() => w.backward()).toThrow(/of sin was modified in place/);
+  });
+
+  it("writes through data.subarray(…) count too (it shares the memory)", () => {
+    const x = leaf([1, 2, 3]);
+    const y = x.mul(x).sum();
+    const tail = x.data.subarray(1);
+    expect(Array.from(tail)).toEqual([2, 3]);
+    expect(tensor(tail).toArray()).toEqual([2, 3]); // still readable as a typed array input
+    tail[0] = 5;
+    expect(x.data[1]).toBe(5);
+    expect(() => y.backward()).toThrow(/input 0 \[3\] of mul was modified in place/);
+    const z = leaf([1, 2, 3]);
+    const w = z.log().sum();
+    z.data.subarray(0, 2).fill(1);
+    expect(() => w.backward()).toThrow(ChainruleError);
+  });
+
+  it("writing a saved result (exp saves its output) makes backward throw", () => {
+    const x = leaf([1, 2]);
+    const e = x.exp();
+    const y = e.sum();
+    e.data[1] = 0;
+    expect(() => y.backward()).toThrow(/the result \[2\] of exp was modified in place/);
+  });
+
+  it("ops that do not need the data (add, sum, reshape) still backpropagate", () => {
+    const x = leaf([1, 2]);
+    const y = x
+      .add(tensor([10, 20]))
+      .reshape(2, 1)
+      .sum();
+    x.data[0] = 100;
+    y.backward();
+    expect(x.grad?.toArray()).toEqual([1, 1]);
+  });
+
+  it("reading data does not bump the version", () => {
+    const x = leaf([1, 2]);
+    const y = x.mul(x).sum();
+    const v = x._s.version;
+    expect((x.data[0] as number) + (x.data[1] as number)).toBe(3);
+    expect(Array.from(x.data)).toEqual([1, 2]);
+    expect(x.data.length).toBe(2);
+    expect(x._s.version).toBe(v);
+    y.backward();
+    expect(x.grad?.toArray()).toEqual([2, 4]);
+  });
+
+  it("writes are seen by later ops (data is live storage, not a copy)", () => {
+    const x = tensor([1, 2]);
+    x.data[1] = 7;
+    expect(x.mul(2).toArray()).toEqual([2, 14]);
+    expect(x.data.length).toBe(x.size);
+  });
+
+  it("detach and reshape share memory and the version counter", () => {
+    const x = leaf([1, 2, 3, 4]);
+    const y = x.mul(x).sum();
+    const d = x.detach();
+    d.data[0] = 9;
+    expect(x.data[0]).toBe(9);
+    expect(() => y.backward()).toThrow(ChainruleError);
+
+    const z = leaf([1, 2, 3, 4]);
+    const w = z.mul(z).sum();
+    const r = z.reshape(2, 2);
+    expect(r._s).toBe(z._s);
+    r.data.fill(1);
+    expect(z.toArray()).toEqual([1, 1, 1, 1]);
+    expect(() => w.backward()).toThrow(ChainruleError);
+
+    // and the other way round: a write through the original is seen by the view
+    const v = ones([2, 2]);
+    const flat = v.flatten();
+    v.data[3] = 5;
+    expect(flat.toArray()).toEqual([1, 1, 1, 5]);
+  });
+
+  it("a fresh forward pass after the write backpropagates again", () => {
+    const x = leaf([1, 2]);
+    x.mul(x).sum();
+    x.data[0] = 3;
+    x.mul(x).sum().backward();
+    expect(x.grad?.toArray()).toEqual([6, 4]);
+  });
+});
