@@ -143,7 +143,9 @@ export function gradgradcheck(
     const y = f(...xs);
     let total: Tensor = zeros([]);
     if (!y.requiresGrad) return total;
-    const gs = gradients([y], xs, { gradOutputs: [v], createGraph: true, allowUnused: true });
+    // v is checked in float64; a function with a float32 result gets it converted (differentiably)
+    const vy = v.dtype === y.dtype ? v : v.astype(y.dtype);
+    const gs = gradients([y], xs, { gradOutputs: [vy], createGraph: true, allowUnused: true });
     gs.forEach((gi, i) => {
       if (gi) total = total.add(gi.mul(us[i] as Tensor).sum());
     });
