@@ -8,7 +8,7 @@ import { logSoftmaxAxis } from "../tensor/kernels/reduce";
 import { div, lt, mul, neg, sigmoid, softmax, sub, sum } from "../tensor/ops/all";
 import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util";
 import { sameShape } from "../tensor/shape";
-import { apply, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
+import { apply, type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -273,6 +273,12 @@ export function mse(pred: Tensor, target: Tensor, options?: LossOptions): Tensor
 /** Binary cross-entropy on probabilities in [0, 1]. Prefer `bceWithLogits` for stability. */
 export function bce(prob: Tensor, target: Tensor, options?: LossOptions): Tensor {
   checkPair(prob, target, "bce", ["prob", "target"]);
+  for (const p of prob._s.data) {
+    if (!(p >= 0 && p <= 1))
+      throw new ChainruleError(
+        `bce: probabilities must be in [0, 1], got ${p} (use bceWithLogits for logits)`,
+      );
+  }
   return apply(bceOp, [prob, target], { reduction: reductionOf(options, "bce"), count: prob.size });
 }
 
@@ -298,11 +304,7 @@ export function hinge(scores: Tensor, labels: Tensor, options?: LossOptions): Te
  * @example
  * losses.crossEntropy(tensor([[0, 0, 0, 0]]), [2]).item(); // ln 4
  */
-export function crossEntropy(
-  logits: Tensor,
-  labels: Tensor | readonly number[] | ArrayLike<number>,
-  options?: LossOptions,
-): Tensor {
+export function crossEntropy(logits: Tensor, labels: IndexLike | number, options?: LossOptions): Tensor {
   checkTensor(logits, "crossEntropy", "logits");
   const reduction = reductionOf(options, "crossEntropy");
   if (labels instanceof Tensor && sameShape(labels.shape, logits.shape) && logits.ndim >= 1) {
@@ -315,11 +317,7 @@ export function crossEntropy(
 }
 
 /** Negative log-likelihood of log-probabilities [N, C] with integer labels [N]. */
-export function nll(
-  logProbs: Tensor,
-  labels: Tensor | readonly number[] | ArrayLike<number>,
-  options?: LossOptions,
-): Tensor {
+export function nll(logProbs: Tensor, labels: IndexLike | number, options?: LossOptions): Tensor {
   const values = indexLabels(logProbs, labels, "nll");
   return apply(nllOp, [logProbs], {
     reduction: reductionOf(options, "nll"),

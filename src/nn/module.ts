@@ -61,14 +61,11 @@ export abstract class Module {
   /** The direct child modules with their property names. */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
-    for (const [key, x] of Object.entries(this)) {
-      if (x instanceof Module) out.push([key, x]);
-      else if (Array.isArray(x)) {
-        x.forEach((m, i) => {
-          if (m instanceof Module) out.push([`${key}.${i}`, m]);
-        });
-      }
-    }
+    const visit = (name: string, x: unknown): void => {
+      if (x instanceof Module) out.push([name, x]);
+      else if (Array.isArray(x)) x.forEach((item, i) => visit(`${name}.${i}`, item));
+    };
+    for (const [key, x] of Object.entries(this)) visit(key, x);
     return out;
   }
 
@@ -159,9 +156,11 @@ export abstract class Module {
         );
       }
       e.data.forEach((v, i) => {
-        if (typeof v !== "number" || !Number.isFinite(v)) {
+        // a float32 parameter must also stay finite once rounded to float32
+        const finite = typeof v === "number" && Number.isFinite(dtype === "float32" ? Math.fround(v) : v);
+        if (!finite) {
           throw new ChainruleError(
-            `loadStateDict: ${name}.data[${i}] is ${describe(v)}, expected a finite number`,
+            `loadStateDict: ${name}.data[${i}] is ${describe(v)}, expected a finite ${dtype} number`,
           );
         }
       });

@@ -2,7 +2,7 @@
  * The optimizer base: holds the parameters (tensors or scalar `Value`s) and applies an update
  * rule element by element, in place, outside the graph. Tensor updates bump the version counter.
  */
-import { ChainruleError, describe } from "../errors";
+import { ChainruleError, describe, fmtShape } from "../errors";
 import type { Parameter } from "../nn/module";
 import { Value } from "../scalar/value";
 import { Tensor } from "../tensor/tensor";
@@ -44,6 +44,14 @@ export abstract class Optimizer {
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
+    // check every gradient first, so a bad one changes nothing
+    for (const p of this.params) {
+      if (p instanceof Tensor && p.grad !== null && (p.grad.size !== p.size || p.grad.dtype !== p.dtype)) {
+        throw new ChainruleError(
+          `${this.constructor.name}.step: gradient ${fmtShape(p.grad.shape)} ${p.grad.dtype} does not match its parameter ${fmtShape(p.shape)} ${p.dtype}`,
+        );
+      }
+    }
     this.stepCount++;
     for (const p of this.params) {
       let state = this.states.get(p);

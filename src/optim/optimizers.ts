@@ -3,7 +3,7 @@
  * group). g is the gradient, p the parameter, λ the weight decay (L2: g ← g + λp), t the step.
  */
 
-import { ChainruleError } from "../errors";
+import { ChainruleError, describe } from "../errors";
 import type { Parameter } from "../nn/module";
 import { hyper, Optimizer, type Slot } from "./optimizer";
 
@@ -33,6 +33,8 @@ export class SGD extends Optimizer {
     options ??= {} as SGDOptions;
     this.momentum = hyper("SGD", "momentum", options.momentum ?? 0, nonNeg, "≥ 0");
     this.nesterov = options.nesterov ?? false;
+    if (typeof this.nesterov !== "boolean")
+      throw new ChainruleError(`SGD: nesterov must be a boolean, got ${describe(this.nesterov)}`);
     this.weightDecay = hyper("SGD", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");
     this.dampening = hyper("SGD", "dampening", options.dampening ?? 0, nonNeg, "≥ 0");
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
@@ -74,8 +76,13 @@ export class Adam extends Optimizer {
   readonly weightDecay: number;
 
   constructor(params: readonly Parameter[], options: AdamOptions = {}) {
-    super(params, options.lr ?? 1e-3, "Adam");
-    const [b1, b2] = options.betas ?? [0.9, 0.999];
+    super(params, (options ?? {}).lr ?? 1e-3, "Adam");
+    options ??= {};
+    const betas = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) {
+      throw new ChainruleError(`Adam: betas must be a pair [β₁, β₂], got ${describe(betas)}`);
+    }
+    const [b1, b2] = betas;
     this.betas = [
       hyper("Adam", "betas[0]", b1, unit, "in [0, 1)"),
       hyper("Adam", "betas[1]", b2, unit, "in [0, 1)"),
@@ -123,7 +130,8 @@ export class RMSProp extends Optimizer {
   readonly weightDecay: number;
 
   constructor(params: readonly Parameter[], options: RMSPropOptions = {}) {
-    super(params, options.lr ?? 1e-2, "RMSProp");
+    super(params, (options ?? {}).lr ?? 1e-2, "RMSProp");
+    options ??= {};
     this.alpha = hyper("RMSProp", "alpha", options.alpha ?? 0.99, nonNeg, "≥ 0");
     this.eps = hyper("RMSProp", "eps", options.eps ?? 1e-8, nonNeg, "≥ 0");
     this.momentum = hyper("RMSProp", "momentum", options.momentum ?? 0, nonNeg, "≥ 0");
@@ -165,7 +173,8 @@ export class Adagrad extends Optimizer {
   readonly initialAccumulatorValue: number;
 
   constructor(params: readonly Parameter[], options: AdagradOptions = {}) {
-    super(params, options.lr ?? 1e-2, "Adagrad");
+    super(params, (options ?? {}).lr ?? 1e-2, "Adagrad");
+    options ??= {};
     this.eps = hyper("Adagrad", "eps", options.eps ?? 1e-10, nonNeg, "≥ 0");
     this.weightDecay = hyper("Adagrad", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");
     this.lrDecay = hyper("Adagrad", "lrDecay", options.lrDecay ?? 0, nonNeg, "≥ 0");

@@ -1,6 +1,11 @@
 /** Learning-rate schedulers: call `step()` once per epoch after `optimizer.step()`. */
 import { ChainruleError, describe } from "../errors";
-import type { Optimizer } from "./optimizer";
+import { Optimizer } from "./optimizer";
+
+function checkOptimizer(optimizer: unknown, name: string): void {
+  if (!(optimizer instanceof Optimizer))
+    throw new ChainruleError(`${name}: expected an optimizer, got ${describe(optimizer)}`);
+}
 
 /** Multiplies the learning rate by `gamma` every `stepSize` epochs: lr = lr₀·γ^⌊epoch/stepSize⌋. */
 export class StepLR {
@@ -14,6 +19,9 @@ export class StepLR {
   ) {
     if (!Number.isInteger(stepSize) || stepSize <= 0)
       throw new ChainruleError(`StepLR: stepSize must be a positive integer, got ${describe(stepSize)}`);
+    checkOptimizer(optimizer, "StepLR");
+    if (typeof gamma !== "number" || !(gamma >= 0))
+      throw new ChainruleError(`StepLR: gamma must be a number ≥ 0, got ${describe(gamma)}`);
     this.baseLr = optimizer.lr;
   }
 
@@ -23,7 +31,11 @@ export class StepLR {
   }
 }
 
-/** Cosine annealing from lr₀ to `etaMin` over `tMax` epochs: lr = η_min + (lr₀ − η_min)(1 + cos(π·epoch/tMax))/2. */
+/**
+ * Cosine annealing from lr₀ to `etaMin` over `tMax` epochs:
+ * lr = η_min + (lr₀ − η_min)(1 + cos(π·epoch/tMax))/2. As PyTorch's closed form, the curve
+ * continues past tMax (the rate rises again); restart or stop stepping to hold it.
+ */
 export class CosineAnnealingLR {
   private epoch = 0;
   private readonly baseLr: number;
@@ -33,7 +45,11 @@ export class CosineAnnealingLR {
     readonly tMax: number,
     readonly etaMin = 0,
   ) {
-    if (!(tMax > 0)) throw new ChainruleError(`CosineAnnealingLR: tMax must be > 0, got ${describe(tMax)}`);
+    checkOptimizer(optimizer, "CosineAnnealingLR");
+    if (typeof tMax !== "number" || !(tMax > 0))
+      throw new ChainruleError(`CosineAnnealingLR: tMax must be > 0, got ${describe(tMax)}`);
+    if (typeof etaMin !== "number" || !(etaMin >= 0))
+      throw new ChainruleError(`CosineAnnealingLR: etaMin must be ≥ 0, got ${describe(etaMin)}`);
     this.baseLr = optimizer.lr;
   }
 
