@@ -30,6 +30,46 @@ export { DataLoader } from "./data/loader";
 export { ChainruleError } from "./errors";
 // root binary functions: Value | Tensor | number on either side
 export { add, type BinaryFunction, div, maximum, minimum, mul, pow, sub } from "./functions";
+// graphs
+export {
+  type BackpropLayer,
+  type BackpropReport,
+  type BackwardStep,
+  type BackwardStepsOptions,
+  backpropReport,
+  backwardSteps,
+  type CheckDerivativeOptions,
+  type CheckDerivativeResult,
+  checkDerivative,
+  type DerivativeEntry,
+  type ExpandedLayer,
+  type ExpandOptions,
+  type ExplainFormat,
+  type ExplainOptions,
+  expandToScalars,
+  explainBackward,
+  formatBackpropReport,
+  type GraphRoot,
+  type GraphTrace,
+  type GroupSpec,
+  type HandGradient,
+  type LossFunction,
+  localSymbol,
+  type NamedLoss,
+  type OpSymbols,
+  type Quantity,
+  type RenderSvgOptions,
+  renderSvg,
+  type ScalarExpansion,
+  type StepNode,
+  type ToDotOptions,
+  type TraceEdge,
+  type TraceNode,
+  type TraceOptions,
+  tensorSymbols,
+  toDot,
+  traceGraph,
+} from "./graph/index";
 // neural networks
 export * as nn from "./nn/index";
 export * as init from "./nn/init";

@@ -21,7 +21,7 @@ import { Value } from "../scalar/value";
 import { tensor } from "../tensor/creation";
 import { isTypedArray } from "../tensor/dtype";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
-import { fmtNumber } from "./report";
+import { formatNumber } from "./format";
 
 /** A hand-derived gradient for one input: a number, a tensor, nested arrays or a typed array. */
 export type HandGradient = number | Tensor | NestedNumbers | ArrayLike<number>;
@@ -469,8 +469,8 @@ function sci(v: number): string {
 }
 
 function summarize(r: CheckDerivativeResult, o: Resolved): string {
-  const p = (v: number) => fmtNumber(v, 6);
-  const e = (v: number) => fmtNumber(v, 2);
+  const p = (v: number) => formatNumber(v, 6);
+  const e = (v: number) => formatNumber(v, 2);
   const n = r.table.length;
   const lines: string[] = [];
   if (r.ok) {

@@ -15,6 +15,7 @@
  * [out, in] (the textbook wˡ: row j holds the weights into neuron j). In that batch form BP2 is
  * Δˡ = (Δˡ⁺¹·Wˡ⁺¹) ⊙ σ′(Zˡ), BP3 sums Δˡ over the rows and BP4 is ∂C/∂Wˡ = (Δˡ)ᵀ·Aˡ⁻¹.
  */
+
 import { gradients } from "../autograd/functional";
 import { enableGrad } from "../autograd/grad-mode";
 import { ChainruleError, describe, fmtShape } from "../errors";
@@ -25,6 +26,7 @@ import { tensor, zeros } from "../tensor/creation";
 import type { DType } from "../tensor/dtype";
 import { geluGrad } from "../tensor/kernels/scalar";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
+import { formatNumber } from "./format";
 
 // ---- the network as a list of stages: Linear, then an optional activation ----
 
@@ -565,18 +567,11 @@ export function sup(n: number): string {
     .join("");
 }
 
-/** @internal One number with `precision` significant digits, without trailing zeros. */
-export function fmtNumber(v: number, precision: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return "0";
-  return String(Number(v.toPrecision(precision)));
-}
-
 /** A tensor's values as rows of padded numbers: [] → "3", [k] → "[a, b]", [n, k] → "[[…],\n […]]". */
 function fmtValues(t: Tensor, precision: number, oneLine: boolean): string {
-  if (t.ndim === 0) return fmtNumber(t.item(), precision);
+  if (t.ndim === 0) return formatNumber(t.item(), precision);
   const cols = t.shape[t.ndim - 1] as number;
-  const cells = Array.from(t._s.data, (v) => fmtNumber(v, precision));
+  const cells = Array.from(t._s.data, (v) => formatNumber(v, precision));
   const width = oneLine || t.ndim === 1 ? 0 : Math.max(0, ...cells.map((c) => c.length));
   const pad = (c: string) => c.padStart(width);
   if (t.ndim === 1) return `[${cells.map(pad).join(", ")}]`;
@@ -658,7 +653,7 @@ function layerLines(r: BackpropReport, layer: BackpropLayer): Line[] {
     name: `δ${p}`,
     value: layer.equations.delta,
     source: deltaEq,
-    check: `${fmtNumber(maxError.delta, 2)} ${verdict(maxError.delta, layer.delta, r.dtype)}`,
+    check: `${formatNumber(maxError.delta, 2)} ${verdict(maxError.delta, layer.delta, r.dtype)}`,
   });
   if (layer.gradBias && layer.equations.gradBias) {
     lines.push({ name: `∂C/∂b${p}`, value: layer.gradBias, source: "autodiff" });
@@ -666,7 +661,7 @@ function layerLines(r: BackpropReport, layer: BackpropLayer): Line[] {
       name: `∂C/∂b${p}`,
       value: layer.equations.gradBias,
       source: r.batched ? `BP3: Σₙ δ${p} (sum of the rows)` : `BP3: δ${p}`,
-      check: `${fmtNumber(maxError.gradBias, 2)} ${verdict(maxError.gradBias, layer.gradBias, r.dtype)}`,
+      check: `${formatNumber(maxError.gradBias, 2)} ${verdict(maxError.gradBias, layer.gradBias, r.dtype)}`,
     });
   }
   lines.push({ name: `∂C/∂W${p}`, value: layer.gradWeight, source: "autodiff" });
@@ -674,7 +669,7 @@ function layerLines(r: BackpropReport, layer: BackpropLayer): Line[] {
     name: `∂C/∂W${p}`,
     value: layer.equations.gradWeight,
     source: r.batched ? `BP4: (δ${p})ᵀ·a${prev}` : `BP4: δ${p}(a${prev})ᵀ`,
-    check: `${fmtNumber(maxError.gradWeight, 2)} ${verdict(maxError.gradWeight, layer.gradWeight, r.dtype)}`,
+    check: `${formatNumber(maxError.gradWeight, 2)} ${verdict(maxError.gradWeight, layer.gradWeight, r.dtype)}`,
   });
   return lines;
 }
@@ -683,7 +678,7 @@ function header(r: BackpropReport): { title: string; notes: string[]; equations:
   const shape = [r.layers[0]?.inFeatures ?? 0, ...r.layers.map((l) => l.outFeatures)].join("-");
   const ex = r.batched ? `a batch of n = ${r.examples} examples (one per row)` : "one example";
   return {
-    title: `Backpropagation report: ${shape} network, ${ex}, loss ${r.lossName}, C = ${fmtNumber(r.loss, 10)}`,
+    title: `Backpropagation report: ${shape} network, ${ex}, loss ${r.lossName}, C = ${formatNumber(r.loss, 10)}`,
     notes: [
       `Cost: ${r.lossFormula}.`,
       "Layers l = 1 … L (L = " +

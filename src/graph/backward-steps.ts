@@ -1,0 +1,194 @@
+/**
+ * `backwardSteps`: one backward pass recomputed from a root, recorded edge by edge as the
+ * chain rule applies it: ∂L/∂in += ∂L/∂out · ∂out/∂in. The text, Markdown and LaTeX
+ * explanations render these rows; viewers can use them directly (ids match `traceGraph`).
+ */
+import { noGrad } from "../autograd/grad-mode";
+import { ChainruleError, describe } from "../errors";
+import { Value } from "../scalar/value";
+import { ones } from "../tensor/creation";
+import type { NestedNumbers, Tensor } from "../tensor/tensor";
+import { nested, norm } from "./format";
+import { isElementwise, localSymbol } from "./symbols";
+import {
+  backwardNumbers,
+  type DataNode,
+  type GraphIndex,
+  type GraphRoot,
+  indexGraph,
+  nodeName,
+  rootList,
+} from "./walk";
+
+/** A node as the rows refer to it. */
+export interface StepNode {
+  /** The data node's id in `traceGraph` / `toDot`. */
+  id: string;
+  /** The id of the op node in front of it (`null` for leaves). */
+  opId: string | null;
+  /** Its number in backward order (1 = the root), as `toDot(…, { numbering: true })` shows it. */
+  number: number;
+  /** Its label, else its id. */
+  name: string;
+  /** `[]` for a `Value`. */
+  shape: number[];
+}
+
+/** A number or tensor in a row: always its shape and norm, its values when small. */
+export interface Quantity {
+  shape: number[];
+  /** The number, or nested arrays for a tensor of at most `maxValues` elements, else `null`. */
+  value: NestedNumbers | null;
+  /** The Euclidean norm (|x| for a number). */
+  norm: number;
+}
+
+/** One application of the chain rule, along one edge of the graph (one operand of one op). */
+export interface BackwardStep {
+  /** 1, 2, … in the order the backward pass applies them. */
+  step: number;
+  /** The op's result, whose gradient is being pushed back. */
+  node: StepNode;
+  /** The op that made `node`. */
+  op: string;
+  /** Which operand of the op `input` is (0-based). */
+  operand: number;
+  /** The operand the contribution flows into. */
+  input: StepNode;
+  /** ∂L/∂out: the gradient of `node`, complete when this row runs. */
+  upstream: Quantity;
+  /**
+   * ∂out/∂in: its formula, and its value where it is a number per element (scalars, elementwise
+   * ops on same-shape inputs, and one-element results, where it is the gradient of out).
+   * Otherwise `value` is `null` and `symbol` says what the Jacobian does to ḡ.
+   */
+  local: { symbol: string; value: Quantity | null };
+  /** upstream × local: what this edge adds to ∂L/∂in. */
+  contribution: Quantity;
+}
+
+/** Options of {@link backwardSteps}. */
+export interface BackwardStepsOptions {
+  /** Tensors of at most this many elements carry their values in the rows. Default 16. */
+  maxValues?: number;
+}
+
+/**
+ * Recomputes one backward pass from `root` (seeded with 1, or ones for a tensor with several
+ * elements: the gradient of its sum) and returns one row per edge the gradient flows along, in
+ * backward order. Reads and writes no `.grad`.
+ *
+ * @example
+ * const a = value(2, "a"), b = value(-3, "b");
+ * const L = a.mul(b);
+ * L.label = "L";
+ * backwardSteps(L).map((s) => `${s.node.name} → ${s.input.name}: ${s.contribution.value}`);
+ * // ["L → a: -3", "L → b: 2"]
+ */
+export function backwardSteps(root: GraphRoot, options: BackwardStepsOptions = {}): BackwardStep[] {
+  const maxValues = options.maxValues ?? 16;
+  if (typeof maxValues !== "number" || !(maxValues >= 0)) {
+    throw new ChainruleError(
+      `backwardSteps: maxValues must be a non-negative number, got ${describe(maxValues)}`,
+    );
+  }
+  const graph = indexGraph(rootList(root, "backwardSteps"));
+  const numbers = backwardNumbers(graph);
+  const quantity = (g: number | Tensor): Quantity => toQuantity(g, maxValues);
+  const grads: (number | Tensor | undefined)[] = new Array(graph.nodes.length);
+  for (const r of graph.roots) {
+    const node = graph.nodes[r] as DataNode;
+    if (node.requiresGrad) grads[r] = node instanceof Value ? 1 : ones(node.shape, { dtype: node.dtype });
+  }
+  const steps: BackwardStep[] = [];
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const g = grads[i];
+    const parents = graph.parents[i] as readonly number[];
+    if (numbers[i] === 0 || g === undefined || parents.length === 0) continue;
+    const node = graph.nodes[i] as DataNode;
+    const rule = localRule(node, g);
+    for (let j = 0; j < parents.length; j++) {
+      const p = parents[j] as number;
+      const c = rule.contributions[j];
+      if (c === null || c === undefined || !(graph.nodes[p] as DataNode).requiresGrad) continue;
+      const local = rule.local(j);
+      steps.push({
+        step: steps.length + 1,
+        node: stepNode(graph, numbers, i),
+        op: node.op,
+        operand: j,
+        input: stepNode(graph, numbers, p),
+        upstream: quantity(g),
+        local: { symbol: rule.symbol(j), value: local === null ? null : quantity(local) },
+        contribution: quantity(c),
+      });
+      const prev = grads[p];
+      grads[p] = prev === undefined ? c : addGrads(prev, c);
+    }
+  }
+  return steps;
+}
+
+/** The chain rule at one node: contributions to each operand, local derivatives, formulas. */
+interface LocalRule {
+  readonly contributions: readonly (number | Tensor | null | undefined)[];
+  local(operand: number): number | Tensor | null;
+  symbol(operand: number): string;
+}
+
+function localRule(node: DataNode, g: number | Tensor): LocalRule {
+  if (node instanceof Value) {
+    const rule = node._rule as NonNullable<Value["_rule"]>;
+    const [a, b] = node.parents as readonly Value[];
+    // backward is linear in ḡ, so backward(1, …) is ∂out/∂operand itself.
+    const locals = rule.backward(1, (a as Value).data, b === undefined ? 0 : b.data, node.data);
+    return {
+      contributions: node._vjp(g as number),
+      local: (j) => locals[j] ?? null,
+      symbol: (j) => rule.symbols[j] ?? `∂${rule.name}/∂x${j}`,
+    };
+  }
+  const t = node as Tensor;
+  const contributions = noGrad(() => t._vjp(g as Tensor));
+  // vjp(ones) is ∂out/∂in itself when out has one element (its gradient) or the op is
+  // elementwise on an input of out's shape (the Jacobian's diagonal).
+  let locals: readonly (Tensor | null)[] | undefined;
+  const local = (j: number): Tensor | null => {
+    const input = t.parents[j] as Tensor;
+    const defined = t.size === 1 || (isElementwise(t.op) && sameShape(input.shape, t.shape));
+    if (!defined) return null;
+    locals ??= noGrad(() => t._vjp(ones(t.shape, { dtype: t.dtype })));
+    return locals[j] ?? null;
+  };
+  return { contributions, local, symbol: (j) => localSymbol(t.op, j) };
+}
+
+function addGrads(a: number | Tensor, b: number | Tensor): number | Tensor {
+  if (typeof a === "number") return a + (b as number);
+  return noGrad(() => a.add(b as Tensor));
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function toQuantity(x: number | Tensor, maxValues: number): Quantity {
+  if (typeof x === "number") return { shape: [], value: x, norm: Math.abs(x) };
+  const data = x._s.data;
+  return {
+    shape: Array.from(x.shape),
+    value: x.size <= maxValues ? nested(data, x.shape) : null,
+    norm: norm(data),
+  };
+}
+
+function stepNode(graph: GraphIndex, numbers: Int32Array, i: number): StepNode {
+  const node = graph.nodes[i] as DataNode;
+  return {
+    id: graph.dataIds[i] as string,
+    opId: graph.opIds[i] ?? null,
+    number: numbers[i] as number,
+    name: nodeName(graph, i),
+    shape: node instanceof Value ? [] : Array.from(node.shape),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The local derivative of every tensor op, in words, for explanations: one entry per op name
+ * (every name of `opTable`, the fused `nn` ops and the losses), one string per input.
+ *
+ * For an *elementwise* op the string is ∂out/∂in at each element, multiplied with ḡ = ∂L/∂out
+ * element by element (`b` for `mul`'s first input). For every other op the local derivative is
+ * a Jacobian, so the string says what it does to ḡ (`ḡ·Bᵀ` for `matmul`'s first input). Scalar
+ * `Value`s carry their own strings (`scalarOps[name].symbols`); the two tables use the same
+ * notation: a, b the operands, x the input, y the result, n the number of averaged elements.
+ */
+
+/** One op's local derivatives. */
+export interface OpSymbols {
+  /** One string per input (the last one repeats for variadic ops such as `concat`). */
+  readonly local: readonly string[];
+  /** ∂out/∂in is elementwise (a diagonal Jacobian when the shapes match). */
+  readonly elementwise: boolean;
+}
+
+const ew = (...local: string[]): OpSymbols => ({ local, elementwise: true });
+const map = (...local: string[]): OpSymbols => ({ local, elementwise: false });
+const NONE = map("not differentiable");
+const RESHAPE = map("reshape(ḡ, x.shape)");
+const ONE = ew("1");
+
+/**
+ * The table, keyed by op name. Every `opTable` name appears (a test checks it), plus `linear`,
+ * `dropout` and the losses of `losses`.
+ *
+ * @example
+ * tensorSymbols.mul.local;     // ["b", "a"]
+ * tensorSymbols.matmul.local;  // ["ḡ·Bᵀ", "Aᵀ·ḡ"]
+ */
+export const tensorSymbols = {
+  // elementwise, binary
+  add: ew("1", "1"),
+  sub: ew("1", "−1"),
+  mul: ew("b", "a"),
+  div: ew("1/b", "−a/b²"),
+  pow: ew("b·aᵇ⁻¹", "aᵇ·ln a"),
+  maximum: ew("[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"),
+  minimum: ew("[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"),
+  where: ew("none (condition)", "[cond ≠ 0]", "[cond = 0]"),
+  // elementwise, unary
+  neg: ew("−1"),
+  exp: ew("eˣ"),
+  log: ew("1/x"),
+  sqrt: ew("1/(2√x)"),
+  abs: ew("sign(x)"),
+  sin: ew("cos x"),
+  cos: ew("−sin x"),
+  tanh: ew("1 − tanh²(x)"),
+  sigmoid: ew("σ(x)(1 − σ(x))"),
+  relu: ew("[x > 0]"),
+  leakyRelu: ew("1 if x > 0 else slope"),
+  gelu: ew("Φ(x) + x·φ(x)"),
+  softplus: ew("σ(x)"),
+  erf: ew("(2/√π)·e^(−x²)"),
+  square: ew("2x"),
+  sign: ew("0"),
+  clamp: ew("[min ≤ x ≤ max]"),
+  // reductions and the softmax family
+  sum: map("ḡ broadcast over the summed axes"),
+  mean: map("ḡ/n broadcast over the averaged axes"),
+  max: map("ḡ to the maxima (split among ties)"),
+  min: map("ḡ to the minima (split among ties)"),
+  logSumExp: map("ḡ·softmax(x)"),
+  softmax: map("y ⊙ (ḡ − Σ ḡ ⊙ y)"),
+  logSoftmax: map("ḡ − softmax(x)·Σ ḡ"),
+  // linear algebra
+  matmul: map("ḡ·Bᵀ", "Aᵀ·ḡ"),
+  transpose: map("transpose(ḡ)"),
+  permute: map("permute(ḡ, inverse dims)"),
+  // shape and indexing
+  reshape: RESHAPE,
+  flatten: RESHAPE,
+  squeeze: RESHAPE,
+  unsqueeze: RESHAPE,
+  expand: map("sumTo(ḡ, x.shape)"),
+  sumTo: map("expand(ḡ, x.shape)"),
+  slice: map("ḡ padded with zeros outside the slice"),
+  sliceBackward: map("slice(ḡ)"),
+  gather: map("scatterAdd(ḡ, index)", "none (index)"),
+  scatterAdd: map("ḡ", "gather(ḡ, index)", "none (index)"),
+  indexSelect: map("indexAdd(ḡ, indices)"),
+  indexAdd: map("ḡ", "indexSelect(ḡ, indices)"),
+  concat: map("ḡ sliced at this input's place"),
+  stack: map("ḡ selected at this input's index"),
+  clone: ONE,
+  astype: ew("1 (ḡ cast back)"),
+  // not differentiable
+  eq: NONE,
+  gt: NONE,
+  lt: NONE,
+  ge: NONE,
+  le: NONE,
+  argmax: NONE,
+  argmin: NONE,
+  // nn: fused layers
+  linear: map("ḡ·W", "ḡᵀ·x (summed over the batch)", "Σ_batch ḡ"),
+  dropout: ew("mask/(1 − p) (0 where dropped)"),
+  // nn: losses (n = number of averaged elements with reduction "mean", 1 with "sum")
+  crossEntropy: map("(softmax(x) − y)/n (y one-hot or probabilities)", "−logSoftmax(x)/n"),
+  nll: map("−onehot(y)/n"),
+  mse: map("2(a − b)/n", "−2(a − b)/n"),
+  bce: map("(p − t)/(p(1 − p))/n", "(ln(1 − p) − ln p)/n"),
+  bceWithLogits: map("(σ(x) − t)/n", "−x/n"),
+  hinge: map("−y·[y·s < 1]/n", "−s·[y·s < 1]/n"),
+} as const satisfies Record<string, OpSymbols>;
+
+/**
+ * The local derivative of input `i` of a tensor op, in words, or `∂op/∂xᵢ` for ops not in the
+ * table (custom ops).
+ *
+ * @example
+ * localSymbol("sigmoid", 0);  // "σ(x)(1 − σ(x))"
+ * localSymbol("myOp", 1);     // "∂myOp/∂x1"
+ */
+export function localSymbol(op: string, i: number): string {
+  const entry = (tensorSymbols as Record<string, OpSymbols>)[op];
+  if (entry === undefined || entry.local.length === 0) return `∂${op}/∂x${i}`;
+  return entry.local[Math.min(i, entry.local.length - 1)] as string;
+}
+
+/**
+ * Whether a tensor op's local derivative is elementwise (false for unknown ops).
+ *
+ * @example
+ * isElementwise("tanh");   // true
+ * isElementwise("matmul"); // false
+ */
+export function isElementwise(op: string): boolean {
+  return (tensorSymbols as Record<string, OpSymbols>)[op]?.elementwise === true;
+}

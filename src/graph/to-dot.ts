@@ -1,0 +1,269 @@
+/**
+ * `toDot`: Graphviz DOT text for a computation graph, drawn as micrograd draws it: a record per
+ * data node (label | data | grad) and a small node per op between its operands and its result.
+ * Modules can be boxed (`clusters`) or folded into one node each (`collapse`).
+ */
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { Module, type Parameter } from "../nn/module";
+import { Value } from "../scalar/value";
+import type { Tensor } from "../tensor/tensor";
+import { type DotAttrs, type DotCluster, type DotEdge, type DotNode, printDot, recordLabel } from "./dot";
+import { checkPrecision, formatNumber, previewData } from "./format";
+import { type Group, type GroupSpec, resolveGroups, topLevelScopes } from "./groups";
+import {
+  backwardNumbers,
+  type DataNode,
+  type GraphIndex,
+  type GraphRoot,
+  indexGraph,
+  isConstant,
+  rootList,
+} from "./walk";
+
+/** Options of {@link toDot}. */
+export interface ToDotOptions {
+  /** Layout direction: `"LR"` (default, left to right), `"TB"`, `"RL"` or `"BT"`. */
+  rankdir?: "LR" | "TB" | "RL" | "BT";
+  /** Show each data node's `.grad` (default true). */
+  showGrad?: boolean;
+  /** Significant digits of numbers (default 4). */
+  precision?: number;
+  /** Named groups drawn as labelled boxes, e.g. `{ "layer 1": model[0], "inputs": [x] }`. */
+  clusters?: Record<string, GroupSpec>;
+  /**
+   * Fold groups into one node each, labelled with the group's name, module type, ops and
+   * parameter shapes: `true` folds every top-level recorded scope (each child of a `Sequential`
+   * or `nn.scalar.MLP` run inside `recordScopes`); a record folds the named groups, as `clusters`.
+   */
+  collapse?: boolean | Record<string, GroupSpec>;
+  /** Prefix data nodes with their number in backward order (`#1` is the root), as `explainBackward` numbers them. */
+  numbering?: boolean;
+  /** A title above the graph. */
+  title?: string;
+  /** Tensors with more elements than this show only their first elements (default 6). */
+  maxPreview?: number;
+}
+
+const RANKDIRS = new Set(["LR", "TB", "RL", "BT"]);
+
+/**
+ * The DOT text of the graph below `root` (or several roots). Every label is escaped, so any
+ * label text gives valid DOT; render it with `renderSvg` or any Graphviz.
+ *
+ * @param root a `Value`, a `Tensor`, or an array of them
+ * @param options layout, number format, clusters, collapsing, numbering, title
+ * @returns DOT source text
+ * @example
+ * const a = value(2, "a"), b = value(-3, "b");
+ * const L = a.mul(b);
+ * L.label = "L";
+ * L.backward();
+ * toDot(L);
+ * // digraph chainrule {
+ * //   graph [rankdir=LR];
+ * //   node [fontname=Helvetica, fontsize=11];
+ * //   n0 [shape=record, style=filled, fillcolor="#eef4ff", label="{ a | data 2 | grad -3 }"];
+ * //   n1 [shape=record, style=filled, fillcolor="#eef4ff", label="{ b | data -3 | grad 2 }"];
+ * //   n2 [shape=ellipse, label=mul];
+ * //   n3 [shape=record, label="{ L | data -6 | grad 1 }"];
+ * //   n0 -> n2;
+ * //   n1 -> n2;
+ * //   n2 -> n3;
+ * // }
+ */
+export function toDot(root: GraphRoot, options: ToDotOptions = {}): string {
+  const opts = checkOptions(options);
+  const graph = indexGraph(rootList(root, "toDot"));
+  const n = graph.nodes.length;
+  const numbers = opts.numbering ? backwardNumbers(graph) : null;
+
+  // Collapsed groups first; clusters then share out the nodes that are still drawn.
+  const folded = new Int32Array(n).fill(-1);
+  const collapseSpecs =
+    opts.collapse === true ? topLevelScopes(graph) : opts.collapse ? Object.entries(opts.collapse) : [];
+  const collapsed = resolveGroups(graph, collapseSpecs, folded, "toDot", "collapse");
+  const boxed = folded.map((g) => (g === -1 ? -1 : -2));
+  const clusters = resolveGroups(graph, Object.entries(opts.clusters), boxed, "toDot", "clusters");
+
+  const paramNames = parameterNames(opts.clusters);
+
+  const rep = (i: number, id: string): string => (folded[i] === -1 ? id : groupId(folded[i] as number));
+  const nodes: DotNode[] = [];
+  const edges: DotEdge[] = [];
+  const seenEdges = new Set<string>();
+  const emittedGroups = new Set<number>();
+  const addEdge = (from: string, to: string, dedupe: boolean) => {
+    if (from === to) return;
+    if (dedupe) {
+      // edges to or from a collapsed group: one per pair of drawn nodes
+      const key = `${from}->${to}`;
+      if (seenEdges.has(key)) return;
+      seenEdges.add(key);
+    }
+    edges.push({ from, to });
+  };
+  for (let i = 0; i < n; i++) {
+    const opId = graph.opIds[i] ?? null;
+    const dataId = graph.dataIds[i] as string;
+    const g = folded[i] as number;
+    if (g !== -1 && !emittedGroups.has(g)) {
+      emittedGroups.add(g);
+      nodes.push({ id: groupId(g), attrs: collapsedAttrs(graph, collapsed[g] as Group) });
+    }
+    if (g === -1) {
+      if (opId !== null) nodes.push({ id: opId, attrs: { shape: "ellipse", label: graph.nodes[i]?.op } });
+      const node = graph.nodes[i] as DataNode;
+      const label = node.label || paramNames.get(node) || "";
+      nodes.push({ id: dataId, attrs: dataAttrs(node, label, numbers?.[i] ?? 0, opts) });
+    }
+    if (opId === null) continue;
+    const to = rep(i, opId);
+    for (const p of graph.parents[i] as readonly number[]) {
+      const from = rep(p, graph.dataIds[p] as string);
+      addEdge(from, to, folded[p] !== -1 || g !== -1);
+    }
+    addEdge(to, rep(i, dataId), g !== -1);
+  }
+
+  const graphAttrs: DotAttrs =
+    opts.title === undefined
+      ? { rankdir: opts.rankdir }
+      : { rankdir: opts.rankdir, label: opts.title, labelloc: "t", fontname: "Helvetica" };
+  return printDot({
+    name: "chainrule",
+    graphAttrs,
+    nodeAttrs: { fontname: "Helvetica", fontsize: 11 },
+    edgeAttrs: {},
+    nodes,
+    edges,
+    clusters: clusterBoxes(graph, clusters),
+  });
+}
+
+/** Unlabelled parameters of the clustered modules are shown under their names ("weight"). */
+function parameterNames(clusters: Record<string, GroupSpec>): Map<DataNode, string> {
+  const names = new Map<DataNode, string>();
+  for (const spec of Object.values(clusters)) {
+    if (!(spec instanceof Module)) continue;
+    for (const [name, p] of spec.namedParameters()) if (!names.has(p)) names.set(p, name);
+  }
+  return names;
+}
+
+/** One box per non-empty cluster, holding its data nodes and their op nodes. */
+function clusterBoxes(graph: GraphIndex, clusters: readonly Group[]): DotCluster[] {
+  return clusters
+    .filter((c) => c.members.length > 0)
+    .map((c, k) => ({
+      id: `cluster_${k}`,
+      attrs: { label: c.name, style: "rounded", color: "#888888", fontname: "Helvetica" },
+      nodes: c.members.flatMap((i) => {
+        const opId = graph.opIds[i];
+        return opId ? [opId, graph.dataIds[i] as string] : [graph.dataIds[i] as string];
+      }),
+    }));
+}
+
+interface CheckedOptions {
+  rankdir: string;
+  showGrad: boolean;
+  precision: number;
+  clusters: Record<string, GroupSpec>;
+  collapse: boolean | Record<string, GroupSpec>;
+  numbering: boolean;
+  title: string | undefined;
+  maxPreview: number;
+}
+
+function checkOptions(o: ToDotOptions): CheckedOptions {
+  if (o === null || typeof o !== "object")
+    throw new ChainruleError(`toDot: options must be an object, got ${describe(o)}`);
+  const rankdir = o.rankdir ?? "LR";
+  if (!RANKDIRS.has(rankdir)) {
+    throw new ChainruleError(`toDot: rankdir must be "LR", "TB", "RL" or "BT", got ${describe(rankdir)}`);
+  }
+  const flag = (name: string, v: unknown, dflt: boolean): boolean => {
+    if (v === undefined) return dflt;
+    if (typeof v !== "boolean")
+      throw new ChainruleError(`toDot: ${name} must be a boolean, got ${describe(v)}`);
+    return v;
+  };
+  const record = (name: string, v: unknown): Record<string, GroupSpec> => {
+    if (v === undefined) return {};
+    if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Module) {
+      throw new ChainruleError(`toDot: ${name} must be an object of named groups, got ${describe(v)}`);
+    }
+    return v as Record<string, GroupSpec>;
+  };
+  if (o.title !== undefined && typeof o.title !== "string") {
+    throw new ChainruleError(`toDot: title must be a string, got ${describe(o.title)}`);
+  }
+  const maxPreview = o.maxPreview ?? 6;
+  if (!Number.isInteger(maxPreview) || maxPreview < 0) {
+    throw new ChainruleError(`toDot: maxPreview must be a non-negative integer, got ${describe(maxPreview)}`);
+  }
+  return {
+    rankdir,
+    showGrad: flag("showGrad", o.showGrad, true),
+    precision: checkPrecision(o.precision, "toDot"),
+    clusters: record("clusters", o.clusters),
+    collapse: typeof o.collapse === "boolean" ? o.collapse : record("collapse", o.collapse),
+    numbering: flag("numbering", o.numbering, false),
+    title: o.title,
+    maxPreview,
+  };
+}
+
+const groupId = (k: number) => `g${k}`;
+
+/** A data node's record: [#number] label | data | grad (tensors: shape and dtype too). */
+function dataAttrs(node: DataNode, label: string, number: number, o: CheckedOptions): DotAttrs {
+  const fields: string[] = [];
+  const head = number > 0 ? `#${number}${label ? ` ${label}` : ""}` : label;
+  if (head !== "") fields.push(head);
+  const constant = isConstant(node);
+  if (node instanceof Value) {
+    fields.push(`data ${formatNumber(node.data, o.precision)}`);
+    if (o.showGrad && !constant) fields.push(`grad ${formatNumber(node.grad, o.precision)}`);
+  } else {
+    const t = node as Tensor;
+    const preview = (x: Tensor) => previewData(x._s.data, x.shape, o.precision, o.maxPreview);
+    fields.push(`${fmtShape(t.shape)} ${t.dtype}`);
+    fields.push(`data ${preview(t)}`);
+    if (o.showGrad && !constant) fields.push(`grad ${t.grad === null ? "—" : preview(t.grad)}`);
+  }
+  const style = constant
+    ? { style: "dashed" }
+    : node.parents.length === 0 && node.requiresGrad
+      ? { style: "filled", fillcolor: "#eef4ff" }
+      : {};
+  return { shape: "record", ...style, label: recordLabel(fields) };
+}
+
+/** A collapsed group: name, module type, ops inside, parameter shapes. */
+function collapsedAttrs(graph: GraphIndex, group: Group): DotAttrs {
+  const lines = [group.name];
+  const spec = group.spec;
+  if (spec instanceof Module) lines.push(spec.constructor.name);
+  const ops = [...new Set(group.members.map((i) => graph.nodes[i]?.op).filter((op) => op))];
+  if (ops.length > 0) lines.push(ops.length > 4 ? `${ops.slice(0, 4).join(", ")}, …` : ops.join(", "));
+  const params: [string, Parameter][] =
+    spec instanceof Module
+      ? spec.namedParameters()
+      : group.members
+          .map((i) => graph.nodes[i] as DataNode)
+          .filter((x) => x.parents.length === 0 && x.requiresGrad)
+          .map((x) => [x.label ?? "", x]);
+  lines.push(...parameterLines(params));
+  return { shape: "box", style: "rounded,filled", fillcolor: "#f2f2f2", label: lines.join("\n") };
+}
+
+/** `weight [4,3]` per tensor parameter (at most 6 lines), scalar parameters counted. */
+function parameterLines(params: readonly [string, Parameter][]): string[] {
+  const tensors = params.filter(([, p]) => !(p instanceof Value)) as [string, Tensor][];
+  const scalars = params.length - tensors.length;
+  const lines = tensors.map(([name, t]) => (name ? `${name} ${fmtShape(t.shape)}` : fmtShape(t.shape)));
+  const shown = lines.length > 6 ? [...lines.slice(0, 5), `… ${lines.length - 5} more`] : lines;
+  if (scalars > 0) shown.push(`${scalars} scalar parameter${scalars === 1 ? "" : "s"}`);
+  return shown;
+}

@@ -1,0 +1,112 @@
+/** The local-derivative table: complete, consistent with Value's, and right where it has numbers. */
+import { describe, expect, it } from "vitest";
+import { latexMath } from "../../src/graph/latex";
+import {
+  backwardSteps,
+  localSymbol,
+  opTable,
+  scalarOps,
+  type Tensor,
+  tensor,
+  tensorSymbols,
+} from "../../src/index";
+import { expectAllClose } from "../helpers/close";
+
+const NN_OPS = ["linear", "dropout", "crossEntropy", "mse", "bce", "bceWithLogits", "nll", "hinge"];
+
+describe("tensorSymbols", () => {
+  it("has an entry for every op of opTable and every fused nn op", () => {
+    const names = [...Object.keys(opTable), ...NN_OPS];
+    const missing = names.filter((n) => !(n in tensorSymbols));
+    expect(missing).toEqual([]);
+    for (const n of names) {
+      expect(tensorSymbols[n as keyof typeof tensorSymbols].local.length, n).toBeGreaterThan(0);
+    }
+  });
+
+  it("writes the scalar ops as Value does", () => {
+    for (const [name, rule] of Object.entries(scalarOps)) {
+      expect(tensorSymbols[name as keyof typeof tensorSymbols].local, name).toEqual(rule.symbols);
+    }
+  });
+
+  it("falls back to ∂op/∂xᵢ for custom ops and repeats the last entry for variadic ops", () => {
+    expect(localSymbol("myOp", 1)).toBe("∂myOp/∂x1");
+    expect(localSymbol("concat", 5)).toBe(localSymbol("concat", 0));
+  });
+
+  it("converts every entry to LaTeX without stray unicode", () => {
+    const all = [
+      ...Object.values(tensorSymbols).flatMap((e) => e.local),
+      ...Object.values(scalarOps).flatMap((r) => r.symbols),
+    ];
+    for (const s of all) expect(latexMath(s), s).toMatch(/^[\x20-\x7e]*$/);
+    expect(latexMath("b·aᵇ⁻¹")).toBe("b\\cdot a^{b-1}");
+    expect(latexMath("1/(2√x)")).toBe("1/(2\\sqrt{x})");
+    expect(latexMath("(2/√π)·e^(−x²)")).toBe("(2/\\sqrt{\\pi})\\cdot e^{-x^{2}}");
+  });
+});
+
+describe("local derivatives of elementwise tensor ops", () => {
+  const unary: [string, (x: Tensor) => Tensor][] = [
+    ["exp", (x) => x.exp()],
+    ["log", (x) => x.log()],
+    ["sqrt", (x) => x.sqrt()],
+    ["abs", (x) => x.abs()],
+    ["sin", (x) => x.sin()],
+    ["cos", (x) => x.cos()],
+    ["tanh", (x) => x.tanh()],
+    ["sigmoid", (x) => x.sigmoid()],
+    ["relu", (x) => x.relu()],
+    ["leakyRelu", (x) => x.leakyRelu(0.1)],
+    ["gelu", (x) => x.gelu()],
+    ["softplus", (x) => x.softplus()],
+    ["erf", (x) => x.erf()],
+    ["square", (x) => x.square()],
+    ["neg", (x) => x.neg()],
+    ["clamp", (x) => x.clamp(0.5, 1.5)],
+  ];
+
+  it.each(unary)("%s: the local value is the derivative (central differences)", (name, f) => {
+    const xs = [0.3, 0.7, 1.2, 2.5];
+    const x = tensor(xs, { requiresGrad: true });
+    const [step] = backwardSteps(f(x));
+    expect(step?.op).toBe(name);
+    const h = 1e-6;
+    const fd = xs.map((v) => {
+      const up = f(tensor([v + h])).item();
+      const down = f(tensor([v - h])).item();
+      return (up - down) / (2 * h);
+    });
+    expectAllClose(step?.local.value?.value, fd, 1e-7);
+  });
+
+  it("mul and div: b and a, 1/b and −a/b², per element", () => {
+    const a = tensor([1, 2], { requiresGrad: true, label: "a" });
+    const b = tensor([4, -5], { requiresGrad: true, label: "b" });
+    const [m0, m1] = backwardSteps(a.mul(b));
+    expect(m0?.local.value?.value).toEqual([4, -5]);
+    expect(m1?.local.value?.value).toEqual([1, 2]);
+    const [d0, d1] = backwardSteps(a.div(b));
+    expectAllClose(d0?.local.value?.value, [1 / 4, -1 / 5]);
+    expectAllClose(d1?.local.value?.value, [-1 / 16, -2 / 25]);
+  });
+
+  it("gives no per-element number for a broadcast operand", () => {
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
+    const b = tensor([10, 20], { requiresGrad: true });
+    const steps = backwardSteps(a.mul(b));
+    expect(steps[0]?.local.value?.value).toEqual([
+      [10, 20],
+      [10, 20],
+    ]);
+    expect(steps[1]?.local.value).toBeNull();
+    expect(steps[1]?.contribution.value).toEqual([4, 6]);
+  });
+});

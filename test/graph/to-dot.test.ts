@@ -1,0 +1,213 @@
+/** toDot (SPEC §4): micrograd-style DOT text, options, clusters, collapsing, numbering. */
+import { describe, expect, it } from "vitest";
+import {
+  ChainruleError,
+  manualSeed,
+  nn,
+  recordScopes,
+  tensor,
+  toDot,
+  type Value,
+  value,
+} from "../../src/index";
+import { linearSigmoidGraph, tanhGraph } from "./fixtures";
+
+describe("toDot on a Value graph", () => {
+  it("draws a record per value and an op node per op (snapshot)", () => {
+    const { L } = tanhGraph();
+    L.backward();
+    expect(toDot(L)).toMatchInlineSnapshot(`
+      "digraph chainrule {
+        graph [rankdir=LR];
+        node [fontname=Helvetica, fontsize=11];
+        n0 [shape=record, style=filled, fillcolor="#eef4ff", label="{ a | data 2 | grad -0.004023 }"];
+        n1 [shape=record, style=filled, fillcolor="#eef4ff", label="{ b | data -3 | grad 0.002682 }"];
+        n2 [shape=ellipse, label=mul];
+        n3 [shape=record, label="{ e | data -6 | grad 0.001341 }"];
+        n4 [shape=record, style=filled, fillcolor="#eef4ff", label="{ c | data 10 | grad 0.001341 }"];
+        n5 [shape=ellipse, label=add];
+        n6 [shape=record, label="{ d | data 4 | grad 0.001341 }"];
+        n7 [shape=ellipse, label=tanh];
+        n8 [shape=record, label="{ L | data 0.9993 | grad 1 }"];
+        n0 -> n2;
+        n1 -> n2;
+        n2 -> n3;
+        n3 -> n5;
+        n4 -> n5;
+        n5 -> n6;
+        n6 -> n7;
+        n7 -> n8;
+      }
+      "
+    `);
+  });
+
+  it("numbers nodes in backward order, with a title, precision, rankdir and no grads (snapshot)", () => {
+    const { L } = tanhGraph();
+    expect(
+      toDot(L, { numbering: true, title: "L = tanh(a·b + c)", precision: 2, rankdir: "TB", showGrad: false }),
+    ).toMatchInlineSnapshot(`
+      "digraph chainrule {
+        graph [rankdir=TB, label="L = tanh(a·b + c)", labelloc=t, fontname=Helvetica];
+        node [fontname=Helvetica, fontsize=11];
+        n0 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #6 a | data 2 }"];
+        n1 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #5 b | data -3 }"];
+        n2 [shape=ellipse, label=mul];
+        n3 [shape=record, label="{ #4 e | data -6 }"];
+        n4 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #3 c | data 10 }"];
+        n5 [shape=ellipse, label=add];
+        n6 [shape=record, label="{ #2 d | data 4 }"];
+        n7 [shape=ellipse, label=tanh];
+        n8 [shape=record, label="{ #1 L | data 1 }"];
+        n0 -> n2;
+        n1 -> n2;
+        n2 -> n3;
+        n3 -> n5;
+        n4 -> n5;
+        n5 -> n6;
+        n6 -> n7;
+        n7 -> n8;
+      }
+      "
+    `);
+  });
+
+  it("draws constants dashed and without a gradient", () => {
+    const x = value(3, "x");
+    const dot = toDot(x.add(1));
+    expect(dot).toContain('n1 [shape=record, style=dashed, label="{ data 1 }"];');
+  });
+
+  it("groups listed nodes into a labelled box", () => {
+    const { a, b, L } = tanhGraph();
+    const dot = toDot(L, { clusters: { inputs: [a, b] } });
+    expect(dot).toContain(
+      'subgraph cluster_0 {\n    graph [label=inputs, style=rounded, color="#888888", fontname=Helvetica];\n    n0 [',
+    );
+    expect(dot.match(/^ {4}n\d+ \[/gm)).toHaveLength(2);
+  });
+});
+
+describe("toDot on a tensor graph", () => {
+  it("boxes a Linear layer with its parameters and its op, and a scope path (snapshot)", () => {
+    const { linear, y } = linearSigmoidGraph();
+    y.backward();
+    expect(
+      toDot(y, { clusters: { "layer 1": linear, activation: "1" }, numbering: true }),
+    ).toMatchInlineSnapshot(`
+      "digraph chainrule {
+        graph [rankdir=LR];
+        node [fontname=Helvetica, fontsize=11];
+        subgraph cluster_0 {
+          graph [label="layer 1", style=rounded, color="#888888", fontname=Helvetica];
+          n1 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #5 weight | [2,3] float64 | data [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]] | grad [[0.2288, 0.4576, 0.6864], [0.2403, 0.4805, 0.7208]] }"];
+          n2 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #4 bias | [2] float64 | data [0, 0] | grad [0.2288, 0.2403] }"];
+          n3 [shape=ellipse, label=linear];
+          n4 [shape=record, label="{ #3 | [1,2] float64 | data [[0.6, -0.4]] | grad — }"];
+        }
+        subgraph cluster_1 {
+          graph [label=activation, style=rounded, color="#888888", fontname=Helvetica];
+          n5 [shape=ellipse, label=sigmoid];
+          n6 [shape=record, label="{ #2 | [1,2] float64 | data [[0.6457, 0.4013]] | grad — }"];
+        }
+        n0 [shape=record, label="{ x | [1,3] float64 | data [[1, 2, 3]] | grad — }"];
+        n7 [shape=ellipse, label=sum];
+        n8 [shape=record, label="{ #1 y | [] float64 | data 1.047 | grad — }"];
+        n0 -> n3;
+        n1 -> n3;
+        n2 -> n3;
+        n3 -> n4;
+        n4 -> n5;
+        n5 -> n6;
+        n6 -> n7;
+        n7 -> n8;
+      }
+      "
+    `);
+  });
+
+  it("collapses every top-level scope into one node (snapshot)", () => {
+    const { y } = linearSigmoidGraph();
+    expect(toDot(y, { collapse: true })).toMatchInlineSnapshot(`
+      "digraph chainrule {
+        graph [rankdir=LR];
+        node [fontname=Helvetica, fontsize=11];
+        n0 [shape=record, label="{ x | [1,3] float64 | data [[1, 2, 3]] | grad — }"];
+        g0 [shape=box, style="rounded,filled", fillcolor="#f2f2f2", label="0\\nlinear\\n[2,3]\\n[2]"];
+        g1 [shape=box, style="rounded,filled", fillcolor="#f2f2f2", label="1\\nsigmoid"];
+        n7 [shape=ellipse, label=sum];
+        n8 [shape=record, label="{ y | [] float64 | data 1.047 | grad — }"];
+        n0 -> g0;
+        g0 -> g1;
+        g1 -> n7;
+        n7 -> n8;
+      }
+      "
+    `);
+  });
+
+  it("collapses named modules, labelled with their type and parameter shapes", () => {
+    const { linear, y } = linearSigmoidGraph();
+    const dot = toDot(y, { collapse: { "layer 1": linear } });
+    expect(dot).toContain(
+      'g0 [shape=box, style="rounded,filled", fillcolor="#f2f2f2", label="layer 1\\nLinear\\nlinear\\nweight [2,3]\\nbias [2]"];',
+    );
+    expect(dot).toContain("n0 -> g0;\n  g0 -> n5;");
+    expect(dot).not.toMatch(/\bn[1-4] /);
+  });
+
+  it("previews big tensors and shows missing grads as —", () => {
+    const t = tensor(
+      Array.from({ length: 10 }, (_, i) => i / 4),
+      { label: "t" },
+    );
+    expect(toDot(t)).toContain('label="{ t | [10] float64 | data [0, 0.25, 0.5, … 7 more] | grad — }"');
+    expect(toDot(t, { maxPreview: 10 })).toContain("data [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25]");
+  });
+});
+
+describe("toDot on nn.scalar modules", () => {
+  const mlp = () => {
+    manualSeed(3);
+    const model = new nn.scalar.MLP(2, [3, 1]);
+    const out = recordScopes(() => model.forward([value(1, "x0"), value(-2, "x1")]))[0] as Value;
+    return { model, out };
+  };
+
+  it("boxes each neuron's weights and ops by its recorded scope", () => {
+    const { model, out } = mlp();
+    const layer0 = model.layers[0] as nn.scalar.Layer;
+    const clusters = Object.fromEntries(layer0.neurons.map((n, i) => [`neuron ${i}`, n]));
+    const dot = toDot(out, { clusters });
+    // each neuron: 2 weights, 1 bias, 2 mul, 2 add and relu → 3 leaves + 5 ops + 5 results
+    for (let i = 0; i < 3; i++) {
+      const body = dot.split(`label="neuron ${i}"`)[1]?.split("  }")[0] ?? "";
+      expect(body.match(/^ {4}n\d+ \[/gm)).toHaveLength(13);
+    }
+  });
+
+  it("collapses each layer into one node", () => {
+    const { out } = mlp();
+    const dot = toDot(out, { collapse: true });
+    expect(dot).toContain('label="layers.0\\nmul, add, relu\\n9 scalar parameters"');
+    expect(dot).toContain('label="layers.1\\nmul, add\\n4 scalar parameters"');
+    expect(dot.match(/->/g)).toHaveLength(3); // x0 → layers.0, x1 → layers.0, layers.0 → layers.1
+  });
+});
+
+describe("toDot options", () => {
+  it("rejects bad options with a ChainruleError", () => {
+    const { L } = tanhGraph();
+    expect(() => toDot(L, { rankdir: "XY" as never })).toThrowErrorMatchingInlineSnapshot(
+      `[ChainruleError: toDot: rankdir must be "LR", "TB", "RL" or "BT", got string "XY"]`,
+    );
+    expect(() => toDot(L, { precision: 0 })).toThrowErrorMatchingInlineSnapshot(
+      `[ChainruleError: toDot: precision must be an integer from 1 to 17, got number 0]`,
+    );
+    expect(() => toDot(L, { clusters: { a: [1] as never } })).toThrowErrorMatchingInlineSnapshot(
+      `[ChainruleError: toDot: clusters["a"][0] must be a Tensor or a Value, got number 1]`,
+    );
+    expect(() => toDot(L, { clusters: { a: 5 as never } })).toThrow(ChainruleError);
+    expect(() => toDot(L, { numbering: "yes" as never })).toThrow(ChainruleError);
+  });
+});
