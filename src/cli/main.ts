@@ -2,11 +2,52 @@
  * The `chainrule` command line. The only Node-specific entry point of the package.
  */
 import { Command } from "commander";
+import { explainBackward, renderSvg, toDot } from "../graph/index";
 import { runDemo } from "./demo";
+import { functionNames } from "./expression";
+import { ExpressionError, formatExpressionError, gradCommand } from "./grad-command";
 import { trainMoons } from "./moons-demo";
 
 const program = new Command();
 program.name("chainrule").description("Reverse-mode automatic differentiation you can see and check.");
+
+program
+  .command("grad")
+  .description("differentiate an expression: prints its value and ∂f/∂ every variable")
+  .argument(
+    "<expression>",
+    'e.g. "tanh(a*b + c)"; + - * / ^, unary minus, parentheses, and ' + functionNames.join(" "),
+  )
+  .argument("[bindings...]", "variable values, e.g. a=2 b=-3 c=10")
+  .option("--json", 'print {"value": …, "grads": {…}}')
+  .option("--explain", "print the chain rule as it was applied, one row per edge")
+  .option("--format <format>", "format of --explain: text, markdown or latex", "text")
+  .option("--dot <file>", "write the graph as Graphviz DOT")
+  .option("--svg <file>", "write the graph as SVG (rendered in-process)")
+  .allowUnknownOption() // an expression may start with "-" ("-x^2"): unknown "options" are operands
+  .action(
+    async (
+      expression: string,
+      bindings: string[],
+      opts: { json?: boolean; explain?: boolean; format: string; dot?: string; svg?: string },
+    ) => {
+      if (!["text", "markdown", "latex"].includes(opts.format)) {
+        throw new Error(`--format must be text, markdown or latex, got ${opts.format}`);
+      }
+      const format = opts.format as "text" | "markdown" | "latex";
+      try {
+        const out = await gradCommand(expression, bindings, opts, {
+          toDot: (root) => toDot(root),
+          renderSvg: (dot) => renderSvg(dot),
+          explain: (root) => explainBackward(root, { format }),
+        });
+        console.log(out);
+      } catch (err) {
+        if (err instanceof ExpressionError) throw new CliError(formatExpressionError(expression, err));
+        throw err;
+      }
+    },
+  );
 
 program
   .command("demo")
@@ -56,7 +97,20 @@ function positiveInt(text: string, flag: string): number {
   return n;
 }
 
+/** An error whose message is already formatted for the terminal. */
+class CliError extends Error {}
+
+program.exitOverride();
+program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`chainrule: ${err instanceof Error ? err.message : String(err)}`);
+  const code = (err as { code?: string }).code;
+  if (code === "commander.helpDisplayed" || code === "commander.version") return;
+  if (typeof code === "string" && code.startsWith("commander.")) {
+    process.exitCode = 2; // commander printed its one-line message already
+    return;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(err instanceof CliError ? message : `chainrule: ${message}`);
   process.exitCode = 1;
 });
