@@ -23,13 +23,19 @@ export default defineConfig([
     shims: true,
   },
   {
-    // The command-line tool: one ESM file with a shebang.
+    // The command-line tool: one ESM file with a shebang. Its libraries (argument parsing, the
+    // expression parser, progress bar, terminal chart) are bundled and tree-shaken, so installing
+    // chainrule pulls none of them; only the wasm Graphviz stays an external dependency.
     entry: { cli: "src/cli/main.ts" },
+    noExternal: ["commander", "mathjs", "cli-progress", "asciichart"],
     format: ["esm"],
     platform: "node",
     target: "node20",
     sourcemap: true,
     shims: true,
-    banner: { js: "#!/usr/bin/env node" },
+    // bundled CommonJS libraries call require() for Node builtins: give the ESM bundle one
+    banner: {
+      js: '#!/usr/bin/env node\nimport { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);',
+    },
   },
 ]);
