@@ -42,8 +42,8 @@ const FUNCTIONS: Record<string, { arity: number; apply: (args: Value[]) => Value
 /** Named constants available unless a variable of the same name is given. */
 const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
 
-/** The deepest nesting accepted (parentheses, unary minus, `^` chains), far below any stack limit. */
-export const MAX_DEPTH = 500;
+/** The deepest nesting accepted (parentheses, unary minus, `^` chains): mathjs parses recursively, about 20 frames a level, and overflows near 300 levels in Node 20. */
+export const MAX_DEPTH = 100;
 
 /** The list of function names, for help texts. */
 export const functionNames = Object.keys(FUNCTIONS);
