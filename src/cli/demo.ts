@@ -6,7 +6,15 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as asciichart from "asciichart";
 import cliProgress from "cli-progress";
+import { recordScopes } from "../autograd/scope";
+import { explainBackward, renderSvg, toDot } from "../graph/index";
+import type { Linear } from "../nn/layers";
+import { crossEntropy } from "../nn/losses";
+import { MLP as ScalarMLP } from "../nn/scalar/index";
 import { hasMnist } from "../node/datasets";
+import { manualSeed } from "../random";
+import { type Value, value } from "../scalar/value";
+import type { Tensor } from "../tensor/tensor";
 import { type MnistDemoOptions, trainMnist } from "./mnist-demo";
 import { lineChart } from "./svg-chart";
 
@@ -135,7 +143,49 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ accuracy: nu
   return { accuracy, files };
 }
 
-/** The computation-graph pictures of the demo (added with the graph module). */
-async function graphFiles(_result: ReturnType<typeof trainMnist>): Promise<[string, string][]> {
-  return [];
+/**
+ * The computation-graph pictures of the demo: the trained network's tensor-level graph of one
+ * forward pass (4 test digits, cross-entropy), each layer in a labelled box; and the scalar graph
+ * of a tiny 2-2-1 network, one node per weight, with its chain rule numbered.
+ */
+async function graphFiles(result: ReturnType<typeof trainMnist>): Promise<[string, string][]> {
+  const { model, sample } = result;
+  const first = model[0] as Linear;
+  const second = model[2] as Linear;
+  const loss = recordScopes(() => crossEntropy(model.forward(sample.x), sample.y));
+  const gradients = model.parameters().map((p) => (p as Tensor).grad);
+  loss.backward();
+  const forwardDot = toDot(loss, {
+    title: "one forward pass of the trained MLP on 4 test digits (tensor level)",
+    clusters: {
+      [`layer 1: Linear(${first.inFeatures} → ${first.outFeatures})`]: first,
+      ReLU: "1",
+      [`layer 2: Linear(${second.inFeatures} → ${second.outFeatures})`]: second,
+    },
+    precision: 3,
+  });
+  // leave the trained model's gradients as they were
+  model.parameters().forEach((p, i) => {
+    (p as Tensor).grad = gradients[i] ?? null;
+  });
+
+  manualSeed(1);
+  const tiny = new ScalarMLP(2, [2, 1]);
+  const out = recordScopes(() => tiny.forward([value(0.5, "x1"), value(-1.5, "x2")])[0] as Value);
+  const target = 1;
+  const squared = out.sub(target).pow(2);
+  squared.label = "L";
+  squared.backward();
+  const scalarDot = toDot(squared, {
+    title: "a 2-2-1 scalar network (nn.scalar.MLP): every weight is a node; L = (out − 1)²",
+    clusters: { "hidden layer": "layers.0", "output layer": "layers.1" },
+    numbering: true,
+  });
+  return [
+    ["forward-graph.dot", forwardDot],
+    ["forward-graph.svg", await renderSvg(forwardDot)],
+    ["scalar-graph.dot", scalarDot],
+    ["scalar-graph.svg", await renderSvg(scalarDot)],
+    ["scalar-graph-explained.md", `${explainBackward(squared, { format: "markdown" })}\n`],
+  ];
 }

@@ -88,7 +88,8 @@ export function trainMnist(options: MnistDemoOptions = {}): MnistDemoResult {
       seconds: (performance.now() - start) / 1000,
     });
   }
-  const sample = { x: data.test.x.slice(0, 0, 4), y: data.test.y.slice(0, 0, 4) };
+  const sample = { x: data.test.x.slice(0, 0, 4).detach(), y: data.test.y.slice(0, 0, 4).detach() };
+  sample.x.label = "x (4 test digits)";
   return {
     model,
     stepLosses,
