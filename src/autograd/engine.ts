@@ -29,8 +29,8 @@ export interface GraphNode<G> {
   _vjp(grad: G): readonly (G | null)[];
   /** Scratch for the engine: the epoch of the last topological sort that reached this node. */
   _mark: number;
-  /** Scratch for the engine: ∂L/∂this accumulated during the running pass. */
-  _g: G | undefined;
+  /** Scratch for the engine: this node's index in the running pass's order. */
+  _pos: number;
 }
 
 let epoch = 0;
@@ -89,9 +89,10 @@ export interface BackwardPass<N, G> {
  * reached node with its gradient from this pass. `add` sums two contributions; `zero` (if
  * given) is the starting value of every node's accumulator.
  *
- * Gradients accumulate in each node's `_g` slot while the pass runs; a pass started from inside
- * another (a custom op whose backward differentiates something) saves and restores the slots
- * it shares with the outer pass.
+ * Gradients accumulate in an array indexed by each node's position in the order (`_pos`); for
+ * scalars (`zero = 0`) it is a packed array of doubles, so the pass allocates no number boxes.
+ * A pass started from inside another (a custom op whose backward differentiates something)
+ * restores the positions it shares with the outer pass when it ends.
  */
 export function backprop<N extends GraphNode<G>, G>(
   roots: readonly N[],
@@ -101,39 +102,45 @@ export function backprop<N extends GraphNode<G>, G>(
 ): BackwardPass<N, G> {
   const order = topoSort(roots);
   const n = order.length;
-  // A pass started inside another keeps the outer pass's accumulators to restore them at the end.
-  const saved = activePasses > 0 ? order.map((node) => node._g) : null;
-  for (let i = 0; i < n; i++) (order[i] as N)._g = zero;
+  const saved = activePasses > 0 ? order.map((node) => node._pos) : null;
+  for (let i = 0; i < n; i++) (order[i] as N)._pos = i;
+  const grads = new Array<G | undefined>(n).fill(zero);
   activePasses++;
   try {
     for (let r = 0; r < roots.length; r++) {
       const root = roots[r] as N;
-      if (root.requiresGrad) root._g = accumulate(root._g, seeds[r] as G, add);
+      if (!root.requiresGrad) continue;
+      const prev = grads[root._pos];
+      grads[root._pos] = prev === undefined ? seeds[r] : add(prev, seeds[r] as G);
     }
-    applyChainRule(order, add);
-    const grads = new Array<G | undefined>(n);
-    for (let i = 0; i < n; i++) grads[i] = (order[i] as N)._g;
+    applyChainRule(order, grads, add);
     return { nodes: order, grads };
   } finally {
     activePasses--;
-    for (let i = 0; i < n; i++) (order[i] as N)._g = saved === null ? zero : saved[i];
+    if (saved !== null) for (let i = 0; i < n; i++) (order[i] as N)._pos = saved[i] as number;
   }
 }
 
-/** Walks `order` backwards, pushing each node's gradient to its parents (the chain rule). */
-function applyChainRule<N extends GraphNode<G>, G>(order: readonly N[], add: (a: G, b: G) => G): void {
+/**
+ * Walks `order` backwards, pushing each node's gradient to its parents (the chain rule):
+ * ∂L/∂parent += contribution, for every edge.
+ */
+function applyChainRule<N extends GraphNode<G>, G>(
+  order: readonly N[],
+  grads: (G | undefined)[],
+  add: (a: G, b: G) => G,
+): void {
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i] as N;
-    if (node._g === undefined || node.parents.length === 0) continue;
-    const parentGrads = node._vjp(node._g);
+    const grad = grads[i];
+    if (grad === undefined || node.parents.length === 0) continue;
+    const parentGrads = node._vjp(grad);
     for (let j = 0; j < parentGrads.length; j++) {
       const g = parentGrads[j];
       const parent = node.parents[j] as N;
-      if (g != null && parent.requiresGrad) parent._g = accumulate(parent._g, g, add);
+      if (g === null || g === undefined || !parent.requiresGrad) continue;
+      const prev = grads[parent._pos];
+      grads[parent._pos] = prev === undefined ? g : add(prev, g);
     }
   }
-}
-
-function accumulate<G>(prev: G | undefined, g: G, add: (a: G, b: G) => G): G {
-  return prev === undefined ? g : add(prev, g);
 }

@@ -140,10 +140,11 @@ function localRule(node: DataNode, g: number | Tensor): LocalRule {
   if (node instanceof Value) {
     const rule = node._rule as NonNullable<Value["_rule"]>;
     const [a, b] = node.parents as readonly Value[];
-    // backward is linear in ḡ, so backward(1, …) is ∂out/∂operand itself.
-    const locals = rule.backward(1, (a as Value).data, b === undefined ? 0 : b.data, node.data);
+    const av = (a as Value).data;
+    const bv = b === undefined ? 0 : b.data;
+    const locals = rule.local.map((f) => f(av, bv, node.data));
     return {
-      contributions: node._vjp(g as number),
+      contributions: [...node._vjp(g as number)], // _vjp reuses its result array
       local: (j) => locals[j] ?? null,
       symbol: (j) => rule.symbols[j] ?? `∂${rule.name}/∂x${j}`,
     };

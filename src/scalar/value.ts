@@ -8,58 +8,69 @@ import { ChainruleError, describe } from "../errors";
 import * as m from "../tensor/kernels/scalar";
 
 /**
- * One scalar operation. `forward` maps the operands' numbers to the result's; `backward` maps
- * the upstream gradient ḡ = ∂L/∂out to ∂L/∂operand for each operand (the chain rule, with the
- * local derivative written out), given the operands `a`, `b`, the result `out` and the op's
- * attribute (e.g. leakyRelu's slope).
+ * One scalar operation: `forward` maps the operands' numbers a, b to the result's, and `local`
+ * gives, for each operand, the local derivative ∂out/∂operand from a, b and the result `out`.
+ * The chain rule is then one multiplication per edge: ∂L/∂operand = ∂L/∂out · ∂out/∂operand.
  */
 export interface ScalarOp {
   readonly name: string;
   readonly arity: 1 | 2;
   readonly forward: (a: number, b: number) => number;
-  readonly backward: (g: number, a: number, b: number, out: number) => readonly number[];
-  /** The local derivative ∂out/∂operand in words, for diagrams and explanations. */
+  readonly local: readonly ((a: number, b: number, out: number) => number)[];
+  /** The local derivatives in words, for diagrams and explanations. */
   readonly symbols: readonly string[];
 }
 
 const op = (o: ScalarOp): ScalarOp => o;
 
+type LocalDerivative = (a: number, b: number, out: number) => number;
+
+/** Scratch results of `Value._vjp` (see there). */
+const ONE = [0];
+const TWO = [0, 0];
+
 /**
- * The scalar op table. ȳ = ∂L/∂out is written `g`.
+ * The scalar op table: each op's forward beside its local derivative per operand.
  * Subgradients at kinks: relu′(0) = 0, abs′(0) = 0, leakyRelu′(0) = slope; maximum/minimum split
  * the gradient ½/½ on ties.
  */
 export const scalarOps = {
-  add: op({ name: "add", arity: 2, forward: (a, b) => a + b, backward: (g) => [g, g], symbols: ["1", "1"] }),
+  add: op({
+    name: "add",
+    arity: 2,
+    forward: (a, b) => a + b,
+    local: [() => 1, () => 1],
+    symbols: ["1", "1"],
+  }),
   sub: op({
     name: "sub",
     arity: 2,
     forward: (a, b) => a - b,
-    backward: (g) => [g, -g],
+    local: [() => 1, () => -1],
     symbols: ["1", "−1"],
   }),
   mul: op({
     name: "mul",
     arity: 2,
     forward: (a, b) => a * b,
-    backward: (g, a, b) => [g * b, g * a],
+    local: [(_a, b) => b, (a) => a],
     symbols: ["b", "a"],
   }),
   div: op({
     name: "div",
     arity: 2,
     forward: (a, b) => a / b,
-    backward: (g, _a, b, out) => [g / b, (-g * out) / b],
+    local: [(_a, b) => 1 / b, (_a, b, out) => -out / b],
     symbols: ["1/b", "−a/b²"],
   }),
-  // d(aᵇ)/da = b·aᵇ⁻¹; d(aᵇ)/db = aᵇ·ln a (0 at a = 0 where the limit is 0, NaN for a < 0).
+  // ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 when b = 0); ∂(aᵇ)/∂b = aᵇ·ln a (0 at a = 0 where the limit is 0, NaN for a < 0).
   pow: op({
     name: "pow",
     arity: 2,
     forward: (a, b) => a ** b,
-    backward: (g, a, b, out) => [
-      b === 0 ? 0 : g * b * a ** (b - 1),
-      a > 0 ? g * out * Math.log(a) : a === 0 && b >= 0 ? 0 : Number.NaN,
+    local: [
+      (a, b) => (b === 0 ? 0 : b * a ** (b - 1)),
+      (a, b, out) => (a > 0 ? out * Math.log(a) : a === 0 && b >= 0 ? 0 : Number.NaN),
     ],
     symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
   }),
@@ -67,88 +78,70 @@ export const scalarOps = {
     name: "maximum",
     arity: 2,
     forward: (a, b) => Math.max(a, b),
-    backward: (g, a, b) => (a > b ? [g, 0] : a < b ? [0, g] : [g / 2, g / 2]),
+    local: [(a, b) => (a > b ? 1 : a < b ? 0 : 0.5), (a, b) => (b > a ? 1 : b < a ? 0 : 0.5)],
     symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
   }),
   minimum: op({
     name: "minimum",
     arity: 2,
     forward: (a, b) => Math.min(a, b),
-    backward: (g, a, b) => (a < b ? [g, 0] : a > b ? [0, g] : [g / 2, g / 2]),
+    local: [(a, b) => (a < b ? 1 : a > b ? 0 : 0.5), (a, b) => (b < a ? 1 : b > a ? 0 : 0.5)],
     symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
   }),
-  neg: op({ name: "neg", arity: 1, forward: (a) => -a, backward: (g) => [-g], symbols: ["−1"] }),
-  exp: op({
-    name: "exp",
-    arity: 1,
-    forward: Math.exp,
-    backward: (g, _a, _b, out) => [g * out],
-    symbols: ["eˣ"],
-  }),
-  log: op({ name: "log", arity: 1, forward: Math.log, backward: (g, a) => [g / a], symbols: ["1/x"] }),
+  neg: op({ name: "neg", arity: 1, forward: (a) => -a, local: [() => -1], symbols: ["−1"] }),
+  exp: op({ name: "exp", arity: 1, forward: Math.exp, local: [(_a, _b, out) => out], symbols: ["eˣ"] }),
+  log: op({ name: "log", arity: 1, forward: Math.log, local: [(a) => 1 / a], symbols: ["1/x"] }),
   sqrt: op({
     name: "sqrt",
     arity: 1,
     forward: Math.sqrt,
-    backward: (g, _a, _b, out) => [g / (2 * out)],
+    local: [(_a, _b, out) => 1 / (2 * out)],
     symbols: ["1/(2√x)"],
   }),
   abs: op({
     name: "abs",
     arity: 1,
     forward: Math.abs,
-    backward: (g, a) => [a > 0 ? g : a < 0 ? -g : 0],
+    local: [(a) => (a > 0 ? 1 : a < 0 ? -1 : 0)],
     symbols: ["sign(x)"],
   }),
   tanh: op({
     name: "tanh",
     arity: 1,
     forward: Math.tanh,
-    backward: (g, _a, _b, out) => [g * (1 - out * out)],
+    local: [(_a, _b, out) => 1 - out * out],
     symbols: ["1 − tanh²(x)"],
   }),
   sigmoid: op({
     name: "sigmoid",
     arity: 1,
     forward: m.sigmoid,
-    backward: (g, _a, _b, out) => [g * out * (1 - out)],
+    local: [(_a, _b, out) => out * (1 - out)],
     symbols: ["σ(x)(1 − σ(x))"],
   }),
   relu: op({
     name: "relu",
     arity: 1,
     forward: (a) => Math.max(a, 0),
-    backward: (g, a) => [a > 0 ? g : 0],
+    local: [(a) => (a > 0 ? 1 : 0)],
     symbols: ["[x > 0]"],
   }),
   gelu: op({
     name: "gelu",
     arity: 1,
     forward: m.gelu,
-    backward: (g, a) => [g * m.geluGrad(a)],
+    local: [(a) => m.geluGrad(a)],
     symbols: ["Φ(x) + x·φ(x)"],
   }),
   softplus: op({
     name: "softplus",
     arity: 1,
     forward: m.softplus,
-    backward: (g, a) => [g * m.softplusGrad(a)],
+    local: [(a) => m.softplusGrad(a)],
     symbols: ["σ(x)"],
   }),
-  sin: op({
-    name: "sin",
-    arity: 1,
-    forward: Math.sin,
-    backward: (g, a) => [g * Math.cos(a)],
-    symbols: ["cos x"],
-  }),
-  cos: op({
-    name: "cos",
-    arity: 1,
-    forward: Math.cos,
-    backward: (g, a) => [-g * Math.sin(a)],
-    symbols: ["−sin x"],
-  }),
+  sin: op({ name: "sin", arity: 1, forward: Math.sin, local: [(a) => Math.cos(a)], symbols: ["cos x"] }),
+  cos: op({ name: "cos", arity: 1, forward: Math.cos, local: [(a) => -Math.sin(a)], symbols: ["−sin x"] }),
 } as const satisfies Record<string, ScalarOp>;
 
 const leakyReluRules = new Map<number, ScalarOp>();
@@ -161,7 +154,7 @@ export function leakyReluOp(slope: number): ScalarOp {
       name: "leakyRelu",
       arity: 1,
       forward: (a) => (a > 0 ? a : slope * a),
-      backward: (g, a) => [a > 0 ? g : slope * g],
+      local: [(a) => (a > 0 ? 1 : slope)],
       symbols: [`1 if x > 0 else ${slope}`],
     });
     leakyReluRules.set(slope, rule);
@@ -170,7 +163,7 @@ export function leakyReluOp(slope: number): ScalarOp {
 }
 
 /** The marker rule of constant leaves (plain-number operands): no gradient flows into them. */
-const CONSTANT: ScalarOp = op({ name: "", arity: 1, forward: (a) => a, backward: () => [], symbols: [] });
+const CONSTANT: ScalarOp = op({ name: "", arity: 1, forward: (a) => a, local: [], symbols: [] });
 
 /** Options for a new `Value`. */
 export interface ValueOptions {
@@ -205,7 +198,7 @@ export class Value implements GraphNode<number> {
   /** @internal scratch for the backward engine */
   _mark: number;
   /** @internal scratch for the backward engine */
-  _g: number | undefined;
+  _pos: number;
 
   constructor(data: number, options: ValueOptions = {}) {
     if (typeof data !== "number")
@@ -216,7 +209,7 @@ export class Value implements GraphNode<number> {
     this.parents = NO_PARENTS;
     this._rule = null;
     this._mark = 0;
-    this._g = 0;
+    this._pos = 0;
   }
 
   /** The op that made this node (`""` for a leaf). */
@@ -246,11 +239,23 @@ export class Value implements GraphNode<number> {
     return v;
   }
 
-  /** @internal The local chain rule: ∂L/∂parent for each parent, given ∂L/∂this. */
+  /**
+   * @internal The local chain rule for the engine: ∂L/∂parent = ∂L/∂this · ∂this/∂parent for each
+   * parent. The returned array is reused by the next call (the engine reads it at once), so the
+   * scalar backward pass allocates nothing per node; copy it to keep it.
+   */
   _vjp(grad: number): readonly number[] {
+    const rule = this._rule as ScalarOp;
     const p = this.parents;
-    const b = p.length > 1 ? (p[1] as Value).data : 0;
-    return (this._rule as ScalarOp).backward(grad, (p[0] as Value).data, b, this.data);
+    const a = (p[0] as Value).data;
+    if (p.length === 1) {
+      ONE[0] = grad * (rule.local[0] as LocalDerivative)(a, 0, this.data);
+      return ONE;
+    }
+    const b = (p[1] as Value).data;
+    TWO[0] = grad * (rule.local[0] as LocalDerivative)(a, b, this.data);
+    TWO[1] = grad * (rule.local[1] as LocalDerivative)(a, b, this.data);
+    return TWO;
   }
 
   private binary(rule: ScalarOp, other: Value | number): Value {

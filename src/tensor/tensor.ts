@@ -103,7 +103,7 @@ export class Tensor implements GraphNode<Tensor> {
   /** @internal scratch for the backward engine */
   _mark = 0;
   /** @internal scratch for the backward engine */
-  _g: Tensor | undefined = undefined;
+  _pos = 0;
 
   /**
    * Wraps existing storage (no copy): `data.length` must equal the product of `shape`.
