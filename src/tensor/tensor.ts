@@ -170,12 +170,21 @@ export class Tensor implements GraphNode<Tensor> {
   }
 
   set requiresGrad(flag: boolean) {
-    if (typeof flag !== "boolean")
-      throw new ChainruleError(`requiresGrad: expected a boolean, got ${describe(flag)}`);
-    if (this._op !== null && flag !== this._requiresGrad) {
-      throw new ChainruleError(
-        `requiresGrad: can only be changed on leaf tensors; this one was made by ${this._op.name} (use detach())`,
-      );
+    if (typeof flag !== "boolean") throw new ChainruleError(`requiresGrad: expected a boolean, got ${describe(flag)}`);
+    if (flag === this._requiresGrad) return;
+    if (!this.isLeaf) {
+      if (this._requiresGrad) {
+        throw new ChainruleError(
+          `requiresGrad: can only be changed on leaf tensors; this one was made by ${this.op} from inputs that require grad (use detach())`,
+        );
+      }
+      // No gradient could flow through this tensor's history, so it becomes a leaf, as in
+      // PyTorch: `w = randn([3, 1]).mul(0.01); w.requiresGrad = true` makes a trainable weight.
+      const w = this as unknown as { parents: readonly Tensor[]; _op: null; _attrs: undefined; _versions: null };
+      w.parents = NO_PARENTS;
+      w._op = null;
+      w._attrs = undefined;
+      w._versions = null;
     }
     this._requiresGrad = flag;
   }
@@ -533,7 +542,9 @@ const addGrads = (a: Tensor, b: Tensor): Tensor => ops.add(a, b);
 
 /**
  * Turns an op call into exactly one graph node: runs the forward (which validates and throws
- * before anything exists), wraps the result, and, while recording, links it to its inputs.
+ * before anything exists), wraps the result, and, while recording (outside `noGrad`), links it
+ * to its inputs. Every op is recorded, so any computation can be drawn; the result requires grad
+ * when the op is differentiable and some input requires grad.
  */
 export function apply<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const raw = def.forward(inputs, attrs);

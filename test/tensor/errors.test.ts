@@ -310,8 +310,19 @@ describe("backward errors", () => {
         y.requiresGrad = false;
       }),
     ).toMatchInlineSnapshot(
-      `"requiresGrad: can only be changed on leaf tensors; this one was made by mul (use detach())"`,
+      `"requiresGrad: can only be changed on leaf tensors; this one was made by mul from inputs that require grad (use detach())"`,
     );
+  });
+
+  it("turns a result that no gradient could reach into a leaf when requiresGrad is set, as PyTorch", () => {
+    const w = tensor([[0.5], [-1.5]]).mul(0.01);
+    expect(w.op).toBe("mul");
+    w.requiresGrad = true;
+    expect(w.isLeaf).toBe(true);
+    expect(w.op).toBe("");
+    expect(w.parents).toEqual([]);
+    tensor([[1, 2]]).matmul(w).sum().backward();
+    expect(w.grad?.toArray()).toEqual([[1], [2]]);
   });
 });
 
