@@ -53,6 +53,8 @@ export {
   type GraphTrace,
   type GroupSpec,
   type HandGradient,
+  type HtmlNode,
+  type HtmlPageData,
   type LossFunction,
   localSymbol,
   type NamedLoss,
@@ -63,11 +65,13 @@ export {
   type ScalarExpansion,
   type StepNode,
   type ToDotOptions,
+  type ToHtmlOptions,
   type TraceEdge,
   type TraceNode,
   type TraceOptions,
   tensorSymbols,
   toDot,
+  toHtml,
   traceGraph,
 } from "./graph/index";
 // neural networks

@@ -2,7 +2,7 @@
  * The `chainrule` command line. The only Node-specific entry point of the package.
  */
 import { Command } from "commander";
-import { explainBackward, renderSvg, toDot } from "../graph/index";
+import { explainBackward, renderSvg, toDot, toHtml } from "../graph/index";
 import { runDemo } from "./demo";
 import { functionNames } from "./expression";
 import { ExpressionError, formatExpressionError, gradCommand } from "./grad-command";
@@ -24,12 +24,20 @@ program
   .option("--format <format>", "format of --explain: text, markdown or latex", "text")
   .option("--dot <file>", "write the graph as Graphviz DOT")
   .option("--svg <file>", "write the graph as SVG (rendered in-process)")
+  .option("--html <file>", "write a self-contained interactive page: the graph, each node's chain-rule steps")
   .allowUnknownOption() // an expression may start with "-" ("-x^2"): unknown "options" are operands
   .action(
     async (
       expression: string,
       bindings: string[],
-      opts: { json?: boolean; explain?: boolean; format: string; dot?: string; svg?: string },
+      opts: {
+        json?: boolean;
+        explain?: boolean;
+        format: string;
+        dot?: string;
+        svg?: string;
+        html?: string;
+      },
     ) => {
       if (!["text", "markdown", "latex"].includes(opts.format)) {
         throw new Error(`--format must be text, markdown or latex, got ${opts.format}`);
@@ -40,6 +48,7 @@ program
           toDot: (root) => toDot(root),
           renderSvg: (dot) => renderSvg(dot),
           explain: (root) => explainBackward(root, { format }),
+          toHtml: (root) => toHtml(root, { title: `f = ${expression}` }),
         });
         console.log(out);
       } catch (err) {

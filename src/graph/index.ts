@@ -18,6 +18,7 @@ export { type ExpandedLayer, type ExpandOptions, expandToScalars, type ScalarExp
 export { type ExplainFormat, type ExplainOptions, explainBackward } from "./explain";
 export { formatNumber } from "./format";
 export type { GroupSpec } from "./groups";
+export { type HtmlNode, type HtmlPageData, type ToHtmlOptions, toHtml } from "./html";
 export { type RenderSvgOptions, renderSvg } from "./render";
 export {
   type BackpropLayer,
