@@ -31,6 +31,16 @@ export interface GradientsOptions {
 export function gradients(
   outputs: Tensor | readonly Tensor[],
   inputs: Tensor | readonly Tensor[],
+  options?: GradientsOptions & { allowUnused?: false },
+): Tensor[];
+export function gradients(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradientsOptions,
+): (Tensor | null)[];
+export function gradients(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
   options: GradientsOptions = {},
 ): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];

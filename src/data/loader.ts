@@ -23,14 +23,15 @@ export interface DataLoaderOptions {
  * const loader = new DataLoader([x, y], { batchSize: 64, shuffle: true });
  * for (const [xb, yb] of loader) { ... }
  */
-export class DataLoader implements Iterable<Tensor[]> {
+export class DataLoader<T extends readonly Tensor[] = Tensor[]> implements Iterable<T> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
-  private readonly tensors: readonly Tensor[];
+  private readonly tensors: T;
   private readonly rng: Rng | undefined;
 
-  constructor(tensors: readonly Tensor[], options: DataLoaderOptions = {}) {
+  /** `tensors` share their first (example) dimension; a batch holds one slice of each, in order. */
+  constructor(tensors: readonly [...T], options: DataLoaderOptions = {}) {
     if (
       !Array.isArray(tensors) ||
       tensors.length === 0 ||
@@ -54,7 +55,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     }
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
-    this.tensors = tensors;
+    this.tensors = tensors as unknown as T;
     this.rng = options.generator;
   }
 
@@ -68,14 +69,14 @@ export class DataLoader implements Iterable<Tensor[]> {
     return this.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
   }
 
-  *[Symbol.iterator](): Iterator<Tensor[]> {
+  *[Symbol.iterator](): Iterator<T> {
     const n = this.size;
     const order = this.shuffle
       ? (this.rng ?? globalGenerator()).permutation(n)
       : Array.from({ length: n }, (_, i) => i);
     for (let b = 0; b < this.length; b++) {
       const idx = order.slice(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize));
-      yield noGrad(() => this.tensors.map((t) => indexSelect(t, 0, idx)));
+      yield noGrad(() => this.tensors.map((t) => indexSelect(t, 0, idx))) as unknown as T;
     }
   }
 }
