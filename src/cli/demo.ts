@@ -102,7 +102,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ accuracy: nu
     const chunk = result.stepLosses.slice(i, i + window);
     smoothed.push(chunk.reduce((a, b) => a + b, 0) / chunk.length);
   }
-  say("\ntraining loss (mean per ~" + window + " steps):\n");
+  say(`\ntraining loss (mean per ~${window} steps):\n`);
   say(asciichart.plot(smoothed, { height: 10, format: (x: number) => x.toFixed(3).padStart(7) }));
   say(
     `\ntest accuracy after ${epochs} epochs: ${(accuracy * 100).toFixed(2)}%  (${result.seconds.toFixed(1)} s of training)`,

@@ -16,7 +16,7 @@ program
   .description("differentiate an expression: prints its value and ∂f/∂ every variable")
   .argument(
     "<expression>",
-    'e.g. "tanh(a*b + c)"; + - * / ^, unary minus, parentheses, and ' + functionNames.join(" "),
+    `e.g. "tanh(a*b + c)"; + - * / ^, unary minus, parentheses, and ${functionNames.join(" ")}`,
   )
   .argument("[bindings...]", "variable values, e.g. a=2 b=-3 c=10")
   .option("--json", 'print {"value": …, "grads": {…}}')

@@ -63,7 +63,11 @@ export abstract class Module {
     const out: [string, Module][] = [];
     const visit = (name: string, x: unknown): void => {
       if (x instanceof Module) out.push([name, x]);
-      else if (Array.isArray(x)) x.forEach((item, i) => visit(`${name}.${i}`, item));
+      else if (Array.isArray(x)) {
+        x.forEach((item, i) => {
+          visit(`${name}.${i}`, item);
+        });
+      }
     };
     for (const [key, x] of Object.entries(this)) visit(key, x);
     return out;

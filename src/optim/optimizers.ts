@@ -76,7 +76,7 @@ export class Adam extends Optimizer {
   readonly weightDecay: number;
 
   constructor(params: readonly Parameter[], options: AdamOptions = {}) {
-    super(params, (options ?? {}).lr ?? 1e-3, "Adam");
+    super(params, options?.lr ?? 1e-3, "Adam");
     options ??= {};
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) {
@@ -130,7 +130,7 @@ export class RMSProp extends Optimizer {
   readonly weightDecay: number;
 
   constructor(params: readonly Parameter[], options: RMSPropOptions = {}) {
-    super(params, (options ?? {}).lr ?? 1e-2, "RMSProp");
+    super(params, options?.lr ?? 1e-2, "RMSProp");
     options ??= {};
     this.alpha = hyper("RMSProp", "alpha", options.alpha ?? 0.99, nonNeg, "≥ 0");
     this.eps = hyper("RMSProp", "eps", options.eps ?? 1e-8, nonNeg, "≥ 0");
@@ -173,7 +173,7 @@ export class Adagrad extends Optimizer {
   readonly initialAccumulatorValue: number;
 
   constructor(params: readonly Parameter[], options: AdagradOptions = {}) {
-    super(params, (options ?? {}).lr ?? 1e-2, "Adagrad");
+    super(params, options?.lr ?? 1e-2, "Adagrad");
     options ??= {};
     this.eps = hyper("Adagrad", "eps", options.eps ?? 1e-10, nonNeg, "≥ 0");
     this.weightDecay = hyper("Adagrad", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");

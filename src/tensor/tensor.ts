@@ -170,7 +170,8 @@ export class Tensor implements GraphNode<Tensor> {
   }
 
   set requiresGrad(flag: boolean) {
-    if (typeof flag !== "boolean") throw new ChainruleError(`requiresGrad: expected a boolean, got ${describe(flag)}`);
+    if (typeof flag !== "boolean")
+      throw new ChainruleError(`requiresGrad: expected a boolean, got ${describe(flag)}`);
     if (flag === this._requiresGrad) return;
     if (!this.isLeaf) {
       if (this._requiresGrad) {
@@ -180,7 +181,12 @@ export class Tensor implements GraphNode<Tensor> {
       }
       // No gradient could flow through this tensor's history, so it becomes a leaf, as in
       // PyTorch: `w = randn([3, 1]).mul(0.01); w.requiresGrad = true` makes a trainable weight.
-      const w = this as unknown as { parents: readonly Tensor[]; _op: null; _attrs: undefined; _versions: null };
+      const w = this as unknown as {
+        parents: readonly Tensor[];
+        _op: null;
+        _attrs: undefined;
+        _versions: null;
+      };
       w.parents = NO_PARENTS;
       w._op = null;
       w._attrs = undefined;

@@ -321,7 +321,10 @@ describe("backward errors", () => {
     expect(w.isLeaf).toBe(true);
     expect(w.op).toBe("");
     expect(w.parents).toEqual([]);
-    tensor([[1, 2]]).matmul(w).sum().backward();
+    tensor([[1, 2]])
+      .matmul(w)
+      .sum()
+      .backward();
     expect(w.grad?.toArray()).toEqual([[1], [2]]);
   });
 });

@@ -65,7 +65,8 @@ export function gemm(
     const b0 = bTransposed ? bOff + j * k : bOff + j;
     for (let i = 0; i < m; i++) {
       let s = 0;
-      for (let p = 0, ai = aOff + i * k, bi = b0; p < k; p++, ai++, bi += bStep) s += (a[ai] as number) * (b[bi] as number);
+      for (let p = 0, ai = aOff + i * k, bi = b0; p < k; p++, ai++, bi += bStep)
+        s += (a[ai] as number) * (b[bi] as number);
       c[cOff + i * n + j] = s;
     }
   }
