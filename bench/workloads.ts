@@ -1,0 +1,100 @@
+/**
+ * The workloads shared by the benny suites and the side-by-side comparison. Each factory does its
+ * setup once and returns a function that runs one unit of work (one training step, one chain),
+ * so a harness times only that function.
+ */
+import { datasets, manualSeed, nn, type Value, value } from "../src/index";
+
+/** micrograd's demo: 100 two-moons points, noise 0.1, a 2-16-16-1 MLP, 100 steps per run. */
+export const MOONS = { points: 100, noise: 0.1, seed: 1337, sizes: [16, 16, 1], steps: 100 } as const;
+
+/** Number of layers of the MLP (3: two ReLU layers and a linear output). */
+export const MLP_LAYERS = MOONS.sizes.length;
+
+/** The data points as plain arrays: `xs[i]` = [x₁, x₂], `ys[i]` = ±1. */
+export interface MoonsData {
+  xs: number[][];
+  ys: number[];
+}
+
+/** The initial weights of the MLP, per layer: `w[l][i][j]` (input i → unit j) and `b[l][j]`. */
+export interface MlpWeights {
+  w: number[][][];
+  b: number[][];
+}
+
+/** Learning rate of step `k` of micrograd's demo loop (decays linearly over the 100 steps). */
+export const learningRate = (k: number): number => 1 - (0.9 * (k % MOONS.steps)) / MOONS.steps;
+
+/**
+ * micrograd's training step on chainrule's scalar engine, exactly the loop of
+ * `src/cli/moons-demo.ts`: full-batch forward of the 100 points through `nn.scalar.MLP(2, [16, 16, 1])`,
+ * max-margin loss mean(relu(1 − yᵢ·scoreᵢ)) + 1e-4·Σ p², `zeroGrad`, `backward`, SGD update.
+ *
+ * The returned `step()` trains one step and returns the loss; every 100 steps it restores the
+ * initial weights, so a benchmark that runs it forever keeps repeating the demo's 100 steps.
+ * `data` and `weights` let other libraries start from the same points and the same weights.
+ */
+export function scalarMoonsStep(seed: number = MOONS.seed): {
+  step: () => number;
+  data: MoonsData;
+  weights: MlpWeights;
+} {
+  manualSeed(seed);
+  const set = datasets.moons(MOONS.points, { noise: MOONS.noise });
+  const xs = set.x.toArray() as number[][];
+  const ys = (set.y.toArray() as number[]).map((c) => 2 * c - 1);
+  const model = new nn.scalar.MLP(2, MOONS.sizes);
+  const params = model.parameters() as Value[];
+  const initial = params.map((p) => p.data);
+  let k = 0;
+  const step = (): number => {
+    if (k % MOONS.steps === 0)
+      for (let i = 0; i < params.length; i++) (params[i] as Value).data = initial[i] as number;
+    const scores = xs.map((x) => model.forward(x)[0] as Value);
+    let dataLoss = value(0);
+    scores.forEach((s, i) => {
+      dataLoss = dataLoss.add(
+        s
+          .mul(-(ys[i] as number))
+          .add(1)
+          .relu(),
+      );
+    });
+    dataLoss = dataLoss.div(scores.length);
+    let reg = value(0);
+    for (const p of params) reg = reg.add(p.mul(p));
+    const loss = dataLoss.add(reg.mul(1e-4));
+    model.zeroGrad();
+    loss.backward();
+    const lr = learningRate(k);
+    for (const p of params) p.data -= lr * p.grad;
+    k++;
+    return loss.data;
+  };
+  const weights: MlpWeights = {
+    w: model.layers.map((layer) =>
+      Array.from({ length: layer.neurons[0]?.w.length ?? 0 }, (_, i) =>
+        layer.neurons.map((n) => (n.w[i] as Value).data),
+      ),
+    ),
+    b: model.layers.map((layer) => layer.neurons.map((n) => n.b.data)),
+  };
+  return { step, data: { xs, ys }, weights };
+}
+
+/** Iterations of the chain benchmark (each is a mul and an add: 2·10⁶ op nodes). */
+export const CHAIN_LENGTH = 1_000_000;
+
+/**
+ * The deep-graph stress test: x ← x·1.0001 + 0.0001, `length` times, from one leaf, then
+ * `backward()`. The numbers become constant leaves, so the graph holds 2·length op nodes plus
+ * 2·length constants. Returns ∂x_final/∂x₀ = 1.0001^length (≈ e¹⁰⁰ ≈ 2.7e43 for 10⁶).
+ */
+export function chain(length: number = CHAIN_LENGTH): number {
+  const x0 = value(1);
+  let x = x0;
+  for (let i = 0; i < length; i++) x = x.mul(1.0001).add(0.0001);
+  x.backward();
+  return x0.grad;
+}
