@@ -32,7 +32,7 @@ function dispatch(
     return tensorOp(a as Tensor | number, b as Tensor | number);
   }
   if (a instanceof Value || b instanceof Value)
-    return Value._make(rule, [asValue(a as Value, name), asValue(b as Value, name)]);
+    return Value._make(rule, asValue(a as Value, name), asValue(b as Value, name));
   return rule.forward(a as number, b as number);
 }
 

@@ -20,6 +20,12 @@
 export interface GraphNode<G> {
   /** The operands this node was computed from (empty for a leaf). */
   readonly parents: readonly GraphNode<G>[];
+  /**
+   * How the engine reads the operands: their number and operand `i`. (Scalar nodes keep their
+   * two operands in fields rather than an array, to stay small; `parents` builds the array.)
+   */
+  readonly _arity: number;
+  _parent(i: number): GraphNode<G>;
   /** Whether gradients flow into this node at all (constants and detached values say no). */
   readonly requiresGrad: boolean;
   /**
@@ -66,9 +72,8 @@ export function topoSort<N extends GraphNode<unknown>>(roots: readonly N[]): N[]
       stack.pop(); // a second path reached it after it was emitted
     } else {
       node._mark = entered;
-      const parents = node.parents;
-      for (let i = parents.length - 1; i >= 0; i--) {
-        const parent = parents[i] as N;
+      for (let i = node._arity - 1; i >= 0; i--) {
+        const parent = node._parent(i) as N;
         if (parent._mark < entered && parent.requiresGrad) stack.push(parent);
       }
     }
@@ -133,11 +138,11 @@ function applyChainRule<N extends GraphNode<G>, G>(
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i] as N;
     const grad = grads[i];
-    if (grad === undefined || node.parents.length === 0) continue;
+    if (grad === undefined || node._arity === 0) continue;
     const parentGrads = node._vjp(grad);
     for (let j = 0; j < parentGrads.length; j++) {
       const g = parentGrads[j];
-      const parent = node.parents[j] as N;
+      const parent = node._parent(j) as N;
       if (g === null || g === undefined || !parent.requiresGrad) continue;
       const prev = grads[parent._pos];
       grads[parent._pos] = prev === undefined ? g : add(prev, g);

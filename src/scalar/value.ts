@@ -171,9 +171,6 @@ export interface ValueOptions {
   label?: string;
 }
 
-// Shared by every leaf; not frozen, because frozen arrays make the engine's loops polymorphic.
-const NO_PARENTS: readonly Value[] = [];
-
 /**
  * A scalar node of the computation graph (micrograd's `Value`, first-order).
  *
@@ -191,8 +188,10 @@ export class Value implements GraphNode<number> {
   grad: number;
   /** A name for diagrams. */
   label: string | undefined;
-  /** The operands this node was made from. */
-  readonly parents: readonly Value[];
+  /** @internal first operand (`null` for a leaf): two fields instead of an array keep nodes small */
+  readonly _a: Value | null;
+  /** @internal second operand (`null` for a leaf or a unary op) */
+  readonly _b: Value | null;
   /** @internal the op's table entry (`null` for a leaf) */
   readonly _rule: ScalarOp | null;
   /** @internal scratch for the backward engine */
@@ -200,16 +199,33 @@ export class Value implements GraphNode<number> {
   /** @internal scratch for the backward engine */
   _pos: number;
 
-  constructor(data: number, options: ValueOptions = {}) {
+  constructor(data: number, options?: ValueOptions) {
     if (typeof data !== "number")
       throw new ChainruleError(`Value: data must be a number, got ${describe(data)}`);
     this.data = data;
     this.grad = 0;
-    this.label = options.label;
-    this.parents = NO_PARENTS;
+    this.label = options?.label;
+    this._a = null;
+    this._b = null;
     this._rule = null;
     this._mark = 0;
     this._pos = 0;
+  }
+
+  /** The operands this node was made from (a fresh array; empty for a leaf). */
+  get parents(): readonly Value[] {
+    if (this._a === null) return [];
+    return this._b === null ? [this._a] : [this._a, this._b];
+  }
+
+  /** @internal number of parents (how the engine reads them, without building an array) */
+  get _arity(): number {
+    return this._a === null ? 0 : this._b === null ? 1 : 2;
+  }
+
+  /** @internal parent `i` */
+  _parent(i: number): Value {
+    return (i === 0 ? this._a : this._b) as Value;
   }
 
   /** The op that made this node (`""` for a leaf). */
@@ -222,12 +238,13 @@ export class Value implements GraphNode<number> {
     return this._rule !== CONSTANT;
   }
 
-  /** @internal Builds the node for `rule` applied to `parents`, without argument checks. */
-  static _make(rule: ScalarOp, parents: readonly Value[]): Value {
-    const a = (parents[0] as Value).data;
-    const v = new Value(rule.forward(a, parents.length > 1 ? (parents[1] as Value).data : 0));
-    (v as { parents: readonly Value[] }).parents = parents;
-    (v as { _rule: ScalarOp | null })._rule = rule;
+  /** @internal Builds the node for `rule` applied to `a` (and `b`), without argument checks. */
+  static _make(rule: ScalarOp, a: Value, b: Value | null = null): Value {
+    const v = new Value(rule.forward(a.data, b === null ? 0 : b.data));
+    const w = v as { _a: Value | null; _b: Value | null; _rule: ScalarOp | null };
+    w._a = a;
+    w._b = b;
+    w._rule = rule;
     tagScope(v);
     return v;
   }
@@ -246,20 +263,19 @@ export class Value implements GraphNode<number> {
    */
   _vjp(grad: number): readonly number[] {
     const rule = this._rule as ScalarOp;
-    const p = this.parents;
-    const a = (p[0] as Value).data;
-    if (p.length === 1) {
+    const a = (this._a as Value).data;
+    if (this._b === null) {
       ONE[0] = grad * (rule.local[0] as LocalDerivative)(a, 0, this.data);
       return ONE;
     }
-    const b = (p[1] as Value).data;
+    const b = this._b.data;
     TWO[0] = grad * (rule.local[0] as LocalDerivative)(a, b, this.data);
     TWO[1] = grad * (rule.local[1] as LocalDerivative)(a, b, this.data);
     return TWO;
   }
 
   private binary(rule: ScalarOp, other: Value | number): Value {
-    return Value._make(rule, [this, asValue(other, rule.name)]);
+    return Value._make(rule, this, asValue(other, rule.name));
   }
 
   /** a + b. ∂/∂a = 1, ∂/∂b = 1. */
@@ -295,57 +311,57 @@ export class Value implements GraphNode<number> {
   }
   /** −x. ∂/∂x = −1. */
   neg(): Value {
-    return Value._make(scalarOps.neg, [this]);
+    return Value._make(scalarOps.neg, this);
   }
   /** eˣ. ∂/∂x = eˣ. */
   exp(): Value {
-    return Value._make(scalarOps.exp, [this]);
+    return Value._make(scalarOps.exp, this);
   }
   /** ln x. ∂/∂x = 1/x. */
   log(): Value {
-    return Value._make(scalarOps.log, [this]);
+    return Value._make(scalarOps.log, this);
   }
   /** √x. ∂/∂x = 1/(2√x). */
   sqrt(): Value {
-    return Value._make(scalarOps.sqrt, [this]);
+    return Value._make(scalarOps.sqrt, this);
   }
   /** |x|. ∂/∂x = sign(x), with abs′(0) = 0. */
   abs(): Value {
-    return Value._make(scalarOps.abs, [this]);
+    return Value._make(scalarOps.abs, this);
   }
   /** tanh x. ∂/∂x = 1 − tanh²x. */
   tanh(): Value {
-    return Value._make(scalarOps.tanh, [this]);
+    return Value._make(scalarOps.tanh, this);
   }
   /** σ(x) = 1/(1 + e⁻ˣ), overflow-safe. ∂/∂x = σ(x)(1 − σ(x)). */
   sigmoid(): Value {
-    return Value._make(scalarOps.sigmoid, [this]);
+    return Value._make(scalarOps.sigmoid, this);
   }
   /** max(0, x). ∂/∂x = [x > 0], with relu′(0) = 0. */
   relu(): Value {
-    return Value._make(scalarOps.relu, [this]);
+    return Value._make(scalarOps.relu, this);
   }
   /** x if x > 0 else slope·x. ∂/∂x = 1 if x > 0 else slope. */
   leakyRelu(slope = 0.01): Value {
     if (typeof slope !== "number")
       throw new ChainruleError(`leakyRelu: slope must be a number, got ${describe(slope)}`);
-    return Value._make(leakyReluOp(slope), [this]);
+    return Value._make(leakyReluOp(slope), this);
   }
   /** GELU, exact form x·Φ(x) with Φ the standard normal CDF. ∂/∂x = Φ(x) + x·φ(x). */
   gelu(): Value {
-    return Value._make(scalarOps.gelu, [this]);
+    return Value._make(scalarOps.gelu, this);
   }
   /** ln(1 + eˣ) (exactly x above 20, as PyTorch). ∂/∂x = σ(x). */
   softplus(): Value {
-    return Value._make(scalarOps.softplus, [this]);
+    return Value._make(scalarOps.softplus, this);
   }
   /** sin x. ∂/∂x = cos x. */
   sin(): Value {
-    return Value._make(scalarOps.sin, [this]);
+    return Value._make(scalarOps.sin, this);
   }
   /** cos x. ∂/∂x = −sin x. */
   cos(): Value {
-    return Value._make(scalarOps.cos, [this]);
+    return Value._make(scalarOps.cos, this);
   }
 
   /**

@@ -142,6 +142,16 @@ export class Tensor implements GraphNode<Tensor> {
     return t;
   }
 
+  /** @internal number of parents (the engine's view of `parents`) */
+  get _arity(): number {
+    return this.parents.length;
+  }
+
+  /** @internal parent `i` */
+  _parent(i: number): Tensor {
+    return this.parents[i] as Tensor;
+  }
+
   /** Number of dimensions. */
   get ndim(): number {
     return this.shape.length;

@@ -8,6 +8,15 @@ import { globalGenerator } from "../../random";
 import { Value } from "../../scalar/value";
 import { Module } from "../module";
 
+const scopeNames = new Map<string, string[]>();
+
+/** "neurons.3" without building the string on every forward pass. */
+function scopeName(kind: string, i: number): string {
+  let names = scopeNames.get(kind);
+  if (names === undefined) scopeNames.set(kind, (names = []));
+  return (names[i] ??= `${kind}.${i}`);
+}
+
 /** Options of a scalar neuron. */
 export interface NeuronOptions {
   /** Apply ReLU to the output (micrograd's `nonlin`); default true. */
@@ -49,7 +58,7 @@ export class Layer extends Module {
   }
 
   forward(x: readonly (Value | number)[]): Value[] {
-    return this.neurons.map((n, i) => withScope(`neurons.${i}`, () => n.forward(x)));
+    return this.neurons.map((n, i) => withScope(scopeName("neurons", i), () => n.forward(x)));
   }
 }
 
@@ -69,7 +78,7 @@ export class MLP extends Module {
   forward(x: readonly (Value | number)[]): Value[] {
     let h: readonly (Value | number)[] = x;
     this.layers.forEach((layer, i) => {
-      h = withScope(`layers.${i}`, () => layer.forward(h));
+      h = withScope(scopeName("layers", i), () => layer.forward(h));
     });
     return h as Value[];
   }
