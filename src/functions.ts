@@ -8,7 +8,8 @@ import { asValue, type ScalarOp, scalarOps, Value } from "./scalar/value";
 import * as t from "./tensor/ops/elementwise";
 import { Tensor } from "./tensor/tensor";
 
-type Operand = Value | Tensor | number;
+/** An operand of the root binary functions. */
+export type Operand = Value | Tensor | number;
 
 function dispatch(
   name: string,

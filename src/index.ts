@@ -1,9 +1,14 @@
 /**
  * chainrule: reverse-mode automatic differentiation on a dynamic computation graph.
  * This file is the public surface; everything here runs unchanged in a browser.
+ *
+ * @module chainrule
  */
 
+// types that appear in the signatures above
+export type { BackwardPass } from "./autograd/engine";
 export { backprop, type GraphNode, topoSort } from "./autograd/engine";
+export type { GradResult } from "./autograd/functional";
 export {
   type GradientsOptions,
   type GradOptions,
@@ -28,8 +33,10 @@ export * as data from "./data/index";
 export { DataLoader } from "./data/loader";
 // errors and reproducibility
 export { ChainruleError } from "./errors";
+export type { Operand } from "./functions";
 // root binary functions: Value | Tensor | number on either side
 export { add, type BinaryFunction, div, maximum, minimum, mul, pow, sub } from "./functions";
+export type { ScalarFn, TensorFn } from "./graph/check";
 // graphs
 export {
   type BackpropLayer,
@@ -74,9 +81,12 @@ export {
   toHtml,
   traceGraph,
 } from "./graph/index";
+export type { FormatReportOptions, StageActivation } from "./graph/report";
+export type { DataNode } from "./graph/walk";
 // neural networks
 export * as nn from "./nn/index";
 export * as init from "./nn/init";
+export type { IndexLossAttrs, LossAttrs } from "./nn/losses";
 export * as losses from "./nn/losses";
 export * as optim from "./optim/index";
 export { manualSeed, Rng } from "./random";
@@ -101,7 +111,10 @@ export { type CustomOpSpec, customOp } from "./tensor/custom-op";
 export type { DType, TypedArray } from "./tensor/dtype";
 export { where } from "./tensor/ops/elementwise";
 export { type OpName, opTable } from "./tensor/ops/index";
+export type { AxisAttrs, ReduceAttrs } from "./tensor/ops/reduce";
+export type { GatherAttrs, SelectAttrs, ShapeAttrs, SliceAttrs } from "./tensor/ops/shape";
 export { concat, stack } from "./tensor/ops/shape";
+export type { RawResult } from "./tensor/tensor";
 // tensors
 export {
   type BackwardContext,
@@ -111,3 +124,5 @@ export {
   Tensor,
   type TensorOptions,
 } from "./tensor/tensor";
+export type { IndexArg } from "./tensor/ops/util";
+export type { Storage } from "./tensor/storage";

@@ -82,7 +82,8 @@ export interface GradOptions {
   argnums?: number | readonly number[];
 }
 
-type GradResult = Tensor | Tensor[];
+/** A gradient, or one per differentiated argument. */
+export type GradResult = Tensor | Tensor[];
 
 /**
  * Turns a scalar function of tensors into the function computing its gradient(s).
@@ -99,12 +100,49 @@ type GradResult = Tensor | Tensor[];
  */
 export function grad<Args extends unknown[]>(
   f: (...args: Args) => Tensor,
+  options: { argnums: readonly number[] },
+): (...args: Args) => Tensor[];
+export function grad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options: { argnums: number },
+): (...args: Args) => Tensor;
+export function grad(f: (x: Tensor) => Tensor, options?: GradOptions): (x: Tensor) => Tensor;
+export function grad<Args extends [Tensor, Tensor, ...Tensor[]]>(
+  f: (...args: Args) => Tensor,
+  options?: GradOptions,
+): (...args: Args) => Tensor[];
+export function grad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options?: GradOptions,
+): (...args: Args) => GradResult;
+export function grad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
   options: GradOptions = {},
 ): (...args: Args) => GradResult {
   return (...args: Args) => valueAndGradImpl(f, options, args, "grad")[1];
 }
 
 /** Like {@link grad}, returning `[value, gradients]`. */
+export function valueAndGrad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options: { argnums: readonly number[] },
+): (...args: Args) => [Tensor, Tensor[]];
+export function valueAndGrad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options: { argnums: number },
+): (...args: Args) => [Tensor, Tensor];
+export function valueAndGrad(
+  f: (x: Tensor) => Tensor,
+  options?: GradOptions,
+): (x: Tensor) => [Tensor, Tensor];
+export function valueAndGrad<Args extends [Tensor, Tensor, ...Tensor[]]>(
+  f: (...args: Args) => Tensor,
+  options?: GradOptions,
+): (...args: Args) => [Tensor, Tensor[]];
+export function valueAndGrad<Args extends unknown[]>(
+  f: (...args: Args) => Tensor,
+  options?: GradOptions,
+): (...args: Args) => [Tensor, GradResult];
 export function valueAndGrad<Args extends unknown[]>(
   f: (...args: Args) => Tensor,
   options: GradOptions = {},

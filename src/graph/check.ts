@@ -86,8 +86,10 @@ export interface CheckDerivativeResult {
   summary: string;
 }
 
-type ScalarFn = (...args: Value[]) => Value | number;
-type TensorFn = (...args: Tensor[]) => Tensor;
+/** A function of scalar Values (checkDerivative with number inputs). */
+export type ScalarFn = (...args: Value[]) => Value | number;
+/** A function of tensors returning a one-element tensor. */
+export type TensorFn = (...args: Tensor[]) => Tensor;
 
 /**
  * Checks a hand-derived derivative against autodiff and central finite differences, element by

@@ -17,7 +17,8 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-interface LossAttrs {
+/** Attributes of a loss node: its reduction and how many terms "mean" divides by. */
+export interface LossAttrs {
   readonly reduction: Reduction;
   /** How many per-element losses "mean" divides by. */
   readonly count: number;
@@ -126,7 +127,7 @@ export const hingeOp = elementwiseLoss(
 );
 
 /** Attributes of the index-label losses: the class indices, flattened. */
-interface IndexLossAttrs extends LossAttrs {
+export interface IndexLossAttrs extends LossAttrs {
   readonly labels: Int32Array;
 }
 

@@ -1,4 +1,8 @@
-/** Node-only helpers (file I/O, dataset loaders): `import { … } from "chainrule/node"`. */
+/**
+ * Node-only helpers (file I/O, dataset loaders): `import { … } from "chainrule/node"`.
+ *
+ * @module chainrule/node
+ */
 export {
   hasMnist,
   type IrisOptions,

@@ -379,8 +379,14 @@ export class Value implements GraphNode<number> {
     this.grad = 0;
   }
 
+  /** `Value(data=…, grad=…, label=…)`. */
   toString(): string {
     return `Value(data=${this.data}, grad=${this.grad}${this.label ? `, label=${this.label}` : ""})`;
+  }
+
+  /** What `console.log` shows in Node: the same text as `toString()`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 }
 

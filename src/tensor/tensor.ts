@@ -535,6 +535,11 @@ export class Tensor implements GraphNode<Tensor> {
   toString(): string {
     return formatTensor(this);
   }
+
+  /** What `console.log` shows in Node: the same text as `toString()`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return formatTensor(this);
+  }
 }
 
 /** Nested arrays of numbers, as accepted by `tensor()` and returned by `toArray()`. */
