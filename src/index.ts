@@ -114,6 +114,8 @@ export { type OpName, opTable } from "./tensor/ops/index";
 export type { AxisAttrs, ReduceAttrs } from "./tensor/ops/reduce";
 export type { GatherAttrs, SelectAttrs, ShapeAttrs, SliceAttrs } from "./tensor/ops/shape";
 export { concat, stack } from "./tensor/ops/shape";
+export type { IndexArg } from "./tensor/ops/util";
+export type { Storage } from "./tensor/storage";
 export type { RawResult } from "./tensor/tensor";
 // tensors
 export {
@@ -124,5 +126,3 @@ export {
   Tensor,
   type TensorOptions,
 } from "./tensor/tensor";
-export type { IndexArg } from "./tensor/ops/util";
-export type { Storage } from "./tensor/storage";

@@ -29,6 +29,7 @@ export interface GradcheckFailure {
   numeric: number;
 }
 
+/** What `gradcheck` reports: whether every entry passed, the largest errors, and each failure. */
 export interface GradcheckResult {
   ok: boolean;
   maxAbsError: number;

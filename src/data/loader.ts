@@ -5,6 +5,7 @@ import { globalGenerator, type Rng } from "../random";
 import { indexSelect } from "../tensor/ops/shape";
 import { Tensor } from "../tensor/tensor";
 
+/** Options of `DataLoader`. */
 export interface DataLoaderOptions {
   /** Examples per batch (default 32). */
   batchSize?: number;
@@ -69,6 +70,7 @@ export class DataLoader<T extends readonly Tensor[] = Tensor[]> implements Itera
     return this.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
   }
 
+  /** One epoch: the batches in order (a new permutation each epoch when shuffling). */
   *[Symbol.iterator](): Iterator<T> {
     const n = this.size;
     const order = this.shuffle

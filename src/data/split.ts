@@ -7,6 +7,7 @@ import { indexSelect } from "../tensor/ops/shape";
 import type { Tensor } from "../tensor/tensor";
 import type { Dataset } from "./datasets";
 
+/** Options of `splitIndices` and `trainTestSplit`. */
 export interface SplitOptions {
   /** Test set size: a fraction in (0, 1) or a number of examples. */
   testSize: number;

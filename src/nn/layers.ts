@@ -13,12 +13,14 @@ import { Module } from "./module";
 
 /** A module mapping one tensor to one tensor. */
 export abstract class Layer extends Module {
+  /** Computes the layer's output for the input `x` (recording the graph, as every op does). */
   abstract forward(x: Tensor): Tensor;
 }
 
 /** Weight initialisation schemes of `Linear`. */
 export type InitScheme = "xavier" | "he" | "normal";
 
+/** Options of `nn.Linear`. */
 export interface LinearOptions {
   /** Add a bias (zero-initialised); default true. */
   bias?: boolean;
@@ -67,6 +69,7 @@ export class Linear extends Layer {
         : new Tensor(allocate(dtype, outFeatures), [outFeatures], { requiresGrad: true });
   }
 
+  /** x·Wᵀ + b, one "linear" node. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
@@ -96,6 +99,7 @@ export class Sequential extends Layer {
     return Array.from({ length: this.length }, (_, i) => this[i] as Layer);
   }
 
+  /** Applies each child to the previous one's output, each inside its scope ("0", "1", …). */
   forward(x: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < this.length; i++) {
@@ -108,6 +112,7 @@ export class Sequential extends Layer {
 
 /** max(0, x). */
 export class ReLU extends Layer {
+  /** max(0, x) elementwise. */
   forward(x: Tensor): Tensor {
     return x.relu();
   }
@@ -115,6 +120,7 @@ export class ReLU extends Layer {
 
 /** tanh x. */
 export class Tanh extends Layer {
+  /** tanh x elementwise. */
   forward(x: Tensor): Tensor {
     return x.tanh();
   }
@@ -122,6 +128,7 @@ export class Tanh extends Layer {
 
 /** σ(x). */
 export class Sigmoid extends Layer {
+  /** σ(x) elementwise. */
   forward(x: Tensor): Tensor {
     return x.sigmoid();
   }
@@ -132,6 +139,7 @@ export class LeakyReLU extends Layer {
   constructor(readonly slope = 0.01) {
     super();
   }
+  /** x if x > 0 else slope·x, elementwise. */
   forward(x: Tensor): Tensor {
     return x.leakyRelu(this.slope);
   }
@@ -139,6 +147,7 @@ export class LeakyReLU extends Layer {
 
 /** GELU, exact erf form. */
 export class GELU extends Layer {
+  /** x·Φ(x) elementwise. */
   forward(x: Tensor): Tensor {
     return x.gelu();
   }
@@ -149,6 +158,7 @@ export class Softmax extends Layer {
   constructor(readonly axis = -1) {
     super();
   }
+  /** softmax(x) along the module's axis. */
   forward(x: Tensor): Tensor {
     return x.softmax(this.axis);
   }
@@ -161,6 +171,7 @@ export class Dropout extends Layer {
     if (typeof p !== "number" || !(p >= 0 && p < 1))
       throw new ChainruleError(`Dropout: p must be in [0, 1), got ${describe(p)}`);
   }
+  /** In training mode, zeroes each element with probability p and scales the rest by 1/(1 − p); the identity in eval mode. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }
@@ -169,6 +180,7 @@ export class Dropout extends Layer {
 /** Activation names accepted by `MLP`. */
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "leakyRelu" | "gelu" | "softmax";
 
+/** A new activation module by name ("relu", "tanh", "sigmoid", "leakyRelu", "gelu", "softmax"). */
 export function activation(name: ActivationName): Layer {
   switch (name) {
     case "relu":
@@ -188,6 +200,7 @@ export function activation(name: ActivationName): Layer {
   }
 }
 
+/** Options of `nn.MLP`. */
 export interface MLPOptions {
   /** Activation after every hidden layer; default "relu". */
   activation?: ActivationName;

@@ -10,6 +10,7 @@ import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util"
 import { sameShape } from "../tensor/shape";
 import { apply, type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
 
+/** How per-element losses are combined: their mean (default), their sum, or not at all. */
 export type Reduction = "mean" | "sum" | "none";
 
 /** Options of every loss. */

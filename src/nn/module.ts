@@ -24,6 +24,20 @@ export type StateDict = Record<string, StateEntry>;
 const isParameter = (x: unknown): x is Parameter =>
   x instanceof Value || (x instanceof Tensor && x.requiresGrad);
 
+/**
+ * The base class of models and layers: subclasses assign parameters (tensors with
+ * `requiresGrad`, or `Value`s), child modules and arrays of them to their own properties, and
+ * `Module` finds them for `parameters()`, `namedParameters()`, `zeroGrad()`, `stateDict()` and
+ * `loadStateDict()`.
+ *
+ * @example
+ * class TwoLayer extends nn.Module {
+ *   fc1 = new nn.Linear(4, 8);
+ *   fc2 = new nn.Linear(8, 3);
+ *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
+ * new TwoLayer().namedParameters().map(([name]) => name); // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+ */
 export abstract class Module {
   /** Whether the module is in training mode (dropout active). Toggled by `train()` / `eval()`. */
   training = true;

@@ -10,6 +10,7 @@ import { hyper, Optimizer, type Slot } from "./optimizer";
 const nonNeg = (x: number) => x >= 0;
 const unit = (x: number) => x >= 0 && x < 1;
 
+/** Options of `SGD` (PyTorch's names in camelCase, PyTorch's defaults). */
 export interface SGDOptions {
   lr: number;
   momentum?: number;
@@ -58,6 +59,7 @@ export class SGD extends Optimizer {
   }
 }
 
+/** Options of `Adam` (PyTorch's names in camelCase, PyTorch's defaults). */
 export interface AdamOptions {
   lr?: number;
   betas?: readonly [number, number];
@@ -111,6 +113,7 @@ export class Adam extends Optimizer {
   }
 }
 
+/** Options of `RMSProp` (PyTorch's names in camelCase, PyTorch's defaults). */
 export interface RMSPropOptions {
   lr?: number;
   alpha?: number;
@@ -155,6 +158,7 @@ export class RMSProp extends Optimizer {
   }
 }
 
+/** Options of `Adagrad` (PyTorch's names in camelCase, PyTorch's defaults). */
 export interface AdagradOptions {
   lr?: number;
   eps?: number;

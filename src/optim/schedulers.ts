@@ -25,6 +25,7 @@ export class StepLR {
     this.baseLr = optimizer.lr;
   }
 
+  /** Ends an epoch: sets the optimizer's learning rate for the next one. */
   step(): void {
     this.epoch++;
     this.optimizer.lr = this.baseLr * this.gamma ** Math.floor(this.epoch / this.stepSize);

@@ -57,6 +57,7 @@ export class Layer extends Module {
     this.neurons = Array.from({ length: nout }, () => new Neuron(nin, options));
   }
 
+  /** Every neuron's output for the inputs `x`. */
   forward(x: readonly (Value | number)[]): Value[] {
     return this.neurons.map((n, i) => withScope(scopeName("neurons", i), () => n.forward(x)));
   }

@@ -9,6 +9,7 @@ import * as l from "./linalg";
 import * as r from "./reduce";
 import * as s from "./shape";
 
+/** Every recorded tensor op by name (see the file comment). */
 export const opTable = {
   // elementwise, binary (broadcasting)
   add: e.addOp,
@@ -76,4 +77,5 @@ export const opTable = {
   argmin: r.argminOp,
 } as const satisfies Record<string, OpDef<never>>;
 
+/** The name of a tensor op in the table. */
 export type OpName = keyof typeof opTable;
