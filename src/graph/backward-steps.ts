@@ -8,7 +8,7 @@ import { ChainruleError, describe } from "../errors";
 import { Value } from "../scalar/value";
 import { ones } from "../tensor/creation";
 import type { NestedNumbers, Tensor } from "../tensor/tensor";
-import { nested, norm } from "./format";
+import { formatNumber, nested, norm } from "./format";
 import { isElementwise, localSymbol } from "./symbols";
 import {
   backwardNumbers,
@@ -106,7 +106,14 @@ export function backwardSteps(root: GraphRoot, options: BackwardStepsOptions = {
     const parents = graph.parents[i] as readonly number[];
     if (numbers[i] === 0 || g === undefined || parents.length === 0) continue;
     const node = graph.nodes[i] as DataNode;
-    const rule = localRule(node, g);
+    const operandName = (j: number): string => {
+      const p = parents[j] as number;
+      const operand = graph.nodes[p] as DataNode;
+      if (operand.label) return operand.label;
+      if (operand instanceof Value && !operand.requiresGrad) return formatNumber(operand.data);
+      return `#${numbers[p]}`;
+    };
+    const rule = localRule(node, g, operandName);
     for (let j = 0; j < parents.length; j++) {
       const p = parents[j] as number;
       const c = rule.contributions[j];
@@ -136,7 +143,19 @@ interface LocalRule {
   symbol(operand: number): string;
 }
 
-function localRule(node: DataNode, g: number | Tensor): LocalRule {
+/**
+ * A scalar op's symbolic local derivative with its placeholders — `a`, `b` for the operands of a
+ * binary op, `x` for a unary op's — replaced by the operands' names (label, constant value or
+ * `#k`), so a row of `a·w` reads "∂out/∂a = w". Formulas with placeholders in superscripts
+ * (pow's b·aᵇ⁻¹) keep their placeholders.
+ */
+function nameOperands(symbol: string, arity: number, operandName: (j: number) => string): string {
+  if (/[ᵃᵇˣ]/.test(symbol)) return symbol;
+  const names = arity === 1 ? { x: operandName(0) } : { a: operandName(0), b: operandName(1) };
+  return symbol.replace(/(?<![A-Za-z])[abx](?![A-Za-z])/g, (v) => names[v as keyof typeof names] ?? v);
+}
+
+function localRule(node: DataNode, g: number | Tensor, operandName: (j: number) => string): LocalRule {
   if (node instanceof Value) {
     const rule = node._rule as NonNullable<Value["_rule"]>;
     const [a, b] = node.parents as readonly Value[];
@@ -146,7 +165,10 @@ function localRule(node: DataNode, g: number | Tensor): LocalRule {
     return {
       contributions: [...node._vjp(g as number)], // _vjp reuses its result array
       local: (j) => locals[j] ?? null,
-      symbol: (j) => rule.symbols[j] ?? `∂${rule.name}/∂x${j}`,
+      symbol: (j) => {
+        const symbol = rule.symbols[j];
+        return symbol === undefined ? `∂${rule.name}/∂x${j}` : nameOperands(symbol, rule.arity, operandName);
+      },
     };
   }
   const t = node as Tensor;

@@ -26,7 +26,7 @@ describe("backwardSteps on a Value graph", () => {
     const { L } = tanhGraph();
     const steps = backwardSteps(L);
     expect(steps.map((s) => [s.step, s.node.name, s.op, s.operand, s.input.name, s.local.symbol])).toEqual([
-      [1, "L", "tanh", 0, "d", "1 − tanh²(x)"],
+      [1, "L", "tanh", 0, "d", "1 − tanh²(d)"],
       [2, "d", "add", 0, "e", "1"],
       [3, "d", "add", 1, "c", "1"],
       [4, "e", "mul", 0, "a", "b"],
@@ -63,6 +63,23 @@ describe("backwardSteps on a Value graph", () => {
     expect(steps[3]?.input).toMatchObject({ id: "n0", number: 6, name: "a" });
   });
 
+  it("names the operands in scalar formulas: labels, constants' values, else node numbers", () => {
+    const x = value(0.5, "x");
+    const w = value(-2, "w");
+    const z = x.mul(w); // unlabeled: #k
+    const L = z.sigmoid().mul(3);
+    L.label = "L";
+    const symbols = backwardSteps(L).map((s) => `${s.op}→${s.input.name}: ${s.local.symbol}`);
+    expect(symbols).toEqual([
+      "mul→n5: 3", // ∂(s·3)/∂s = 3, the constant's value
+      "sigmoid→n3: σ(#3)(1 − σ(#3))", // the unlabeled operand by its number
+      "mul→x: w",
+      "mul→w: x",
+    ]);
+    // pow keeps its placeholders (they sit in a superscript)
+    expect(backwardSteps(x.pow(w))[0]?.local.symbol).toBe("b·aᵇ⁻¹");
+  });
+
   it("neither reads nor changes .grad, and sums every path into a node used twice", () => {
     const x = value(3, "x");
     const y = x.mul(x);
@@ -93,7 +110,7 @@ describe("explainBackward", () => {
     expect(md).toMatchInlineSnapshot(`
       "| step | node | op | ∂L/∂out | ∂out/∂in | local | contribution | into |
       | ---: | --- | --- | ---: | --- | ---: | ---: | --- |
-      | 1 | #1 L | tanh | 1 | 1 − tanh²(x) | 0.001341 | 0.001341 | #2 d |
+      | 1 | #1 L | tanh | 1 | 1 − tanh²(d) | 0.001341 | 0.001341 | #2 d |
       | 2 | #2 d | add | 0.001341 | 1 | 1 | 0.001341 | #4 e |
       | 3 | #2 d | add | 0.001341 | 1 | 1 | 0.001341 | #3 c |
       | 4 | #4 e | mul | 0.001341 | b | -3 | -0.004023 | #6 a |
@@ -106,7 +123,7 @@ describe("explainBackward", () => {
     expect(explainBackward(L)).toMatchInlineSnapshot(`
       "step  node  op     ∂L/∂out  ∂out/∂in         local  contribution  into
       ----  ----  ----  --------  ------------  --------  ------------  ----
-         1  #1 L  tanh         1  1 − tanh²(x)  0.001341      0.001341  #2 d
+         1  #1 L  tanh         1  1 − tanh²(d)  0.001341      0.001341  #2 d
          2  #2 d  add   0.001341  1                    1      0.001341  #4 e
          3  #2 d  add   0.001341  1                    1      0.001341  #3 c
          4  #4 e  mul   0.001341  b                   -3     -0.004023  #6 a
@@ -121,7 +138,7 @@ describe("explainBackward", () => {
       "\\begin{array}{rlllllll}
       \\text{step} & \\text{node} & \\text{op} & \\partial L/\\partial \\text{out} & \\partial \\text{out}/\\partial \\text{in} & \\text{local} & \\text{contribution} & \\text{into} \\\\
       \\hline
-      1 & \\#1\\ \\text{L} & \\text{tanh} & 1 & 1 - \\tanh ^{2}(x) & 0.00134 & 0.00134 & \\#2\\ \\text{d} \\\\
+      1 & \\#1\\ \\text{L} & \\text{tanh} & 1 & 1 - \\tanh ^{2}(d) & 0.00134 & 0.00134 & \\#2\\ \\text{d} \\\\
       2 & \\#2\\ \\text{d} & \\text{add} & 0.00134 & 1 & 1 & 0.00134 & \\#4\\ \\text{e} \\\\
       3 & \\#2\\ \\text{d} & \\text{add} & 0.00134 & 1 & 1 & 0.00134 & \\#3\\ \\text{c} \\\\
       4 & \\#4\\ \\text{e} & \\text{mul} & 0.00134 & b & -3 & -0.00402 & \\#6\\ \\text{a} \\\\
