@@ -4,6 +4,7 @@
  */
 import type { Shape } from "../shape";
 import { broadcastStrides } from "../shape";
+import { sigmoid } from "./scalar";
 
 type Arr = Float64Array | Float32Array;
 export type Unary = (x: number) => number;
@@ -110,3 +111,38 @@ export function broadcastTo(x: Arr, shape: Shape, out: Arr, target: Shape): void
     }
   }
 }
+
+/**
+ * Call-free loops for the most used unary ops. `map(x, out, f)` calls `f` once per element
+ * from a call site every op shares, so V8 can never inline it; a loop of its own lets the math
+ * be inlined (about twice as fast). Ops without an entry use `map`.
+ */
+export const unaryLoops: Readonly<Record<string, (x: Arr, out: Arr) => void>> = {
+  neg(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = -(x[i] as number);
+  },
+  exp(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.exp(x[i] as number);
+  },
+  log(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.log(x[i] as number);
+  },
+  sqrt(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(x[i] as number);
+  },
+  abs(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.abs(x[i] as number);
+  },
+  tanh(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x[i] as number);
+  },
+  sigmoid(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = sigmoid(x[i] as number);
+  },
+  relu(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.max(x[i] as number, 0);
+  },
+  square(x, out) {
+    for (let i = 0; i < out.length; i++) out[i] = (x[i] as number) * (x[i] as number);
+  },
+};

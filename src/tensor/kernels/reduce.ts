@@ -115,12 +115,18 @@ export function logSoftmaxAxis(
       for (let k = 0; k < n; k++) m = maxNaN(m, x[base + k * inner] as number);
       if (m === Number.NEGATIVE_INFINITY || m === Number.POSITIVE_INFINITY) m = 0;
       let s = 0;
-      for (let k = 0; k < n; k++) s += Math.exp((x[base + k * inner] as number) - m);
       // Subtract m and ln s separately: folding them into lse = m + ln s first would round lse at
       // the magnitude of m (softmax([1000, 1000]) came out as 0.5000000000000275, not 0.5).
       if (softmax) {
-        for (let k = 0; k < n; k++) out[base + k * inner] = Math.exp((x[base + k * inner] as number) - m) / s;
+        // keep each exp(x − m) in out, so exp runs once per element
+        for (let k = 0; k < n; k++) {
+          const e = Math.exp((x[base + k * inner] as number) - m);
+          out[base + k * inner] = e;
+          s += e;
+        }
+        for (let k = 0; k < n; k++) out[base + k * inner] = (out[base + k * inner] as number) / s;
       } else {
+        for (let k = 0; k < n; k++) s += Math.exp((x[base + k * inner] as number) - m);
         const logS = Math.log(s);
         for (let k = 0; k < n; k++) out[base + k * inner] = (x[base + k * inner] as number) - m - logS;
       }

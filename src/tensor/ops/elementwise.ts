@@ -4,7 +4,16 @@
  * result. Broadcast gradients are summed back to the inputs' shapes by the engine (`sumTo`).
  */
 import { ChainruleError, describe } from "../../errors";
-import { addSame, type Binary, broadcastTo, map, mulSame, type Unary, zip } from "../kernels/elementwise";
+import {
+  addSame,
+  type Binary,
+  broadcastTo,
+  map,
+  mulSame,
+  type Unary,
+  unaryLoops,
+  zip,
+} from "../kernels/elementwise";
 import * as m from "../kernels/scalar";
 import { broadcastShapes, sameShape, sizeOf } from "../shape";
 import { apply, type OpDef, Tensor } from "../tensor";
@@ -26,7 +35,9 @@ function unaryOp<A = undefined>(
     forward: ([x], attrs) => {
       const t = x as Tensor;
       const out = alloc(t, t.size);
-      map(t._s.data, out, f(attrs));
+      const loop = unaryLoops[name];
+      if (loop) loop(t._s.data, out);
+      else map(t._s.data, out, f(attrs));
       return { shape: t.shape, data: out };
     },
     backward,
