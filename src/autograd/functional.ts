@@ -26,7 +26,9 @@ export interface GradientsOptions {
  *
  * @example
  * const x = tensor([1, 2], { requiresGrad: true });
- * const [g] = gradients(x.mul(x).sum(), [x]); // g = 2x = [2, 4]
+ * const [g] = gradients(x.mul(x).sum(), [x]);
+ * g?.toArray();          // [2, 4]  (2x)
+ * x.grad;                // null: gradients leaves .grad alone
  */
 export function gradients(
   outputs: Tensor | readonly Tensor[],

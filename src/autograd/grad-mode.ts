@@ -28,7 +28,10 @@ export function withGradMode<T>(mode: boolean, fn: () => T): T {
  * have no parents and `requiresGrad === false`.
  *
  * @example
- * const y = noGrad(() => w.mul(2)); // y.requiresGrad === false
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const y = noGrad(() => w.mul(2));
+ * y.requiresGrad;        // false
+ * w.mul(2).requiresGrad; // true
  */
 export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);

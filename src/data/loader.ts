@@ -21,8 +21,13 @@ export interface DataLoaderOptions {
  * picked by the same indices. Iterating again starts a new epoch (reshuffled if `shuffle`).
  *
  * @example
+ * const x = randn([200, 3]);
+ * const y = randn([200, 1]);
  * const loader = new DataLoader([x, y], { batchSize: 64, shuffle: true });
- * for (const [xb, yb] of loader) { ... }
+ * for (const [xb, yb] of loader) {
+ *   // xb: [64, 3], yb: [64, 1] (the same 64 rows of x and y); the last batch has 8 rows
+ * }
+ * [...loader].map(([xb, yb]) => [xb.shape[0], yb.shape[0]]); // [[64, 64], [64, 64], [64, 64], [8, 8]]
  */
 export class DataLoader<T extends readonly Tensor[] = Tensor[]> implements Iterable<T> {
   readonly batchSize: number;

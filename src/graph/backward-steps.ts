@@ -82,8 +82,9 @@ export interface BackwardStepsOptions {
  * const a = value(2, "a"), b = value(-3, "b");
  * const L = a.mul(b);
  * L.label = "L";
- * backwardSteps(L).map((s) => `${s.node.name} → ${s.input.name}: ${s.contribution.value}`);
- * // ["L → a: -3", "L → b: 2"]
+ * const steps = backwardSteps(L);
+ * steps.map((s) => `${s.node.name} → ${s.input.name}`); // ["L → a", "L → b"]
+ * steps.map((s) => s.contribution.value);               // [-3, 2]
  */
 export function backwardSteps(root: GraphRoot, options: BackwardStepsOptions = {}): BackwardStep[] {
   const maxValues = options.maxValues ?? 16;

@@ -121,7 +121,7 @@ export type TensorFn = (...args: Tensor[]) => Tensor;
  * r.worst?.autodiff;     // 0.7864477329659274
  * console.log(r.summary);
  * // checkDerivative: MISMATCH: 1 of 1 entry disagrees; worst at x: hand 0.537883, autodiff 0.786448,
- * //   numeric 0.786448 (|hand − autodiff| = 0.25). … then a table of entries
+ * //   numeric 0.786448 (|hand − autodiff| = 0.25). … then the tolerances and a table of entries
  *
  * @example
  * // tensors: f(W) = Σ σ(W·x), ∂f/∂W = (σ′(W·x)) xᵀ

@@ -72,7 +72,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * `{ } | < >` are escaped too, so the text stays one literal field.
  *
  * @example
- * escapeText('say "hi"\\n');               // 'say \\"hi\\"\\\\n'
+ * escapeText('say "hi"\\n');               // "say \\\"hi\\\"\\\\n"
  * escapeText("a|b", { record: true });    // "a\\|b"
  */
 export function escapeText(text: string, options: { record?: boolean } = {}): string {
@@ -101,7 +101,7 @@ export function escapeText(text: string, options: { record?: boolean } = {}): st
  * side by side as in micrograd's diagrams.
  *
  * @example
- * recordLabel(["a", "data 2", "grad -3"]); // { raw: "{ a | data 2 | grad -3 }" }
+ * recordLabel(["a", "data 2", "grad -3"]); // { "raw": "{ a | data 2 | grad -3 }" }
  */
 export function recordLabel(fields: readonly string[]): DotRaw {
   return { raw: `{ ${fields.map((f) => escapeText(f, { record: true })).join(" | ")} }` };
@@ -139,8 +139,7 @@ function nodeLine(node: DotNode, indent: string): string {
  * printDot({
  *   name: "g", graphAttrs: { rankdir: "LR" }, nodeAttrs: {}, edgeAttrs: {}, clusters: [],
  *   nodes: [{ id: "n0", attrs: { label: "x" } }], edges: [],
- * });
- * // digraph g {\n  graph [rankdir=LR];\n  n0 [label=x];\n}\n
+ * }); // "digraph g {\n  graph [rankdir=LR];\n  n0 [label=x];\n}\n"
  */
 export function printDot(graph: DotGraph): string {
   const lines: string[] = [`digraph ${quote(graph.name)} {`];

@@ -94,10 +94,12 @@ export interface ScalarExpansion {
  * @example
  * const layer = new nn.Linear(3, 2);
  * const ex = expandToScalars(layer, tensor([0.5, -1, 2]), { activation: "sigmoid" });
- * ex.outputs.length;                    // 2: a[0], a[1]
- * ex.values.get("w[0,1]")?.data;        // layer.weight.data[1]
+ * ex.outputs.map((o) => o.label);                          // ["a[0]", "a[1]"]
+ * ex.values.get("w[0,1]")?.data === layer.weight.data[1];  // true
  * ex.outputs[0].add(ex.outputs[1]).backward();
- * ex.values.get("w[0,1]")?.grad;        // σ′(z[0])·x[1]
+ * const a0 = ex.values.get("a[0]")?.data ?? NaN;           // σ(z[0])
+ * const dw = ex.values.get("w[0,1]")?.grad ?? NaN;
+ * Math.abs(dw - a0 * (1 - a0) * -1) < 1e-12;               // true: σ′(z[0])·x[1], x[1] = −1
  */
 export function expandToScalars(
   model: Linear | Sequential,

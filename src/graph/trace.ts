@@ -63,8 +63,8 @@ export interface TraceOptions {
  * @example
  * const a = value(2, "a");
  * const L = a.mul(-3).tanh();
- * traceGraph(L).nodes.map((n) => `${n.id}:${n.kind}:${n.op}`);
- * // ["n0:value:", "n1:value:", "n2:op:mul", "n3:value:mul", "n4:op:tanh", "n5:value:tanh"]
+ * const nodes = traceGraph(L).nodes.map((n) => `${n.id}:${n.kind}:${n.op}`);
+ * nodes; // ["n0:value:", "n1:value:", "n2:op:mul", "n3:value:mul", "n4:op:tanh", "n5:value:tanh"]
  */
 export function traceGraph(root: GraphRoot, options: TraceOptions = {}): GraphTrace {
   const maxElements = options.maxElements ?? 1000;

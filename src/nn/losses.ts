@@ -304,7 +304,7 @@ export function hinge(scores: Tensor, labels: Tensor, options?: LossOptions): Te
  * probabilities; otherwise they are integer class indices of shape [N] (or [N, d…]).
  *
  * @example
- * losses.crossEntropy(tensor([[0, 0, 0, 0]]), [2]).item(); // ln 4
+ * losses.crossEntropy(tensor([[0, 0, 0, 0]]), [2]).item(); // 1.3862943611198906  (ln 4)
  */
 export function crossEntropy(logits: Tensor, labels: IndexLike | number, options?: LossOptions): Tensor {
   checkTensor(logits, "crossEntropy", "logits");

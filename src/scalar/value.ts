@@ -179,7 +179,7 @@ export interface ValueOptions {
  * const b = value(-3, "b");
  * const L = a.mul(b).add(10).tanh();
  * L.backward();
- * a.grad; // (1 − tanh²(4))·(−3) ≈ −0.0040
+ * a.grad; // -0.0040228520490775965  ((1 − tanh²(4))·(−3))
  */
 export class Value implements GraphNode<number> {
   /** The number this node holds. Writable (micrograd-style updates: `p.data -= lr * p.grad`). */

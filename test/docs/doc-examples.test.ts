@@ -290,8 +290,10 @@ async function run(example: DocExample): Promise<{ claims: Claim[]; actual: unkn
 }
 
 describe("@example blocks in doc comments", () => {
-  it("are found in src/", () => {
+  it("are found in src/, with claimed values to check", () => {
     expect(examples.length).toBeGreaterThanOrEqual(30);
+    const claims = examples.flatMap((e) => instrument(e, [], "").claims);
+    expect(claims.length).toBeGreaterThanOrEqual(50);
   });
 
   it("parse a claimed value from a comment's leading JSON", () => {

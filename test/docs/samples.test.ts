@@ -4,7 +4,7 @@
  *
  * The convention, for anyone writing docs:
  *
- * - A ```ts block is a sample. It is written to test/docs/.tmp/ as its own ES module and
+ * - A ```ts block is a sample. It is written to test/docs/.tmp/samples/ as its own ES module and
  *   imported, exactly as a reader would run it with tsx: it imports "chainrule" (and
  *   "chainrule/node") by name, may use top-level await, and shares nothing with the other blocks
  *   on the page (each block is complete and copy-pasteable). It runs in a fresh temporary working
@@ -49,7 +49,8 @@ import {
   withOutputs,
 } from "./markdown";
 
-const TMP = join(ROOT, "test/docs/.tmp");
+// a folder of its own: doc-examples.test.ts writes its modules beside it, at the same time
+const TMP = join(ROOT, "test/docs/.tmp/samples");
 const samples = allSamples();
 const files = [...new Set(samples.map((s) => s.file))];
 const UPDATE = Boolean(process.env.UPDATE_DOC_SAMPLES);
