@@ -186,8 +186,11 @@ export class Value implements GraphNode<number> {
   data: number;
   /** ∂L/∂this, summed over every `backward()` since the last `zeroGrad()`. */
   grad: number;
-  /** A name for diagrams. */
-  label: string | undefined;
+  /**
+   * A name for diagrams. Read from the prototype (undefined) until set, so unlabelled nodes —
+   * almost all of them — carry one field less.
+   */
+  declare label: string | undefined;
   /** @internal first operand (`null` for a leaf): two fields instead of an array keep nodes small */
   readonly _a: Value | null;
   /** @internal second operand (`null` for a leaf or a unary op) */
@@ -204,7 +207,7 @@ export class Value implements GraphNode<number> {
       throw new ChainruleError(`Value: data must be a number, got ${describe(data)}`);
     this.data = data;
     this.grad = 0;
-    this.label = options?.label;
+    if (options?.label !== undefined) this.label = options.label;
     this._a = null;
     this._b = null;
     this._rule = null;
@@ -391,6 +394,8 @@ export class Value implements GraphNode<number> {
 }
 
 const addNumbers = (a: number, b: number) => a + b;
+
+Value.prototype.label = undefined;
 
 /** Shorthand for `new Value(data, { label })`. */
 export function value(data: number, label?: string): Value {
