@@ -3,6 +3,7 @@
  * setup once and returns a function that runs one unit of work (one training step, one chain),
  * so a harness times only that function.
  */
+import { moonsStep } from "../src/cli/moons-demo";
 import { datasets, manualSeed, nn, type Value, value } from "../src/index";
 
 /** micrograd's demo: 100 two-moons points, noise 0.1, a 2-16-16-1 MLP, 100 steps per run. */
@@ -51,26 +52,9 @@ export function scalarMoonsStep(seed: number = MOONS.seed): {
   const step = (): number => {
     if (k % MOONS.steps === 0)
       for (let i = 0; i < params.length; i++) (params[i] as Value).data = initial[i] as number;
-    const scores = xs.map((x) => model.forward(x)[0] as Value);
-    let dataLoss = value(0);
-    scores.forEach((s, i) => {
-      dataLoss = dataLoss.add(
-        s
-          .mul(-(ys[i] as number))
-          .add(1)
-          .relu(),
-      );
-    });
-    dataLoss = dataLoss.div(scores.length);
-    let reg = value(0);
-    for (const p of params) reg = reg.add(p.mul(p));
-    const loss = dataLoss.add(reg.mul(1e-4));
-    model.zeroGrad();
-    loss.backward();
-    const lr = learningRate(k);
-    for (const p of params) p.data -= lr * p.grad;
+    const { loss } = moonsStep(model, params, xs, ys, learningRate(k));
     k++;
-    return loss.data;
+    return loss;
   };
   const weights: MlpWeights = {
     w: model.layers.map((layer) =>

@@ -24,6 +24,39 @@ export interface MoonsDemoResult {
   accuracy: number;
 }
 
+/**
+ * One full-batch training step of micrograd's demo: forward of every point, max-margin loss
+ * mean(relu(1 − yᵢ·scoreᵢ)) + 1e-4·Σ p², zeroGrad, backward, SGD with learning rate `lr`.
+ * Returns the loss and the accuracy of this step's forward pass.
+ */
+export function moonsStep(
+  model: MLP,
+  params: readonly Value[],
+  xs: readonly number[][],
+  ys: readonly number[],
+  lr: number,
+): { loss: number; accuracy: number } {
+  const scores = xs.map((x) => model.forward(x)[0] as Value);
+  let dataLoss = value(0);
+  scores.forEach((s, i) => {
+    dataLoss = dataLoss.add(
+      s
+        .mul(-(ys[i] as number))
+        .add(1)
+        .relu(),
+    );
+  });
+  dataLoss = dataLoss.div(scores.length);
+  let reg = value(0);
+  for (const p of params) reg = reg.add(p.mul(p));
+  const loss = dataLoss.add(reg.mul(1e-4));
+  const accuracy = scores.filter((s, i) => s.data > 0 === (ys[i] as number) > 0).length / scores.length;
+  model.zeroGrad();
+  loss.backward();
+  for (const p of params) p.data -= lr * p.grad;
+  return { loss: loss.data, accuracy };
+}
+
 /** Trains the scalar MLP on two moons and returns the loss curve and the final accuracy. */
 export function trainMoons(options: MoonsDemoOptions = {}): MoonsDemoResult {
   const { points = 100, steps = 100, seed = 1337, onStep } = options;
@@ -36,28 +69,10 @@ export function trainMoons(options: MoonsDemoOptions = {}): MoonsDemoResult {
   const losses: number[] = [];
   let accuracy = 0;
   for (let step = 0; step < steps; step++) {
-    const scores = xs.map((x) => model.forward(x)[0] as Value);
-    // max-margin loss: mean of relu(1 − yᵢ·scoreᵢ), plus α·Σ p²
-    let dataLoss = value(0);
-    scores.forEach((s, i) => {
-      dataLoss = dataLoss.add(
-        s
-          .mul(-(ys[i] as number))
-          .add(1)
-          .relu(),
-      );
-    });
-    dataLoss = dataLoss.div(scores.length);
-    let reg = value(0);
-    for (const p of params) reg = reg.add(p.mul(p));
-    const loss = dataLoss.add(reg.mul(1e-4));
-    accuracy = scores.filter((s, i) => s.data > 0 === (ys[i] as number) > 0).length / scores.length;
-    model.zeroGrad();
-    loss.backward();
-    const lr = 1 - (0.9 * step) / steps;
-    for (const p of params) p.data -= lr * p.grad;
-    losses.push(loss.data);
-    onStep?.(step, loss.data, accuracy);
+    const r = moonsStep(model, params, xs, ys, 1 - (0.9 * step) / steps);
+    accuracy = r.accuracy;
+    losses.push(r.loss);
+    onStep?.(step, r.loss, accuracy);
   }
   return { model, losses, accuracy };
 }
