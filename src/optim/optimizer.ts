@@ -88,6 +88,13 @@ export abstract class Optimizer {
     return b;
   }
 
+  /** Counts one more update of this parameter and returns its step number t (1 on the first). */
+  protected tick(slot: Slot): number {
+    const t = (slot.state.step?.[0] ?? 0) + 1;
+    slot.state.step = Float64Array.of(t);
+    return t;
+  }
+
   /** The update rule for one parameter. */
   protected abstract update(slot: Slot): void;
 }

@@ -98,8 +98,7 @@ export class Adam extends Optimizer {
     const [b1, b2] = this.betas;
     const m = this.buffer(slot, "expAvg");
     const v = this.buffer(slot, "expAvgSq");
-    const t = (slot.state.step?.[0] ?? 0) + 1;
-    slot.state.step = Float64Array.of(t);
+    const t = this.tick(slot);
     const bc1 = 1 - b1 ** t;
     const bc2Sqrt = Math.sqrt(1 - b2 ** t);
     const stepSize = this.lr / bc1;
@@ -196,8 +195,7 @@ export class Adagrad extends Optimizer {
     const fresh = slot.state.sum === undefined;
     const sum = this.buffer(slot, "sum");
     if (fresh && this.initialAccumulatorValue !== 0) sum.fill(this.initialAccumulatorValue);
-    const t = (slot.state.step?.[0] ?? 0) + 1;
-    slot.state.step = Float64Array.of(t);
+    const t = this.tick(slot);
     const clr = this.lr / (1 + (t - 1) * this.lrDecay);
     for (let i = 0; i < p.length; i++) {
       const g = (grad[i] as number) + this.weightDecay * (p[i] as number);
