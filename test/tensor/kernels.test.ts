@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/index";
-import { broadcastTo, zip } from "../../src/tensor/kernels/elementwise";
+import { type Arith, arith, broadcastTo, zip } from "../../src/tensor/kernels/elementwise";
 import { permute } from "../../src/tensor/kernels/layout";
 import { gemm, gemmNaive } from "../../src/tensor/kernels/matmul";
 import { argExtreme, logSoftmaxAxis, reduce } from "../../src/tensor/kernels/reduce";
@@ -230,6 +230,46 @@ describe("broadcasting", () => {
     const out = new Float64Array(sizeOf(outShape));
     broadcastTo(a, as, out, outShape);
     expect(Array.from(out)).toEqual(Array.from(naiveZip(a, as, new Float64Array(1), [], outShape, (x) => x)));
+  });
+});
+
+describe("arith (call-free + − · / on common layouts)", () => {
+  const ops: [Arith, (x: number, y: number) => number][] = [
+    ["add", (x, y) => x + y],
+    ["sub", (x, y) => x - y],
+    ["mul", (x, y) => x * y],
+    ["div", (x, y) => x / y],
+  ];
+  const layouts: [number[], number[], boolean][] = [
+    [[2, 3], [2, 3], true], // same shape
+    [[2, 3], [], true], // scalar right
+    [[], [4, 5], true], // scalar left
+    [[4, 5], [5], true], // row block right
+    [[3, 4, 5], [1, 4, 5], true], // row block with a leading 1
+    [[5], [4, 5], true], // row block left
+    [[4, 5], [4, 1], true], // column right
+    [[4, 1], [4, 5], true], // column left
+    [[2, 3, 4], [2, 3, 1], true], // column of a 3-D tensor
+    [[2, 1, 4], [2, 3, 4], false], // a middle dimension: left to zip
+    [[4, 1], [1, 5], false], // outer product: left to zip
+  ];
+  it.each(layouts)("%j ∘ %j: same as zip, and declines layouts it does not cover", (as, bs, covered) => {
+    const rng = new Rng(5);
+    const shape =
+      as.length >= bs.length
+        ? as.length === bs.length
+          ? as.map((d, i) => Math.max(d, bs[i] as number))
+          : as
+        : bs;
+    const a = randomArray(rng, sizeOf(as));
+    const b = Float64Array.from(randomArray(rng, sizeOf(bs)), (v) => v + 2); // no division by ~0
+    for (const [op, f] of ops) {
+      const want = new Float64Array(sizeOf(shape));
+      zip(a, as, b, bs, want, shape, f);
+      const got = new Float64Array(sizeOf(shape));
+      expect(arith(op, a, as, b, bs, got, shape)).toBe(covered);
+      if (covered) expect(Array.from(got)).toEqual(Array.from(want));
+    }
   });
 });
 

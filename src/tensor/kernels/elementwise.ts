@@ -69,16 +69,102 @@ export function zip(
   }
 }
 
-/** Same-shape a + b: the hottest elementwise loop gets its own, call-free body. */
-export function addSame(a: Arr, b: Arr, out: Arr): void {
-  const n = out.length;
-  for (let i = 0; i < n; i++) out[i] = (a[i] as number) + (b[i] as number);
+/** The four arithmetic ops, which get call-free loops. */
+export type Arith = "add" | "sub" | "mul" | "div";
+
+/**
+ * out[o + j] = a[ai + j·sa] ∘ b[bi + j·sb] for j < len, with strides 0 (a broadcast element) or
+ * 1: one call-free loop per op.
+ */
+function arithRun(
+  op: Arith,
+  a: Arr,
+  ai: number,
+  sa: number,
+  b: Arr,
+  bi: number,
+  sb: number,
+  out: Arr,
+  o: number,
+  len: number,
+): void {
+  switch (op) {
+    case "add":
+      for (let j = 0; j < len; j++) out[o + j] = (a[ai + j * sa] as number) + (b[bi + j * sb] as number);
+      return;
+    case "sub":
+      for (let j = 0; j < len; j++) out[o + j] = (a[ai + j * sa] as number) - (b[bi + j * sb] as number);
+      return;
+    case "mul":
+      for (let j = 0; j < len; j++) out[o + j] = (a[ai + j * sa] as number) * (b[bi + j * sb] as number);
+      return;
+    case "div":
+      for (let j = 0; j < len; j++) out[o + j] = (a[ai + j * sa] as number) / (b[bi + j * sb] as number);
+      return;
+  }
 }
 
-/** Same-shape a · b, call-free. */
-export function mulSame(a: Arr, b: Arr, out: Arr): void {
+/** True if `shape`, without leading 1s, is the trailing part of `outShape` (a row block). */
+function isTrailing(shape: Shape, outShape: Shape): boolean {
+  let k = 0;
+  while (k < shape.length && shape[k] === 1) k++;
+  const rest = shape.length - k;
+  for (let i = 0; i < rest; i++) if (shape[k + i] !== outShape[outShape.length - rest + i]) return false;
+  return true;
+}
+
+/** True if `shape` is `outShape` with its last dimension 1 (a column: [m, 1] against [m, n]). */
+function isColumn(shape: Shape, outShape: Shape): boolean {
+  const last = outShape.length - 1;
+  if (shape.length !== outShape.length || shape[last] !== 1 || outShape[last] === 1) return false;
+  for (let i = 0; i < last; i++) if (shape[i] !== outShape[i]) return false;
+  return true;
+}
+
+/**
+ * a ∘ b for ∘ ∈ {+, −, ·, /} with call-free loops on the layouts that matter: same shape, a
+ * scalar operand, a row block broadcast over leading dimensions ([m, n] ∘ [n]) and a column
+ * ([m, n] ∘ [m, 1]), either side. Returns false, doing nothing, for other layouts (then `zip`).
+ */
+export function arith(
+  op: Arith,
+  a: Arr,
+  aShape: Shape,
+  b: Arr,
+  bShape: Shape,
+  out: Arr,
+  outShape: Shape,
+): boolean {
   const n = out.length;
-  for (let i = 0; i < n; i++) out[i] = (a[i] as number) * (b[i] as number);
+  if (n === 0) return true;
+  const aFull = a.length === n;
+  const bFull = b.length === n;
+  if (aFull && (bFull || b.length === 1)) {
+    arithRun(op, a, 0, 1, b, 0, bFull ? 1 : 0, out, 0, n);
+    return true;
+  }
+  if (bFull && a.length === 1) {
+    arithRun(op, a, 0, 0, b, 0, 1, out, 0, n);
+    return true;
+  }
+  const inner = outShape[outShape.length - 1] as number;
+  if (aFull && isTrailing(bShape, outShape)) {
+    for (let o = 0; o < n; o += b.length) arithRun(op, a, o, 1, b, 0, 1, out, o, b.length);
+    return true;
+  }
+  if (bFull && isTrailing(aShape, outShape)) {
+    for (let o = 0; o < n; o += a.length) arithRun(op, a, 0, 1, b, o, 1, out, o, a.length);
+    return true;
+  }
+  if (aFull && isColumn(bShape, outShape)) {
+    for (let r = 0, o = 0; o < n; r++, o += inner) arithRun(op, a, o, 1, b, r, 0, out, o, inner);
+    return true;
+  }
+  if (bFull && isColumn(aShape, outShape)) {
+    for (let r = 0, o = 0; o < n; r++, o += inner) arithRun(op, a, r, 0, b, o, 1, out, o, inner);
+    return true;
+  }
+  return false;
 }
 
 /**

@@ -5,17 +5,17 @@
  */
 import { ChainruleError, describe } from "../../errors";
 import {
-  addSame,
+  type Arith,
+  arith,
   type Binary,
   broadcastTo,
   map,
-  mulSame,
   type Unary,
   unaryLoops,
   zip,
 } from "../kernels/elementwise";
 import * as m from "../kernels/scalar";
-import { broadcastShapes, sameShape, sizeOf } from "../shape";
+import { broadcastShapes, sizeOf } from "../shape";
 import { apply, type OpDef, Tensor } from "../tensor";
 import { alloc, checkSameDType, checkTensor, lift } from "./util";
 
@@ -44,17 +44,16 @@ function unaryOp<A = undefined>(
   };
 }
 
-/** An op y = f(a, b) with broadcasting; `fast` is a call-free loop for same-shape operands. */
+/**
+ * An op y = f(a, b) with broadcasting. The four arithmetic ops (`arith`) take call-free loops on
+ * the common layouts; everything else goes through `zip`, which calls `f` per element.
+ */
 function binaryOp(
   name: string,
   f: Binary,
   backward: Backward | undefined,
   saves: Saves = "both",
-  fast?: (
-    a: Float64Array | Float32Array,
-    b: Float64Array | Float32Array,
-    out: Float64Array | Float32Array,
-  ) => void,
+  arithOp?: Arith,
 ): OpDef {
   return {
     name,
@@ -65,8 +64,9 @@ function binaryOp(
       checkSameDType(name, x, y);
       const shape = broadcastShapes(x.shape, y.shape, name);
       const out = alloc(x, sizeOf(shape));
-      if (fast && sameShape(x.shape, y.shape)) fast(x._s.data, y._s.data, out);
-      else zip(x._s.data, x.shape, y._s.data, y.shape, out, shape, f);
+      const done =
+        arithOp !== undefined && arith(arithOp, x._s.data, x.shape, y._s.data, y.shape, out, shape);
+      if (!done) zip(x._s.data, x.shape, y._s.data, y.shape, out, shape, f);
       return { shape, data: out };
     },
     backward,
@@ -80,13 +80,14 @@ export const addOp = binaryOp(
   (a, b) => a + b,
   (g) => [g, g],
   "none",
-  addSame,
+  "add",
 );
 export const subOp = binaryOp(
   "sub",
   (a, b) => a - b,
   (g, { needs }) => [g, needs[1] ? neg(g) : null],
   "none",
+  "sub",
 );
 export const mulOp = binaryOp(
   "mul",
@@ -96,7 +97,7 @@ export const mulOp = binaryOp(
     return [ctx.needs[0] ? mul(g, b) : null, ctx.needs[1] ? mul(g, a) : null];
   },
   "inputs",
-  mulSame,
+  "mul",
 );
 export const divOp = binaryOp(
   "div",
@@ -106,6 +107,8 @@ export const divOp = binaryOp(
     const [, b] = inputs2(ctx);
     return [ctx.needs[0] ? div(g, b) : null, ctx.needs[1] ? neg(div(mul(g, ctx.result), b)) : null];
   },
+  "both",
+  "div",
 );
 export const powOp = binaryOp(
   "pow",
