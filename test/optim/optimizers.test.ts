@@ -24,6 +24,29 @@ const gradAt = (p: Vec): Vec => p.map((x, i) => 2 * (C[i] as number) * x + (D[i]
 const zip = (a: Vec, b: Vec, f: (x: number, y: number) => number): Vec =>
   a.map((x, i) => f(x, b[i] as number));
 
+/**
+ * Two Adam steps from P0 written out: g ← g + λp; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+ * p ← p − (lr/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε).
+ */
+function adamByHand(lr: number, b1: number, b2: number, eps: number, wd: number): [Vec, Vec] {
+  let p = P0;
+  let m = P0.map(() => 0);
+  let v = P0.map(() => 0);
+  const out: Vec[] = [];
+  for (let t = 1; t <= 2; t++) {
+    const g = zip(p, gradAt(p), (pi, gi) => gi + wd * pi);
+    m = zip(m, g, (mi, gi) => b1 * mi + (1 - b1) * gi);
+    v = zip(v, g, (vi, gi) => b2 * vi + (1 - b2) * gi * gi);
+    const step = lr / (1 - b1 ** t);
+    const c2 = Math.sqrt(1 - b2 ** t);
+    const mt = m;
+    const vt = v;
+    p = p.map((pi, i) => pi - step * ((mt[i] as number) / (Math.sqrt(vt[i] as number) / c2 + eps)));
+    out.push(p);
+  }
+  return [out[0] as Vec, out[1] as Vec];
+}
+
 function tensorLoss(p: Tensor): Tensor {
   return p
     .mul(p)
@@ -155,51 +178,12 @@ const cases: Case[] = [
   {
     name: "Adam: bias-corrected m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), p ← p − lr·m̂/(√v̂ + ε)",
     make: (ps) => new optim.Adam(ps, { lr: 0.1 }),
-    expected: () => {
-      const [lr, b1, b2, eps] = [0.1, 0.9, 0.999, 1e-8];
-      const g1 = gradAt(P0);
-      const m1 = g1.map((g) => (1 - b1) * g);
-      const v1 = g1.map((g) => (1 - b2) * g * g);
-      // step 1: step size lr/(1 − β₁), denominator √v/√(1 − β₂) + ε
-      const p1 = P0.map(
-        (p, i) =>
-          p - (lr / (1 - b1)) * ((m1[i] as number) / (Math.sqrt(v1[i] as number) / Math.sqrt(1 - b2) + eps)),
-      );
-      const g2 = gradAt(p1);
-      const m2 = zip(m1, g2, (m, g) => b1 * m + (1 - b1) * g);
-      const v2 = zip(v1, g2, (v, g) => b2 * v + (1 - b2) * g * g);
-      const p2 = p1.map(
-        (p, i) =>
-          p -
-          (lr / (1 - b1 ** 2)) *
-            ((m2[i] as number) / (Math.sqrt(v2[i] as number) / Math.sqrt(1 - b2 ** 2) + eps)),
-      );
-      return [p1, p2];
-    },
+    expected: () => adamByHand(0.1, 0.9, 0.999, 1e-8, 0),
   },
   {
     name: "Adam with weight decay (L2 added to the gradient, not AdamW)",
     make: (ps) => new optim.Adam(ps, { lr: 0.05, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.5 }),
-    expected: () => {
-      const [lr, b1, b2, eps, wd] = [0.05, 0.8, 0.99, 1e-6, 0.5];
-      const g1 = zip(P0, gradAt(P0), (p, g) => g + wd * p);
-      const m1 = g1.map((g) => (1 - b1) * g);
-      const v1 = g1.map((g) => (1 - b2) * g * g);
-      const p1 = P0.map(
-        (p, i) =>
-          p - (lr / (1 - b1)) * ((m1[i] as number) / (Math.sqrt(v1[i] as number) / Math.sqrt(1 - b2) + eps)),
-      );
-      const g2 = zip(p1, gradAt(p1), (p, g) => g + wd * p);
-      const m2 = zip(m1, g2, (m, g) => b1 * m + (1 - b1) * g);
-      const v2 = zip(v1, g2, (v, g) => b2 * v + (1 - b2) * g * g);
-      const p2 = p1.map(
-        (p, i) =>
-          p -
-          (lr / (1 - b1 ** 2)) *
-            ((m2[i] as number) / (Math.sqrt(v2[i] as number) / Math.sqrt(1 - b2 ** 2) + eps)),
-      );
-      return [p1, p2];
-    },
+    expected: () => adamByHand(0.05, 0.8, 0.99, 1e-6, 0.5),
   },
   {
     name: "RMSProp: s ← αs + (1 − α)g², p ← p − lr·g/(√s + ε)",
