@@ -60,7 +60,7 @@ export const mul = make("mul", t.mul);
 export const div = make("div", t.div);
 /** aᵇ (elementwise for tensors); both operands are differentiated. */
 export const pow = make("pow", t.pow);
-/** max(a, b) elementwise; ½/½ gradient on ties. */
+/** max(a, b) elementwise; ½/½ gradient on ties, the whole gradient to both where either is NaN. */
 export const maximum = make("maximum", t.maximum);
-/** min(a, b) elementwise; ½/½ gradient on ties. */
+/** min(a, b) elementwise; ½/½ gradient on ties, the whole gradient to both where either is NaN. */
 export const minimum = make("minimum", t.minimum);

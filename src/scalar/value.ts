@@ -6,6 +6,7 @@ import { backprop, type GraphNode } from "../autograd/engine";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
 import * as m from "../tensor/kernels/scalar";
+import { checkFinite, checkLabel, fail } from "../validate";
 
 /**
  * One scalar operation: `forward` maps the operands' numbers a, b to the result's, and `local`
@@ -31,8 +32,15 @@ const TWO = [0, 0];
 
 /**
  * The scalar op table: each op's forward beside its local derivative per operand.
- * Subgradients at kinks: relu′(0) = 0, abs′(0) = 0, leakyRelu′(0) = slope; maximum/minimum split
- * the gradient ½/½ on ties.
+ * Subgradients at kinks: relu′(0) = 0, abs′(0) = 0, leakyRelu′(0) = slope.
+ *
+ * pow, maximum and minimum follow PyTorch's derivative rules exactly (the tensor ops do too):
+ * - pow: ∂/∂a = 0 where b = 0, else b·aᵇ⁻¹ (so −∞ at a = 0, b = −1; +∞ at a = 0, b = ½);
+ *   ∂/∂b = 0 where a = 0 and b ≥ 0 (the limit of aᵇ·ln a), else aᵇ·ln a (so −∞ at a = 0, b < 0,
+ *   and NaN for a < 0).
+ * - maximum: ∂/∂a = 0 where a < b, ½ where a = b, else 1; ∂/∂b = 0 where a > b, ½ where a = b,
+ *   else 1. A NaN operand fails every comparison, so both operands get the full gradient (and
+ *   the result is NaN). minimum is the mirror image.
  */
 export const scalarOps = {
   add: op({
@@ -63,14 +71,15 @@ export const scalarOps = {
     local: [(_a, b) => 1 / b, (_a, b, out) => -out / b],
     symbols: ["1/b", "−a/b²"],
   }),
-  // ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 when b = 0); ∂(aᵇ)/∂b = aᵇ·ln a (0 at a = 0 where the limit is 0, NaN for a < 0).
+  // ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 when b = 0); ∂(aᵇ)/∂b = aᵇ·ln a (0 at a = 0 with b ≥ 0, where the
+  // limit is 0): PyTorch's pow_backward_self / pow_backward_exponent.
   pow: op({
     name: "pow",
     arity: 2,
     forward: (a, b) => a ** b,
     local: [
       (a, b) => (b === 0 ? 0 : b * a ** (b - 1)),
-      (a, b, out) => (a > 0 ? out * Math.log(a) : a === 0 && b >= 0 ? 0 : Number.NaN),
+      (a, b, out) => (a === 0 && b >= 0 ? 0 : out * Math.log(a)),
     ],
     symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
   }),
@@ -78,14 +87,14 @@ export const scalarOps = {
     name: "maximum",
     arity: 2,
     forward: (a, b) => Math.max(a, b),
-    local: [(a, b) => (a > b ? 1 : a < b ? 0 : 0.5), (a, b) => (b > a ? 1 : b < a ? 0 : 0.5)],
+    local: [(a, b) => (a < b ? 0 : a === b ? 0.5 : 1), (a, b) => (a > b ? 0 : a === b ? 0.5 : 1)],
     symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
   }),
   minimum: op({
     name: "minimum",
     arity: 2,
     forward: (a, b) => Math.min(a, b),
-    local: [(a, b) => (a < b ? 1 : a > b ? 0 : 0.5), (a, b) => (b < a ? 1 : b > a ? 0 : 0.5)],
+    local: [(a, b) => (a > b ? 0 : a === b ? 0.5 : 1), (a, b) => (a < b ? 0 : a === b ? 0.5 : 1)],
     symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
   }),
   neg: op({ name: "neg", arity: 1, forward: (a) => -a, local: [() => -1], symbols: ["−1"] }),
@@ -144,6 +153,13 @@ export const scalarOps = {
   cos: op({ name: "cos", arity: 1, forward: Math.cos, local: [(a) => -Math.sin(a)], symbols: ["−sin x"] }),
 } as const satisfies Record<string, ScalarOp>;
 
+/**
+ * How many leakyRelu slopes keep a shared table entry. A program uses a handful of slopes, and
+ * their nodes share one entry each; past this many distinct slopes, each node gets an entry of
+ * its own, freed with the node, so no slope is remembered forever.
+ */
+export const LEAKY_RELU_CACHE_LIMIT = 64;
+
 const leakyReluRules = new Map<number, ScalarOp>();
 
 /** leakyRelu's table entry for one slope (x if x > 0 else slope·x; ′ = 1 if x > 0 else slope). */
@@ -157,9 +173,14 @@ export function leakyReluOp(slope: number): ScalarOp {
       local: [(a) => (a > 0 ? 1 : slope)],
       symbols: [`1 if x > 0 else ${slope}`],
     });
-    leakyReluRules.set(slope, rule);
+    if (leakyReluRules.size < LEAKY_RELU_CACHE_LIMIT) leakyReluRules.set(slope, rule);
   }
   return rule;
+}
+
+/** @internal How many slopes hold a shared leakyRelu entry (at most `LEAKY_RELU_CACHE_LIMIT`). */
+export function _leakyReluCacheSize(): number {
+  return leakyReluRules.size;
 }
 
 /** The marker rule of constant leaves (plain-number operands): no gradient flows into them. */
@@ -167,7 +188,7 @@ const CONSTANT: ScalarOp = op({ name: "", arity: 1, forward: (a) => a, local: []
 
 /** Options for a new `Value`. */
 export interface ValueOptions {
-  /** A name shown in diagrams and explanations. */
+  /** A name shown in diagrams and explanations (a string). */
   label?: string;
 }
 
@@ -176,7 +197,7 @@ export interface ValueOptions {
  *
  * @example
  * const a = new Value(2, { label: "a" });
- * const b = value(-3, "b");
+ * const b = new Value(-3, "b"); // a string second argument is the label, as in value(-3, "b")
  * const L = a.mul(b).add(10).tanh();
  * L.backward();
  * a.grad; // -0.0040228520490775965  ((1 − tanh²(4))·(−3))
@@ -187,10 +208,10 @@ export class Value implements GraphNode<number> {
   /** ∂L/∂this, summed over every `backward()` since the last `zeroGrad()`. */
   grad: number;
   /**
-   * A name for diagrams. Read from the prototype (undefined) until set, so unlabelled nodes —
-   * almost all of them — carry one field less.
+   * @internal the label's storage. Read from the prototype (undefined) until set, so unlabelled
+   * nodes — almost all of them — carry one field less.
    */
-  declare label: string | undefined;
+  declare _label: string | undefined;
   /** @internal first operand (`null` for a leaf): two fields instead of an array keep nodes small */
   readonly _a: Value | null;
   /** @internal second operand (`null` for a leaf or a unary op) */
@@ -202,17 +223,38 @@ export class Value implements GraphNode<number> {
   /** @internal scratch for the backward engine */
   _pos: number;
 
-  constructor(data: number, options?: ValueOptions) {
+  /**
+   * A leaf holding `data` (any number, NaN and ±Infinity included). The second argument is
+   * `{ label }` or the label itself: `new Value(2, "a")` is `new Value(2, { label: "a" })`.
+   */
+  constructor(data: number, options?: ValueOptions | string) {
     if (typeof data !== "number")
       throw new ChainruleError(`Value: data must be a number, got ${describe(data)}`);
     this.data = data;
     this.grad = 0;
-    if (options?.label !== undefined) this.label = options.label;
+    if (options !== undefined) {
+      const label =
+        typeof options === "string"
+          ? options
+          : options !== null && typeof options === "object" && !Array.isArray(options)
+            ? checkLabel(options.label, "Value")
+            : fail("Value", "options", "an object or a label string", options);
+      if (label !== undefined) this._label = label;
+    }
     this._a = null;
     this._b = null;
     this._rule = null;
     this._mark = 0;
     this._pos = 0;
+  }
+
+  /** A name for diagrams and explanations: a string, or `undefined` for none. */
+  get label(): string | undefined {
+    return this._label;
+  }
+
+  set label(label: string | undefined) {
+    this._label = checkLabel(label, "Value.label");
   }
 
   /** The operands this node was made from (a fresh array; empty for a leaf). */
@@ -298,17 +340,24 @@ export class Value implements GraphNode<number> {
     return this.binary(scalarOps.div, other);
   }
   /**
-   * aᵇ. ∂/∂a = b·aᵇ⁻¹; ∂/∂b = aᵇ·ln a (a `Value` exponent is differentiated too; a number
-   * exponent is a constant).
+   * aᵇ. ∂/∂a = b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = aᵇ·ln a (0 where a = 0 and b ≥ 0), PyTorch's
+   * conventions (see `scalarOps`). A `Value` exponent is differentiated too; a number exponent is
+   * a constant.
    */
   pow(exponent: Value | number): Value {
     return this.binary(scalarOps.pow, exponent);
   }
-  /** max(a, b); the gradient goes to the larger operand, ½/½ on ties. */
+  /**
+   * max(a, b), NaN if either is NaN. ∂/∂a = 1 where a > b, ½ on ties, 0 where a < b (∂/∂b
+   * mirrored); with a NaN operand both get the full gradient, as in PyTorch.
+   */
   maximum(other: Value | number): Value {
     return this.binary(scalarOps.maximum, other);
   }
-  /** min(a, b); the gradient goes to the smaller operand, ½/½ on ties. */
+  /**
+   * min(a, b), NaN if either is NaN. ∂/∂a = 1 where a < b, ½ on ties, 0 where a > b (∂/∂b
+   * mirrored); with a NaN operand both get the full gradient, as in PyTorch.
+   */
   minimum(other: Value | number): Value {
     return this.binary(scalarOps.minimum, other);
   }
@@ -346,8 +395,7 @@ export class Value implements GraphNode<number> {
   }
   /** x if x > 0 else slope·x. ∂/∂x = 1 if x > 0 else slope. */
   leakyRelu(slope = 0.01): Value {
-    if (typeof slope !== "number")
-      throw new ChainruleError(`leakyRelu: slope must be a number, got ${describe(slope)}`);
+    checkFinite(slope, "leakyRelu", "slope");
     return Value._make(leakyReluOp(slope), this);
   }
   /** GELU, exact form x·Φ(x) with Φ the standard normal CDF. ∂/∂x = Φ(x) + x·φ(x). */
@@ -391,15 +439,29 @@ export class Value implements GraphNode<number> {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+
+  /**
+   * What `JSON.stringify` writes: `{ data, grad, op }` and the label if there is one, never the
+   * engine's fields. (The graph itself: `traceGraph`.)
+   */
+  toJSON(): { data: number; grad: number; op: string; label?: string } {
+    const json: { data: number; grad: number; op: string; label?: string } = {
+      data: this.data,
+      grad: this.grad,
+      op: this.op,
+    };
+    if (this.label !== undefined) json.label = this.label;
+    return json;
+  }
 }
 
 const addNumbers = (a: number, b: number) => a + b;
 
-Value.prototype.label = undefined;
+Value.prototype._label = undefined;
 
 /** Shorthand for `new Value(data, { label })`. */
 export function value(data: number, label?: string): Value {
-  return new Value(data, label === undefined ? {} : { label });
+  return new Value(data, { label: checkLabel(label, "value") });
 }
 
 /** @internal Coerces an operand to a `Value` (a number becomes a constant leaf). */

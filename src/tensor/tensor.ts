@@ -319,15 +319,24 @@ export class Tensor implements GraphNode<Tensor> {
   div(other: Tensor | number): Tensor {
     return ops.div(this, other);
   }
-  /** aᵇ. ∂/∂a = ḡ ⊙ b ⊙ aᵇ⁻¹, ∂/∂b = ḡ ⊙ aᵇ ⊙ ln a (0 where a = 0 and b ≥ 0). */
+  /**
+   * aᵇ. ∂/∂a = ḡ ⊙ b ⊙ aᵇ⁻¹ (0 where b = 0), ∂/∂b = ḡ ⊙ aᵇ ⊙ ln a (0 where a = 0 and b ≥ 0):
+   * PyTorch's conventions, shared with `Value.pow` (so at a = 0, b = −1 both are −∞).
+   */
   pow(exponent: Tensor | number): Tensor {
     return ops.pow(this, exponent);
   }
-  /** max(a, b) elementwise; the gradient goes to the larger, split ½/½ on ties. */
+  /**
+   * max(a, b) elementwise, NaN where either is NaN. The gradient goes to the larger, split ½/½ on
+   * ties, and to both where either is NaN (PyTorch's rule, shared with `Value.maximum`).
+   */
   maximum(other: Tensor | number): Tensor {
     return ops.maximum(this, other);
   }
-  /** min(a, b) elementwise; the gradient goes to the smaller, split ½/½ on ties. */
+  /**
+   * min(a, b) elementwise, NaN where either is NaN. The gradient goes to the smaller, split ½/½
+   * on ties, and to both where either is NaN (PyTorch's rule, shared with `Value.minimum`).
+   */
   minimum(other: Tensor | number): Tensor {
     return ops.minimum(this, other);
   }

@@ -19,6 +19,7 @@ import {
   Value,
   value,
 } from "../../src/index";
+import { _leakyReluCacheSize, LEAKY_RELU_CACHE_LIMIT } from "../../src/scalar/value";
 import { centralDiff, expectClose } from "../helpers/close";
 
 /** |actual − expected| ≤ rtol·|expected| (purely relative: the points avoid zero derivatives). */
@@ -557,7 +558,7 @@ describe("errors", () => {
     const x = new Value(1);
     expect(() => x.leakyRelu("b" as unknown as number)).toThrow(ChainruleError);
     expect(() => x.leakyRelu("b" as unknown as number)).toThrow(
-      'leakyRelu: slope must be a number, got string "b"',
+      'leakyRelu: slope must be a finite number, got string "b"',
     );
   });
 });
@@ -630,5 +631,133 @@ describe("root functions", () => {
   it("throw ChainruleError for other operand types, naming the function", () => {
     expect(() => add("a" as unknown as number, 1)).toThrow(ChainruleError);
     expect(() => div(new Value(1), undefined as unknown as number)).toThrow(/^div: /);
+  });
+});
+
+/**
+ * PyTorch's derivative rules (tools/autograd/derivatives.yaml and FunctionsManual.cpp), which
+ * `Value` and `Tensor` both follow:
+ * - pow: ∂/∂a = 0 where b = 0, else b·aᵇ⁻¹; ∂/∂b = 0 where a = 0 and b ≥ 0, else aᵇ·ln a.
+ * - maximum: ∂/∂a = ḡ/2 where a = b, else ḡ, then 0 where a < b (∂/∂b mirrored, with a > b).
+ *   A NaN operand makes both comparisons false, so BOTH operands get the full ḡ; the result is NaN.
+ * - minimum: the same with the comparisons swapped.
+ * Each row: [a, b, a op b, ∂/∂a, ∂/∂b], written from those formulas by hand.
+ */
+const TORCH_BINARY_RULES: Record<"pow" | "maximum" | "minimum", [number, number, number, number, number][]> =
+  {
+    pow: [
+      [0, 0, 1, 0, 0],
+      [0, -1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
+      [0, -0.5, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
+      [0, 2, 0, 0, 0],
+      [0, 1, 0, 1, 0],
+      [0, 0.5, 0, Number.POSITIVE_INFINITY, 0],
+      [-2, 3, -8, 12, Number.NaN],
+      [-2, 0, 1, 0, Number.NaN],
+      [2, 3, 8, 12, 8 * Math.log(2)],
+    ],
+    maximum: [
+      [1, 1, 1, 0.5, 0.5],
+      [2, 1, 2, 1, 0],
+      [1, 2, 2, 0, 1],
+      [Number.NaN, 1, Number.NaN, 1, 1],
+      [1, Number.NaN, Number.NaN, 1, 1],
+      [Number.NaN, Number.NaN, Number.NaN, 1, 1],
+      [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 0.5, 0.5],
+      [-3, -3, -3, 0.5, 0.5],
+    ],
+    minimum: [
+      [1, 1, 1, 0.5, 0.5],
+      [2, 1, 1, 0, 1],
+      [1, 2, 1, 1, 0],
+      [Number.NaN, 1, Number.NaN, 1, 1],
+      [1, Number.NaN, Number.NaN, 1, 1],
+      [Number.NaN, Number.NaN, Number.NaN, 1, 1],
+      [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5, 0.5],
+    ],
+  };
+
+describe("PyTorch's rules for pow, maximum and minimum (both engines)", () => {
+  for (const [name, rows] of Object.entries(TORCH_BINARY_RULES)) {
+    const op = name as keyof typeof TORCH_BINARY_RULES;
+    it.each(rows)(
+      `${op}(%d, %d) = %d with gradients %d and %d on Value and on 0-d tensors`,
+      (a, b, out, da, db) => {
+        const x = new Value(a);
+        const y = new Value(b);
+        const z = x[op](y);
+        z.backward();
+        expect([z.data, x.grad, y.grad]).toEqual([out, da, db]);
+
+        const tx = tensor(a, { requiresGrad: true });
+        const ty = tensor(b, { requiresGrad: true });
+        const tz = tx[op](ty);
+        tz.backward();
+        expect([tz.item(), tx.grad?.item(), ty.grad?.item()]).toEqual([out, da, db]);
+      },
+    );
+  }
+});
+
+describe("leakyRelu keeps no per-slope state", () => {
+  it("an unbounded number of distinct slopes leaves the rule cache bounded", () => {
+    const x = new Value(-2);
+    for (let i = 0; i < 5000; i++) {
+      const slope = 0.001 + i * 1e-7;
+      const y = x.leakyRelu(slope);
+      expect(y.data).toBe(-2 * slope);
+    }
+    expect(_leakyReluCacheSize()).toBeLessThanOrEqual(LEAKY_RELU_CACHE_LIMIT);
+  });
+
+  it("slopes past the cache limit still differentiate with their own slope", () => {
+    for (let i = 0; i < LEAKY_RELU_CACHE_LIMIT + 10; i++) new Value(1).leakyRelu(0.5 + i * 1e-6);
+    const x = new Value(-1);
+    const y = x.leakyRelu(0.123456789);
+    y.backward();
+    expect([y.data, x.grad]).toEqual([-0.123456789, 0.123456789]);
+    expect(y.op).toBe("leakyRelu");
+  });
+
+  it("rejects a non-finite slope", () => {
+    expect(() => new Value(1).leakyRelu(Number.NaN)).toThrow(
+      "leakyRelu: slope must be a finite number, got number NaN",
+    );
+  });
+});
+
+describe("labels", () => {
+  it("new Value(1, 'a') takes a string second argument as the label, like value(1, 'a')", () => {
+    expect(new Value(1, "a").label).toBe("a");
+    expect(new Value(1, { label: "b" }).label).toBe("b");
+  });
+
+  it.each([42, {}, null, Symbol("s"), ["a"]])(
+    "rejects the non-string label %s in the constructor, value() and the setter",
+    (bad) => {
+      expect(() => new Value(1, { label: bad as unknown as string })).toThrow(
+        /^Value: label must be a string, got /,
+      );
+      expect(() => value(1, bad as unknown as string)).toThrow(/^value: label must be a string, got /);
+      const v = new Value(1, "ok");
+      expect(() => {
+        v.label = bad as unknown as string;
+      }).toThrow(/^Value.label: label must be a string, got /);
+      expect(v.label).toBe("ok");
+    },
+  );
+
+  it("a label can be set on any node and cleared with undefined", () => {
+    const v = new Value(2).mul(3);
+    v.label = "six";
+    expect(v.label).toBe("six");
+    v.label = undefined;
+    expect(v.label).toBeUndefined();
+  });
+
+  it("rejects options that are not an object or a string", () => {
+    expect(() => new Value(1, 5 as unknown as string)).toThrow(
+      /^Value: options must be an object or a label string, got number 5/,
+    );
   });
 });

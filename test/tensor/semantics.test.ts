@@ -302,3 +302,51 @@ describe("the version counter", () => {
     expect(x.grad?.toArray()).toEqual([6, 4]);
   });
 });
+
+describe("maximum and minimum follow PyTorch's gradient rule elementwise", () => {
+  // ∂/∂a = 0 where a loses, ½ on ties, else 1 (so 1 to both operands when either is NaN).
+  it("with broadcasting, ties and NaN in either operand, each element by its own comparison", () => {
+    const NaN_ = Number.NaN;
+    const a = tensor([[1, 2, NaN_, 4, 5]], { requiresGrad: true });
+    const b = tensor(
+      [
+        [1, 1, 3, NaN_, 6],
+        [0, 2, NaN_, 9, 5],
+      ],
+      { requiresGrad: true },
+    );
+    const y = a.maximum(b);
+    expect(y.toArray()).toEqual([
+      [1, 2, NaN_, NaN_, 6],
+      [1, 2, NaN_, 9, 5],
+    ]);
+    y.backward(
+      tensor([
+        [1, 1, 1, 1, 1],
+        [10, 10, 10, 10, 10],
+      ]),
+    );
+    // a is broadcast over the rows: its gradient sums both rows' shares
+    expect(a.grad?.toArray()).toEqual([[0.5 + 10, 1 + 5, 1 + 10, 1 + 0, 0 + 5]]);
+    expect(b.grad?.toArray()).toEqual([
+      [0.5, 0, 1, 1, 1],
+      [0, 5, 10, 10, 5],
+    ]);
+
+    const c = tensor([[1, 2, NaN_, 4, 5]], { requiresGrad: true });
+    const d = tensor([[1, 1, 3, NaN_, 6]], { requiresGrad: true });
+    const z = c.minimum(d);
+    expect(z.toArray()).toEqual([[1, 1, NaN_, NaN_, 5]]);
+    z.sum().backward();
+    expect(c.grad?.toArray()).toEqual([[0.5, 0, 1, 1, 1]]);
+    expect(d.grad?.toArray()).toEqual([[0.5, 1, 1, 1, 0]]);
+  });
+
+  it("sends nothing to an operand that does not require grad and keeps the gradient differentiable", () => {
+    const a = tensor([1, 5], { requiresGrad: true });
+    const y = a.maximum(tensor([3, 3]));
+    expect(y.parents[1]?.requiresGrad).toBe(false);
+    y.sum().backward(undefined, { createGraph: true });
+    expect(a.grad?.toArray()).toEqual([0, 1]);
+  });
+});

@@ -113,7 +113,9 @@ export const divOp = binaryOp(
 export const powOp = binaryOp(
   "pow",
   (a, b) => a ** b,
-  // ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0, as PyTorch)
+  // ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0), exactly
+  // PyTorch's pow_backward_self / pow_backward_exponent, and Value.pow's rule: at a = 0 and b < 0
+  // both are −∞ (b·0^(b−1) and ∞·ln 0), for a < 0 ∂/∂b is NaN.
   (g, ctx) => {
     const [a, b] = inputs2(ctx);
     let ga: Tensor | null = null;
@@ -126,24 +128,38 @@ export const powOp = binaryOp(
     return [ga, gb];
   },
 );
+/**
+ * The gradient of maximum/minimum for one operand, PyTorch's rule (derivatives.yaml):
+ * where(a = b, ḡ/2, ḡ) with 0 where the operand loses (`loses` = a < b for maximum's a).
+ * A NaN operand makes every comparison false, so both operands get the whole ḡ.
+ */
+function extremumGrad(g: Tensor, a: Tensor, b: Tensor, loses: Tensor): Tensor {
+  return where(loses, 0, where(eq(a, b), mul(g, 0.5), g));
+}
+
 export const maximumOp = binaryOp(
   "maximum",
   (a, b) => (a > b || Number.isNaN(a) ? a : b),
-  // ḡ to the larger operand, ½ḡ to each on ties
+  // ḡ to the larger operand, ½ḡ to each on ties, ḡ to both when either is NaN
   (g, ctx) => {
     const [a, b] = inputs2(ctx);
-    const share = add(gt(a, b), mul(eq(a, b), 0.5));
-    return [mul(g, share), ctx.needs[1] ? mul(g, sub(1, share)) : null];
+    return [
+      ctx.needs[0] ? extremumGrad(g, a, b, lt(a, b)) : null,
+      ctx.needs[1] ? extremumGrad(g, a, b, gt(a, b)) : null,
+    ];
   },
   "inputs",
 );
 export const minimumOp = binaryOp(
   "minimum",
   (a, b) => (a < b || Number.isNaN(a) ? a : b),
+  // ḡ to the smaller operand, ½ḡ to each on ties, ḡ to both when either is NaN
   (g, ctx) => {
     const [a, b] = inputs2(ctx);
-    const share = add(lt(a, b), mul(eq(a, b), 0.5));
-    return [mul(g, share), ctx.needs[1] ? mul(g, sub(1, share)) : null];
+    return [
+      ctx.needs[0] ? extremumGrad(g, a, b, gt(a, b)) : null,
+      ctx.needs[1] ? extremumGrad(g, a, b, lt(a, b)) : null,
+    ];
   },
   "inputs",
 );
