@@ -40,9 +40,9 @@ describe("Rng", () => {
     expect(draw(new Rng(seed), 5)).toEqual(mulberry32Reference(seed, 5));
   });
 
-  it("matches the reference over a longer stream and for a negative seed (taken mod 2³²)", () => {
+  it("matches the reference over a longer stream and at the top of the 32-bit range", () => {
     expect(draw(new Rng(123456789), 1000)).toEqual(mulberry32Reference(123456789, 1000));
-    expect(draw(new Rng(-5), 20)).toEqual(mulberry32Reference(-5, 20));
+    expect(draw(new Rng(TWO_32 - 1), 20)).toEqual(mulberry32Reference(TWO_32 - 1, 20));
   });
 
   it("has the value its doc comment shows for new Rng(42).next()", () => {
@@ -116,14 +116,126 @@ describe("Rng", () => {
     expect(Math.abs(moment(4) / variance ** 2 - 3)).toBeLessThan(0.2);
   });
 
-  it("rejects a non-integer seed with ChainruleError", () => {
-    for (const seed of [1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+  it("rejects a seed that is not a safe integer with ChainruleError", () => {
+    const bad = [
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      2 ** 53,
+      -(2 ** 53),
+      1e300,
+      "3",
+      null,
+      undefined,
+      3n,
+    ];
+    for (const seed of bad as number[]) {
       expect(() => new Rng(seed)).toThrow(ChainruleError);
       expect(() => manualSeed(seed)).toThrow(ChainruleError);
       expect(() => new Rng(0).seed(seed)).toThrow(ChainruleError);
     }
-    expect(() => new Rng("3" as unknown as number)).toThrow(ChainruleError);
-    expect(() => new Rng(1.5)).toThrow("Rng: the seed must be an integer, got 1.5");
+    expect(() => new Rng(1.5)).toThrow(
+      "Rng: seed must be an integer in [-(2⁵³ − 1), 2⁵³ − 1], got number 1.5",
+    );
+    expect(() => manualSeed(2 ** 53)).toThrow(/^manualSeed: seed must be an integer/);
+    expect(() => new Rng(0).seed(Number.NaN)).toThrow(/^Rng.seed: seed must be an integer/);
+  });
+});
+
+/**
+ * The documented folding of seeds outside [0, 2³²) into mulberry32's 32-bit state, transcribed
+ * independently in BigInt: state = (seed mod 2³²) XOR fmix32(⌊seed / 2³²⌋ mod 2³²), with
+ * MurmurHash3's finaliser fmix32(h) = h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13;
+ * h *= 0xc2b2ae35; h ^= h >> 16 (all mod 2³²).
+ */
+function foldedState(seed: number): number {
+  const s = BigInt(seed);
+  const lo = ((s % 2n ** 32n) + 2n ** 32n) % 2n ** 32n;
+  let h = ((((s - lo) / 2n ** 32n) % 2n ** 32n) + 2n ** 32n) % 2n ** 32n;
+  h ^= h >> 16n;
+  h = (h * 0x85ebca6bn) & MASK;
+  h ^= h >> 13n;
+  h = (h * 0xc2b2ae35n) & MASK;
+  h ^= h >> 16n;
+  return Number(lo ^ h);
+}
+
+describe("seeds beyond 32 bits", () => {
+  it("seeds that share their low 32 bits give different streams (1, 2³² + 1, 2⁴⁰ + 1, −2³² + 1)", () => {
+    const seeds = [1, TWO_32 + 1, 2 ** 40 + 1, -TWO_32 + 1, 2 ** 53 - TWO_32 + 1];
+    const firsts = seeds.map((s) => new Rng(s).next());
+    expect(new Set(firsts).size).toBe(seeds.length);
+  });
+
+  it("a negative seed is not the positive seed 2³² below it: −5 and 2³² − 5 differ", () => {
+    expect(draw(new Rng(-5), 5)).not.toEqual(draw(new Rng(TWO_32 - 5), 5));
+  });
+
+  it("seeds in [0, 2³²) are mulberry32's state itself; others are folded as documented", () => {
+    for (const seed of [0, 7, TWO_32 - 1]) expect(foldedState(seed)).toBe(seed);
+    for (const seed of [
+      TWO_32,
+      TWO_32 + 1,
+      -1,
+      -5,
+      2 ** 40 + 12345,
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_SAFE_INTEGER,
+    ]) {
+      expect(draw(new Rng(seed), 5), `seed ${seed}`).toEqual(mulberry32Reference(foldedState(seed), 5));
+    }
+  });
+
+  it("manualSeed and Rng.seed fold large seeds the same way as new Rng", () => {
+    const seed = 2 ** 45 + 99;
+    manualSeed(seed);
+    const global = rand([4]).toArray();
+    const rng = new Rng(0);
+    rng.seed(seed);
+    expect(global).toEqual(draw(rng, 4));
+    expect(global).toEqual(draw(new Rng(seed), 4));
+  });
+});
+
+describe("Rng arguments", () => {
+  const rng = () => new Rng(1);
+  it.each([
+    [
+      "uniform",
+      () => rng().uniform("a" as unknown as number, 1),
+      /^Rng.uniform: low must be a finite number, got string "a"/,
+    ],
+    [
+      "uniform",
+      () => rng().uniform(0, Number.NaN),
+      /^Rng.uniform: high must be a finite number, got number NaN/,
+    ],
+    [
+      "normal",
+      () => rng().normal(0, "x" as unknown as number),
+      /^Rng.normal: std must be a finite number ≥ 0, got string "x"/,
+    ],
+    ["normal", () => rng().normal(0, -1), /^Rng.normal: std must be a finite number ≥ 0, got number -1/],
+    ["normal", () => rng().normal(Number.POSITIVE_INFINITY), /^Rng.normal: mean must be a finite number/],
+    ["int", () => rng().int(0), /^Rng.int: n must be an integer in \[1, /],
+    ["int", () => rng().int(2.5), /^Rng.int: n must be an integer in \[1, /],
+    ["permutation", () => rng().permutation(-1), /^Rng.permutation: n must be an integer in \[0, /],
+    ["permutation", () => rng().permutation(1e12), /^Rng.permutation: n must be an integer in \[0, /],
+    [
+      "shuffle",
+      () => rng().shuffle("abc" as unknown as string[]),
+      /^Rng.shuffle: array must be an array, got string/,
+    ],
+  ])("%s rejects bad arguments with ChainruleError", (_name, call, message) => {
+    expect(call).toThrow(ChainruleError);
+    expect(call).toThrow(message);
+  });
+
+  it("a rejected call draws nothing: the stream continues where it was", () => {
+    const a = new Rng(3);
+    const b = new Rng(3);
+    expect(() => a.normal(0, -1)).toThrow(ChainruleError);
+    expect(a.next()).toBe(b.next());
   });
 });
 

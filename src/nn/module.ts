@@ -7,6 +7,7 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { Value } from "../scalar/value";
 import { Tensor } from "../tensor/tensor";
+import { checkBoolean, checkOptions } from "../validate";
 
 /** A trainable parameter: a tensor with `requiresGrad`, or a scalar `Value`. */
 export type Parameter = Tensor | Value;
@@ -21,8 +22,89 @@ export interface StateEntry {
 /** A module's parameters by dotted name. */
 export type StateDict = Record<string, StateEntry>;
 
+/** Options of `Module.loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Also load NaN and ±Infinity (default false: a state holding them is refused). */
+  allowNonFinite?: boolean;
+}
+
+/** Names for an error message: the first ten (each cut at 60 characters), then how many more. */
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 10).map((n) => (n.length > 60 ? `${n.slice(0, 60)}…` : n));
+  return names.length > 10 ? `${shown.join(", ")} and ${names.length - 10} more` : shown.join(", ");
+}
+
+/**
+ * `describe` for values read from a state dict (parsed files, user objects): an object is named
+ * by its built-in tag (`Object`, `Float64Array of length 3`), never through its own
+ * `constructor` or `shape` properties, which a hostile file controls.
+ */
+function describeInput(x: unknown): string {
+  if (x === null || typeof x !== "object" || Array.isArray(x)) return describe(x);
+  const tag = Object.prototype.toString.call(x).slice(8, -1);
+  return ArrayBuffer.isView(x) && "length" in x ? `${tag} of length ${x.length}` : tag;
+}
+
+/** A shape read from a state dict, for an error message: `[2,3]` if it is one, else described. */
+function formatShapeInput(shape: unknown): string {
+  const isShape =
+    Array.isArray(shape) &&
+    shape.length <= 32 &&
+    Array.from(shape, (d: unknown) => typeof d === "number").every(Boolean);
+  return isShape ? fmtShape(shape) : describeInput(shape);
+}
+
+/**
+ * A `Value`, or a leaf tensor that requires grad or once did: a weight frozen with
+ * `requiresGrad = false` stays a parameter (as a frozen `nn.Parameter` does in PyTorch), while a
+ * tensor that never required grad (a buffer such as a running mean) and an op result stored on
+ * the module (not a leaf) are not parameters.
+ */
 const isParameter = (x: unknown): x is Parameter =>
-  x instanceof Value || (x instanceof Tensor && x.requiresGrad);
+  x instanceof Value || (x instanceof Tensor && x.isLeaf && (x.requiresGrad || x._trainable));
+
+/** What discovery follows: a parameter, a module, or an array of them. */
+const isFollowed = (x: unknown): boolean => isParameter(x) || x instanceof Module || Array.isArray(x);
+
+/** A property on the way down: its dotted name and what it holds. */
+type Slot = [name: string, value: unknown];
+
+/**
+ * Walks the module tree below `root` depth-first in registration order (own enumerable
+ * properties, array items by index), with an explicit stack and visiting each module and each
+ * array once by identity: shared modules, cycles (a child holding its parent, an array holding
+ * itself) and deep chains are safe. `onModule` sees each module once, under its first name;
+ * `onParameter` sees every slot holding a parameter (a shared parameter may come twice).
+ */
+function walk(
+  root: Module,
+  onModule: ((name: string, m: Module) => void) | null,
+  onParameter: ((name: string, p: Parameter) => void) | null,
+): void {
+  const seen = new Set<object>();
+  const stack: Slot[] = [["", root]];
+  for (let slot = stack.pop(); slot !== undefined; slot = stack.pop()) {
+    const [name, x] = slot;
+    if (isParameter(x)) {
+      onParameter?.(name, x);
+      continue;
+    }
+    if (seen.has(x as object)) continue;
+    seen.add(x as object);
+    const below: Slot[] = [];
+    if (x instanceof Module) {
+      onModule?.(name, x);
+      for (const [key, child] of Object.entries(x)) below.push([name ? `${name}.${key}` : key, child]);
+    } else {
+      const items = x as unknown[];
+      for (let i = 0; i < items.length; i++) below.push([`${name}.${i}`, items[i]]);
+    }
+    for (let i = below.length - 1; i >= 0; i--) {
+      const b = below[i] as Slot;
+      if (isFollowed(b[1])) stack.push(b);
+    }
+  }
+}
 
 /**
  * The base class of models and layers: subclasses assign parameters (tensors with
@@ -46,24 +128,11 @@ export abstract class Module {
   namedParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
-    const visited = new Set<Module>();
-    const visit = (name: string, x: unknown): void => {
-      if (isParameter(x)) {
-        if (!seen.has(x)) {
-          seen.add(x);
-          out.push([name, x]);
-        }
-      } else if (x instanceof Module) {
-        if (visited.has(x)) return;
-        visited.add(x);
-        for (const [key, child] of Object.entries(x)) visit(name ? `${name}.${key}` : key, child);
-      } else if (Array.isArray(x)) {
-        x.forEach((item, i) => {
-          if (isParameter(item) || item instanceof Module || Array.isArray(item)) visit(`${name}.${i}`, item);
-        });
-      }
-    };
-    visit("", this);
+    walk(this, null, (name, p) => {
+      if (seen.has(p)) return;
+      seen.add(p);
+      out.push([name, p]);
+    });
     return out;
   }
 
@@ -72,29 +141,40 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** The direct child modules with their property names. */
+  /**
+   * The direct child modules with their property names (array items as `name.i`), each module
+   * once, under its first name.
+   */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
-    const visit = (name: string, x: unknown): void => {
+    const seen = new Set<object>();
+    const stack: Slot[] = Object.entries(this).reverse();
+    for (let slot = stack.pop(); slot !== undefined; slot = stack.pop()) {
+      const [name, x] = slot;
+      if (!(x instanceof Module || Array.isArray(x)) || seen.has(x)) continue;
+      seen.add(x);
       if (x instanceof Module) out.push([name, x]);
-      else if (Array.isArray(x)) {
-        x.forEach((item, i) => {
-          visit(`${name}.${i}`, item);
-        });
-      }
-    };
-    for (const [key, x] of Object.entries(this)) visit(key, x);
+      else for (let i = x.length - 1; i >= 0; i--) stack.push([`${name}.${i}`, x[i]]);
+    }
     return out;
   }
 
-  /** This module and every module below it. */
+  /**
+   * This module (named `""`) and every module below it with their dotted names, depth-first in
+   * registration order, each once (shared modules and cycles are safe).
+   */
+  namedModules(): [string, Module][] {
+    const out: [string, Module][] = [];
+    walk(this, (name, m) => out.push([name, m]), null);
+    return out;
+  }
+
+  /** This module and every module below it, each once, depth-first in registration order. */
   modules(): Module[] {
-    const out: Module[] = [this];
-    for (const [, child] of this.namedChildren()) out.push(...child.modules());
-    return out;
+    return this.namedModules().map(([, m]) => m);
   }
 
-  /** Resets gradients: tensor `.grad` to `null`, `Value.grad` to 0. */
+  /** Resets gradients: tensor `.grad` to `null`, `Value.grad` to 0 (frozen parameters too). */
   zeroGrad(): void {
     for (const p of this.parameters()) {
       if (p instanceof Value) p.grad = 0;
@@ -102,8 +182,9 @@ export abstract class Module {
     }
   }
 
-  /** Training mode (dropout active) for this module and all below it. */
+  /** Training mode (dropout active) for this module and all below it; `train(false)` is `eval()`. */
   train(mode = true): this {
+    checkBoolean(mode, "train", "mode");
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -113,81 +194,111 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** The parameters as `{ name: { shape, dtype, data } }`, copied and JSON-serialisable. */
+  /**
+   * The parameters, frozen ones included, as `{ name: { shape, dtype, data } }`: copies, in
+   * registration order, JSON-serialisable except for NaN and ±Infinity, which JSON has no numbers
+   * for (`saveModel` writes them faithfully). Every name is an own property of the result, even
+   * one like `__proto__` or `constructor`.
+   */
   stateDict(): StateDict {
     const out: StateDict = {};
     for (const [name, p] of this.namedParameters()) {
-      out[name] =
+      const entry: StateEntry =
         p instanceof Value
           ? { shape: [], dtype: "float64", data: [p.data] }
           : { shape: Array.from(p.shape), dtype: p.dtype, data: Array.from(p._s.data) };
+      // defineProperty, not `out[name] =`: a parameter named `__proto__` must stay a key
+      Object.defineProperty(out, name, {
+        value: entry,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
 
   /**
-   * Loads parameters saved by `stateDict()`. Every name, shape, dtype and value is checked
-   * first (names must match exactly, values must be finite numbers); on any problem it throws
-   * `ChainruleError` and leaves the module untouched.
+   * Loads parameters saved by `stateDict()` (or parsed back from its JSON). Everything is checked
+   * before anything is written: the state's own enumerable keys must be exactly the parameter
+   * names (inherited keys do not count), and each entry must be an object whose `shape` equals
+   * the parameter's, whose `dtype` is the parameter's, and whose `data` is an array (or a
+   * `Float64Array`/`Float32Array`) of exactly `size` numbers, without holes, finite once rounded
+   * to the dtype. On any problem it throws `ChainruleError` and leaves the module untouched (no
+   * value written, no version bumped). Values are written in place, −0 and subnormals exactly;
+   * `requiresGrad` is left alone (a frozen parameter stays frozen), and a graph recorded before the
+   * load refuses to backpropagate.
+   *
+   * @param options.allowNonFinite also load NaN and ±Infinity (default false; `loadModel` sets it
+   *   to restore exactly what `saveModel` wrote).
    */
-  loadStateDict(state: unknown): void {
+  loadStateDict(state: unknown, options?: LoadStateDictOptions): void {
     if (state === null || typeof state !== "object" || Array.isArray(state)) {
       throw new ChainruleError(
-        `loadStateDict: expected an object of { shape, dtype, data } entries, got ${describe(state)}`,
+        `loadStateDict: expected an object of { shape, dtype, data } entries, got ${describeInput(state)}`,
       );
     }
+    const opts = checkOptions(options, "loadStateDict");
+    const allowNonFinite = checkBoolean(opts.allowNonFinite, "loadStateDict", "allowNonFinite", false);
     const entries = state as Record<string, unknown>;
+    const given = Object.keys(entries); // own enumerable keys: nothing from the prototype chain
+    const givenSet = new Set(given);
     const named = this.namedParameters();
     const expected = new Set(named.map(([n]) => n));
-    const missing = named.filter(([n]) => !(n in entries)).map(([n]) => n);
-    const unexpected = Object.keys(entries).filter((n) => !expected.has(n));
+    const missing = named.filter(([n]) => !givenSet.has(n)).map(([n]) => n);
+    const unexpected = given.filter((n) => !expected.has(n));
     if (missing.length || unexpected.length) {
       const parts = [];
-      if (missing.length) parts.push(`missing ${missing.join(", ")}`);
-      if (unexpected.length) parts.push(`unexpected ${unexpected.join(", ")}`);
+      if (missing.length) parts.push(`missing ${listNames(missing)}`);
+      if (unexpected.length) parts.push(`unexpected ${listNames(unexpected)}`);
       throw new ChainruleError(`loadStateDict: names do not match the model: ${parts.join("; ")}`);
     }
-    const updates: [Parameter, number[]][] = [];
+    const updates: [Parameter, Float64Array | Float32Array][] = [];
     for (const [name, p] of named) {
-      const e = entries[name] as Partial<StateEntry> | null;
+      const e = entries[name]; // an own key (checked above), so never an Object.prototype member
       if (e === null || typeof e !== "object")
-        throw new ChainruleError(`loadStateDict: ${name} must be an object, got ${describe(e)}`);
-      const shape = p instanceof Value ? [] : Array.from(p.shape);
-      const dtype = p instanceof Value ? "float64" : p.dtype;
-      if (
-        !Array.isArray(e.shape) ||
-        e.shape.length !== shape.length ||
-        e.shape.some((d, i) => d !== shape[i])
-      ) {
+        throw new ChainruleError(`loadStateDict: ${name} must be an object, got ${describeInput(e)}`);
+      // each field is read once: what is checked is what is written
+      const { shape, dtype, data } = e as { shape?: unknown; dtype?: unknown; data?: unknown };
+      const want = p instanceof Value ? [] : p.shape;
+      const wantDtype = p instanceof Value ? "float64" : p.dtype;
+      if (!Array.isArray(shape) || shape.length !== want.length || want.some((d, i) => shape[i] !== d)) {
         throw new ChainruleError(
-          `loadStateDict: ${name} has shape ${Array.isArray(e.shape) ? fmtShape(e.shape) : describe(e.shape)}, the model expects ${fmtShape(shape)}`,
+          `loadStateDict: ${name} has shape ${formatShapeInput(shape)}, the model expects ${fmtShape(want)}`,
         );
       }
-      if (e.dtype !== dtype)
+      if (dtype !== wantDtype)
         throw new ChainruleError(
-          `loadStateDict: ${name} has dtype ${describe(e.dtype)}, the model expects ${dtype}`,
+          `loadStateDict: ${name} has dtype ${describeInput(dtype)}, the model expects ${wantDtype}`,
         );
-      const size = shape.reduce((a, b) => a * b, 1);
-      if (!Array.isArray(e.data) || e.data.length !== size) {
+      const size = p instanceof Value ? 1 : p.size;
+      const isList = Array.isArray(data) || data instanceof Float64Array || data instanceof Float32Array;
+      if (!isList || data.length !== size) {
         throw new ChainruleError(
-          `loadStateDict: ${name} needs ${size} numbers in data, got ${describe(e.data)}`,
+          `loadStateDict: ${name} needs ${size} numbers in data, got ${describeInput(data)}`,
         );
       }
-      e.data.forEach((v, i) => {
+      const values = wantDtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+      for (let i = 0; i < size; i++) {
+        // indexed reads, not forEach: a hole in a sparse array reads as undefined and is refused
+        const v: unknown = data[i];
         // a float32 parameter must also stay finite once rounded to float32
-        const finite = typeof v === "number" && Number.isFinite(dtype === "float32" ? Math.fround(v) : v);
-        if (!finite) {
+        const ok =
+          typeof v === "number" &&
+          (allowNonFinite || Number.isFinite(wantDtype === "float32" ? Math.fround(v) : v));
+        if (!ok) {
           throw new ChainruleError(
-            `loadStateDict: ${name}.data[${i}] is ${describe(v)}, expected a finite ${dtype} number`,
+            `loadStateDict: ${name}.data[${i}] is ${describeInput(v)}, expected a ${allowNonFinite ? "" : "finite "}${wantDtype} number`,
           );
         }
-      });
-      updates.push([p, e.data]);
+        values[i] = v as number;
+      }
+      updates.push([p, values]);
     }
-    for (const [p, data] of updates) {
-      if (p instanceof Value) p.data = data[0] as number;
+    for (const [p, values] of updates) {
+      if (p instanceof Value) p.data = values[0] as number;
       else {
-        p._s.data.set(data);
+        p._s.data.set(values);
         p._bump();
       }
     }

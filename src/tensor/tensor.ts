@@ -98,6 +98,11 @@ export class Tensor implements GraphNode<Tensor> {
   readonly _versions: readonly number[] | null;
   /** @internal */
   private _requiresGrad: boolean;
+  /**
+   * @internal Set once this leaf has required grad, and never cleared: a module keeps a frozen
+   * weight (`requiresGrad = false`) as a parameter, as PyTorch keeps a frozen `nn.Parameter`.
+   */
+  _trainable: boolean;
   /** @internal keep `.grad` although this is not a leaf */
   _retain = false;
   /** @internal scratch for the backward engine */
@@ -133,6 +138,7 @@ export class Tensor implements GraphNode<Tensor> {
     this._attrs = undefined;
     this._versions = null;
     this._requiresGrad = options.requiresGrad === true;
+    this._trainable = this._requiresGrad;
   }
 
   /** @internal A tensor over existing storage (shared memory, e.g. detach and reshape). */
@@ -203,6 +209,7 @@ export class Tensor implements GraphNode<Tensor> {
       w._versions = null;
     }
     this._requiresGrad = flag;
+    if (flag) this._trainable = true;
   }
 
   /** True for tensors not made by a recorded op. */
