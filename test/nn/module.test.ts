@@ -472,3 +472,269 @@ describe("loadStateDict rejects bad input and changes nothing", () => {
     expect(s.w.data).toBe(1);
   });
 });
+
+describe("frozen parameters (requiresGrad = false) stay parameters, as in PyTorch", () => {
+  it("are listed by parameters(), namedParameters() and stateDict(), frozen before any other call", () => {
+    manualSeed(20);
+    const m = new nn.MLP(3, [4, 2]);
+    (m[0] as nn.Linear).weight.requiresGrad = false;
+    expect(names(m)).toEqual(["0.weight", "0.bias", "2.weight", "2.bias"]);
+    expect(m.parameters()[0]).toBe((m[0] as nn.Linear).weight);
+    expect(Object.keys(m.stateDict())).toEqual(["0.weight", "0.bias", "2.weight", "2.bias"]);
+  });
+
+  it("a full checkpoint loads into a frozen model, and the model stays frozen", () => {
+    manualSeed(21);
+    const a = new nn.MLP(3, [4, 2]);
+    manualSeed(22);
+    const b = new nn.MLP(3, [4, 2]);
+    const frozen = (b[0] as nn.Linear).weight;
+    frozen.requiresGrad = false;
+    b.loadStateDict(a.stateDict());
+    expect(snapshot(b)).toEqual(snapshot(a));
+    expect(frozen.requiresGrad).toBe(false);
+  });
+
+  it("a tensor made trainable later (requiresGrad = true) is a parameter, and stays one when frozen", () => {
+    class Late extends nn.Module {
+      w = tensor([1, 2]);
+    }
+    const m = new Late();
+    expect(names(m)).toEqual([]);
+    m.w.requiresGrad = true;
+    m.w.requiresGrad = false;
+    expect(names(m)).toEqual(["w"]);
+  });
+
+  it("zeroGrad clears a frozen parameter's gradient too", () => {
+    const m = new nn.Linear(2, 1);
+    m.forward(tensor([[1, 2]]))
+      .sum()
+      .backward();
+    m.weight.requiresGrad = false;
+    m.zeroGrad();
+    expect(m.weight.grad).toBeNull();
+  });
+
+  it("an op result stored on a module (not a leaf) is not a parameter", () => {
+    class Cache extends nn.Module {
+      w = tensor([1, 2], { requiresGrad: true });
+      doubled = this.w.mul(2);
+    }
+    expect(names(new Cache())).toEqual(["w"]);
+  });
+});
+
+describe("module graphs with sharing and cycles: each module is visited once", () => {
+  class Child extends nn.Module {
+    parent: nn.Module | null = null;
+    drop = new nn.Dropout(0.5);
+    v = new Value(1);
+  }
+  class Parent extends nn.Module {
+    child = new Child();
+    w = new Value(2);
+  }
+
+  it("modules() lists a module reused in a Sequential once", () => {
+    const l = new nn.Linear(2, 2);
+    const relu = new nn.ReLU();
+    const seq = new nn.Sequential(l, relu, l);
+    expect(seq.modules()).toEqual([seq, l, relu]);
+    expect(seq.modules()[1]).toBe(l);
+    expect(names(seq)).toEqual(["0.weight", "0.bias"]);
+  });
+
+  it("a child that refers back to its parent: modules, train, eval, zeroGrad and stateDict finish", () => {
+    const p = new Parent();
+    p.child.parent = p;
+    expect(p.modules()).toEqual([p, p.child, p.child.drop]);
+    expect(p.child.modules()).toEqual([p.child, p, p.child.drop]);
+    p.eval();
+    expect([p.training, p.child.training, p.child.drop.training]).toEqual([false, false, false]);
+    p.train();
+    expect([p.training, p.child.training, p.child.drop.training]).toEqual([true, true, true]);
+    p.child.v.grad = 3;
+    p.zeroGrad();
+    expect(p.child.v.grad).toBe(0);
+    expect(Object.keys(p.stateDict())).toEqual(["child.v", "w"]);
+  });
+
+  it("a module that holds itself, and an array that holds itself", () => {
+    class Selfish extends nn.Module {
+      me: unknown = this;
+      list: unknown[] = [new Value(1)];
+    }
+    const m = new Selfish();
+    m.list.push(m.list, m);
+    expect(m.modules()).toEqual([m]);
+    expect(m.namedChildren()).toEqual([["me", m]]);
+    expect(names(m)).toEqual(["list.0"]);
+    m.eval();
+    expect(m.training).toBe(false);
+  });
+
+  it("a chain of 10,000 nested modules does not overflow the stack", () => {
+    class Link extends nn.Module {
+      w = new Value(1);
+      next: Link | null = null;
+    }
+    const head = new Link();
+    let tail = head;
+    for (let i = 1; i < 10_000; i++) {
+      tail.next = new Link();
+      tail = tail.next;
+    }
+    expect(head.modules()).toHaveLength(10_000);
+    expect(head.parameters()).toHaveLength(10_000);
+    expect(names(head).slice(0, 3)).toEqual(["w", "next.w", "next.next.w"]);
+    head.eval();
+    expect(tail.training).toBe(false);
+  });
+
+  it("namedChildren lists a child held twice once, under its first name", () => {
+    const l = new nn.Linear(2, 2);
+    const seq = new nn.Sequential(l, new nn.ReLU(), l);
+    expect(seq.namedChildren().map(([n]) => n)).toEqual(["0", "1"]);
+  });
+
+  it("train(mode) refuses a mode that is not a boolean", () => {
+    const m = new nn.Linear(2, 2);
+    expect(() => m.train("yes" as never)).toThrow(/^train: mode must be true or false, got string "yes"/);
+    expect(m.training).toBe(true);
+  });
+});
+
+describe("names that are Object.prototype members", () => {
+  /** A module whose parameters are named __proto__, constructor and toString. */
+  class Awkward extends nn.Module {
+    override toString = new Value(1) as unknown as () => string;
+    constructor() {
+      super();
+      for (const [name, v] of [
+        ["constructor", 2],
+        ["__proto__", 3],
+      ] as const) {
+        Object.defineProperty(this, name, { value: new Value(v), enumerable: true, writable: true });
+      }
+    }
+  }
+
+  it("stateDict keeps them as own keys, and they round-trip through JSON", () => {
+    const a = new Awkward();
+    expect(names(a)).toEqual(["toString", "constructor", "__proto__"]);
+    const sd = a.stateDict();
+    expect(Object.keys(sd)).toEqual(["toString", "constructor", "__proto__"]);
+    expect(Object.getOwnPropertyDescriptor(sd, "__proto__")?.value).toEqual({
+      shape: [],
+      dtype: "float64",
+      data: [3],
+    });
+    const b = new Awkward();
+    for (const [, p] of b.namedParameters()) (p as Value).data = 0;
+    b.loadStateDict(JSON.parse(JSON.stringify(sd)));
+    expect(snapshot(b)).toEqual(snapshot(a));
+  });
+
+  it("a name missing from the dict is reported missing, not looked up on Object.prototype", () => {
+    const m = new Awkward();
+    const state = JSON.parse(JSON.stringify(m.stateDict()));
+    delete state.constructor;
+    delete state.toString;
+    expect(() => m.loadStateDict(state)).toThrow(
+      /^loadStateDict: names do not match the model: missing toString, constructor$/,
+    );
+  });
+
+  it("entries inherited through the prototype chain do not count", () => {
+    const m = new nn.Linear(1, 1);
+    const before = snapshot(m);
+    const state = Object.create(new nn.Linear(1, 1).stateDict());
+    expect(() => m.loadStateDict(state)).toThrow(/missing weight, bias/);
+    expect(snapshot(m)).toEqual(before);
+  });
+
+  it("an unexpected key named __proto__ or constructor is reported as unexpected", () => {
+    const m = new nn.Linear(1, 1);
+    const state = JSON.parse(
+      `{"__proto__": {"shape": [1], "dtype": "float64", "data": [1]}, ${JSON.stringify(m.stateDict()).slice(1)}`,
+    );
+    expect(() => m.loadStateDict(state)).toThrow(/unexpected __proto__/);
+  });
+});
+
+describe("loadStateDict validates data fully", () => {
+  const linear = () => {
+    manualSeed(30);
+    return new nn.Linear(2, 1);
+  };
+  const entry = (data: unknown, shape: unknown = [1, 2]) => ({
+    weight: { shape, dtype: "float64", data },
+    bias: { shape: [1], dtype: "float64", data: [0.5] },
+  });
+
+  /** `[<hole>, 2]`: length 2, index 0 never assigned. */
+  const holeThenTwo = () => Object.assign(new Array(2), { 1: 2 });
+
+  it.each([
+    ["a sparse data array (holes are not numbers)", entry(new Array(2)), /weight\.data\[0\] is undefined/],
+    ["a data array that starts with a hole", entry(holeThenTwo()), /weight\.data\[0\] is undefined/],
+    ["a sparse shape array", entry([1, 2], new Array(2)), /weight has shape/],
+    ["a shape with a hole", entry([1, 2], holeThenTwo()), /weight has shape/],
+    ["a typed array of the wrong length", entry(new Float64Array(3)), /weight needs 2 numbers in data/],
+    ["a typed array holding NaN", entry(Float64Array.of(1, Number.NaN)), /weight\.data\[1\] is number NaN/],
+    ["an integer typed array", entry(Int32Array.of(1, 2)), /weight needs 2 numbers in data, got Int32Array/],
+    ["a boolean", entry([true, 1]), /weight\.data\[0\] is boolean/],
+    ["a shape holding objects", entry([1, 2], [{}, []]), /weight has shape/],
+  ])("%s", (_, state, message) => {
+    const m = linear();
+    const before = snapshot(m);
+    expect(() => m.loadStateDict(state)).toThrow(ChainruleError);
+    expect(() => m.loadStateDict(state)).toThrow(message);
+    expect(snapshot(m)).toEqual(before);
+  });
+
+  it("accepts Float64Array and Float32Array data", () => {
+    const m = linear();
+    m.loadStateDict(entry(Float64Array.of(0.25, -2)));
+    expect(Array.from(m.weight.data)).toEqual([0.25, -2]);
+    m.loadStateDict(entry(Float32Array.of(0.5, 3)));
+    expect(Array.from(m.weight.data)).toEqual([0.5, 3]);
+  });
+
+  it("keeps −0 and subnormals exactly", () => {
+    const m = linear();
+    m.loadStateDict(entry([-0, 2 ** -1074]));
+    expect(Object.is(m.weight.data[0], -0)).toBe(true);
+    expect(m.weight.data[1]).toBe(2 ** -1074);
+    expect(Object.is(m.stateDict().weight?.data[0], -0)).toBe(true);
+  });
+
+  it("loads NaN and ±Infinity only with { allowNonFinite: true }", () => {
+    const m = linear();
+    expect(() => m.loadStateDict(entry([Number.NaN, 1]))).toThrow(/weight\.data\[0\] is number NaN/);
+    m.loadStateDict(entry([Number.NaN, Number.NEGATIVE_INFINITY]), { allowNonFinite: true });
+    expect(Array.from(m.weight.data)).toEqual([Number.NaN, Number.NEGATIVE_INFINITY]);
+    expect(() => m.loadStateDict(entry([1, 2]), { allowNonFinite: "yes" } as never)).toThrow(
+      /^loadStateDict: allowNonFinite must be true or false, got string "yes"/,
+    );
+    expect(() => m.loadStateDict(entry([1, 2]), 5 as never)).toThrow(
+      /^loadStateDict: options must be an object/,
+    );
+  });
+
+  it("lists at most a few of many unexpected names", () => {
+    const m = linear();
+    const state: Record<string, unknown> = { ...m.stateDict() };
+    for (let i = 0; i < 1000; i++) state[`extra${i}`] = 0;
+    const err = (() => {
+      try {
+        m.loadStateDict(state);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toMatch(/unexpected extra0, extra1, .*and 990 more/);
+    expect(err?.message.length).toBeLessThan(400);
+  });
+});
