@@ -54,10 +54,14 @@ export class CosineAnnealingLR {
     this.baseLr = optimizer.lr;
   }
 
+  /**
+   * Ends an epoch: lr = η_min + (lr₀ − η_min)(1 + cos(π·epoch/tMax))/2 for the next one. Not
+   * clamped at tMax: past it the cosine goes on (period 2·tMax, back at lr₀ at epoch 2·tMax), the
+   * values PyTorch's recursive form gives when nothing else changes the rate.
+   */
   step(): void {
     this.epoch++;
-    const t = Math.min(this.epoch, this.tMax);
     this.optimizer.lr =
-      this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
+      this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * this.epoch) / this.tMax))) / 2;
   }
 }

@@ -7,7 +7,7 @@
  * ∂L/∂p = 2c·p + d (g₁ = [1.3, −9] at p₀).
  */
 import { describe, expect, it } from "vitest";
-import { ChainruleError, type nn, optim, type Tensor, tensor, Value } from "../../src/index";
+import { ChainruleError, manualSeed, nn, optim, type Tensor, tensor, Value } from "../../src/index";
 import { expectAllClose, expectClose } from "../helpers/close";
 
 type Vec = number[];
@@ -420,19 +420,39 @@ describe("zeroGrad and parameters without gradients", () => {
 });
 
 describe("gradients that do not fit their parameter", () => {
-  // BUG (src/optim/optimizer.ts, step): `.grad` is writable, but step() never checks that the
-  // gradient has the parameter's shape: a [1] gradient for a [2] parameter writes NaN into the
-  // second element (reads past the end), a larger one is silently truncated. It should throw a
-  // ChainruleError naming both shapes, before updating any parameter.
-  it("step() throws ChainruleError and changes nothing", () => {
+  // Was a BUG (src/optim/optimizer.ts, step): a [1] gradient for a [2] parameter wrote NaN into
+  // the second element. `.grad` assignments are now checked, so such a gradient never reaches
+  // step() (which still checks every gradient before updating any parameter).
+  it("cannot be assigned, and step() then updates only the parameters that have a gradient", () => {
     const ok = tensor([1, 1], { requiresGrad: true });
     const p = tensor([1, 2], { requiresGrad: true });
-    const opt = new optim.SGD([ok, p], { lr: 0.1 });
+    const opt = new optim.SGD([ok, p], { lr: 0.5 });
     ok.grad = tensor([1, 1]);
-    p.grad = tensor([1]);
-    expect(() => opt.step()).toThrow(ChainruleError);
-    expect(Array.from(ok.data)).toEqual([1, 1]);
+    expect(() => {
+      p.grad = tensor([1]);
+    }).toThrow(ChainruleError);
+    expect(p.grad).toBeNull();
+    opt.step();
+    expect(Array.from(ok.data)).toEqual([0.5, 0.5]);
     expect(Array.from(p.data)).toEqual([1, 2]);
+  });
+});
+
+describe("frozen parameters (requiresGrad = false)", () => {
+  it("stay in module.parameters(); the optimizer skips them while their grad is null", () => {
+    manualSeed(40);
+    const m = new nn.Linear(2, 1);
+    m.weight.requiresGrad = false;
+    const before = Array.from(m.weight.data);
+    const opt = new optim.Adam(m.parameters(), { lr: 0.1 });
+    expect(m.parameters()).toContain(m.weight);
+    m.forward(tensor([[1, 2]]))
+      .sum()
+      .backward();
+    expect(m.weight.grad).toBeNull();
+    opt.step();
+    expect(Array.from(m.weight.data)).toEqual(before);
+    expect(Array.from(m.bias?.data ?? [])).not.toEqual([0]);
   });
 });
 

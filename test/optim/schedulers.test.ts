@@ -59,6 +59,36 @@ describe("CosineAnnealingLR", () => {
     expectAllClose(lrs, [0.25, 0], 1e-15);
   });
 
+  /**
+   * PyTorch's recursive form (`CosineAnnealingLR.get_lr`), written out independently of the
+   * closed form: from lr_{t−1} it steps to
+   *   lr_t = lr_{t−1} + (lr₀ − η_min)(1 − cos(π/T))/2           when (t − 1 − T) mod 2T = 0,
+   *   lr_t = η_min + (lr_{t−1} − η_min)(1 + cos(πt/T))/(1 + cos(π(t−1)/T))   otherwise.
+   */
+  function pytorchRecursive(lr0: number, etaMin: number, tMax: number, epochs: number): number[] {
+    const out: number[] = [];
+    let lr = lr0;
+    for (let t = 1; t <= epochs; t++) {
+      if ((t - 1 - tMax) % (2 * tMax) === 0) lr += ((lr0 - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2;
+      else
+        lr =
+          etaMin +
+          ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (lr - etaMin);
+      out.push(lr);
+    }
+    return out;
+  }
+
+  it("continues past tMax as PyTorch's does: the rate rises back to lr₀ at 2·tMax (period 2·tMax)", () => {
+    const [lr0, etaMin, tMax] = [0.1, 0.01, 5];
+    const opt = sgd(lr0);
+    const lrs = lrsOver(4 * tMax, opt, new optim.CosineAnnealingLR(opt, tMax, etaMin));
+    expectAllClose(lrs, pytorchRecursive(lr0, etaMin, tMax, 4 * tMax), 1e-12);
+    expect(lrs[tMax]).toBeGreaterThan(etaMin); // epoch tMax + 1 is already on the way up
+    expectAllClose(lrs[2 * tMax - 1] as number, lr0, 1e-15);
+    expectAllClose(lrs.slice(2 * tMax), lrs.slice(0, 2 * tMax), 1e-15);
+  });
+
   it("rejects tMax ≤ 0", () => {
     expect(() => new optim.CosineAnnealingLR(sgd(0.1), 0)).toThrow(ChainruleError);
     expect(() => new optim.CosineAnnealingLR(sgd(0.1), -3)).toThrow(/CosineAnnealingLR: tMax/);
