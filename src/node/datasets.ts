@@ -6,12 +6,14 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { Dataset } from "../data/datasets";
-import { trainTestSplit } from "../data/split";
-import { ChainruleError } from "../errors";
-import { Rng } from "../random";
-import { allocate, type DType } from "../tensor/dtype";
-import { Tensor } from "../tensor/tensor";
+// The engine comes from the root entry, never a copy of it: `chainrule/node` builds with
+// "chainrule" external, so its tensors and errors are the root entry's own classes.
+import { ChainruleError, type DType, data, Rng, Tensor } from "chainrule";
+
+type Dataset = data.Dataset;
+const { trainTestSplit } = data;
+const allocate = (dtype: DType, n: number) =>
+  dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 
 const requireHere = createRequire(import.meta.url);
 
