@@ -5,6 +5,8 @@
  * @module chainrule
  */
 
+// autograd: anomaly mode (debugging NaN/Infinity)
+export { detectAnomaly, isAnomalyEnabled, setDetectAnomaly } from "./autograd/anomaly";
 // types that appear in the signatures above
 export type { BackwardPass } from "./autograd/engine";
 export { backprop, type GraphNode, topoSort } from "./autograd/engine";
@@ -27,6 +29,8 @@ export {
   gradcheck,
   gradgradcheck,
 } from "./autograd/gradcheck";
+export type { RemovableHandle } from "./autograd/hooks";
+export type { BackwardHook, ForwardHook } from "./autograd/module-hooks";
 export { recordScopes, scopeOf, withScope } from "./autograd/scope";
 export * as datasets from "./data/datasets";
 export * as data from "./data/index";

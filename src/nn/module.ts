@@ -5,6 +5,8 @@
  * (`"0.weight"`, `"layers.1.neurons.0.w.2"`), in registration order.
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
+import type { RemovableHandle } from "../autograd/hooks";
+import { addModuleHook, type BackwardHook, type ForwardHook } from "../autograd/module-hooks";
 import { Value } from "../scalar/value";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions } from "../validate";
@@ -123,6 +125,36 @@ function walk(
 export abstract class Module {
   /** Whether the module is in training mode (dropout active). Toggled by `train()` / `eval()`. */
   training = true;
+
+  /**
+   * Registers `hook(module, inputs, output)`, called after every `forward` of this module with
+   * the arguments it was given and what it returned; a hook returning anything but `undefined`
+   * replaces the output (the next hook and the caller see the replacement). Hooks run in
+   * registration order. Returns a handle whose `remove()` unregisters the hook.
+   *
+   * @example
+   * const layer = new nn.Linear(2, 3);
+   * const h = layer.registerForwardHook((_m, _inputs, out) => console.log((out as Tensor).shape));
+   * layer.forward(tensor([[1, 2]])); // prints [1, 3]
+   * h.remove();
+   */
+  registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
+    return addModuleHook(this, "forward", hook, "registerForwardHook");
+  }
+
+  /**
+   * Registers `hook(module, gradInputs, gradOutputs)`, called during backward once the gradients
+   * of a `forward` call's inputs through this module are complete (PyTorch's
+   * `register_full_backward_hook`): `gradInputs[i]` is ∂L/∂(argument i) (`null` for arguments
+   * that are not tensors requiring grad), `gradOutputs[j]` is ∂L/∂(output tensor j). Returning an
+   * array of the same length replaces the input gradients (each `null` or a tensor of that input's
+   * shape and dtype, else `ChainruleError`). Only calls made while recording are hooked; while a
+   * backward hook is registered, each call adds `backwardHook` identity nodes to the graph.
+   * Returns a handle whose `remove()` unregisters the hook.
+   */
+  registerFullBackwardHook(hook: BackwardHook<this>): RemovableHandle {
+    return addModuleHook(this, "backward", hook, "registerFullBackwardHook");
+  }
 
   /** The parameters with their dotted names, in registration order, each once. */
   namedParameters(): [string, Parameter][] {

@@ -2,6 +2,7 @@
  * The scalar engine: a `Value` holds one number, the gradient of the loss with respect to it,
  * and how it was made. Every op is one entry of the table below, forward beside derivative.
  */
+import { anomaly, anomalyScalarForward } from "../autograd/anomaly";
 import { backprop, type GraphNode } from "../autograd/engine";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
@@ -291,6 +292,7 @@ export class Value implements GraphNode<number> {
     w._b = b;
     w._rule = rule;
     tagScope(v);
+    if (anomaly.on) anomalyScalarForward(rule.name, a, b, v);
     return v;
   }
 

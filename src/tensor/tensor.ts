@@ -4,10 +4,13 @@
  * formula); this file holds the class, `apply` (which turns an op call into exactly one graph
  * node) and the tensor side of `backward`.
  */
+import { anomaly, anomalyCheckSaved, anomalyForward } from "../autograd/anomaly";
 import { backprop, type GraphNode } from "../autograd/engine";
 import { isGradEnabled, withGradMode } from "../autograd/grad-mode";
+import { addGradientHook, type RemovableHandle } from "../autograd/hooks";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, fmtShape } from "../errors";
+import { checkBoolean, checkFunction, checkOptions } from "../validate";
 import { type DType, isDType, type TypedArray } from "./dtype";
 import * as ops from "./ops/all";
 import { type Shape, sameShape, sizeOf } from "./shape";
@@ -82,8 +85,8 @@ export class Tensor implements GraphNode<Tensor> {
   readonly dtype: DType;
   /** Number of elements (`data.length`). */
   readonly size: number;
-  /** ∂L/∂this for leaves with `requiresGrad` (and retained intermediates); `null` before any backward. */
-  grad: Tensor | null = null;
+  /** @internal storage of `grad` */
+  private _grad: Tensor | null = null;
   /** A name shown in diagrams. */
   label: string | undefined;
   /** The operands this tensor was computed from (empty for leaves and under `noGrad`). */
@@ -217,6 +220,29 @@ export class Tensor implements GraphNode<Tensor> {
     return this._op === null;
   }
 
+  /**
+   * ∂L/∂this for leaves with `requiresGrad` (and retained intermediates); `null` before any
+   * backward. Assignable: `null`, or a `Tensor` of this tensor's shape and dtype (anything else
+   * throws `ChainruleError` and leaves `.grad` as it was), so every later backward can add to it.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(value: Tensor | null) {
+    if (
+      value !== null &&
+      !(value instanceof Tensor && value.dtype === this.dtype && sameShape(value.shape, this.shape))
+    ) {
+      const got =
+        value instanceof Tensor ? `${value.dtype} Tensor ${fmtShape(value.shape)}` : describe(value);
+      throw new ChainruleError(
+        `grad: must be null or a ${this.dtype} Tensor of shape ${fmtShape(this.shape)}, got ${got}`,
+      );
+    }
+    this._grad = value;
+  }
+
   /** @internal Marks an in-place write to the storage. */
   _bump(): void {
     this._s.version++;
@@ -230,6 +256,7 @@ export class Tensor implements GraphNode<Tensor> {
     const def = this._op as OpDef<unknown>;
     const inputs = this.parents;
     this.checkVersions(def);
+    if (anomaly.on) anomalyCheckSaved(this, inputs);
     const needs = inputs.map((x) => x.requiresGrad);
     const grads = (def.backward as NonNullable<OpDef<unknown>["backward"]>)(grad, {
       inputs,
@@ -278,19 +305,26 @@ export class Tensor implements GraphNode<Tensor> {
    * `requiresGrad` (and tensors that called `retainGrad()`) add this pass's gradient into
    * `.grad`. With `createGraph`, the backward pass is itself recorded, so `.grad` can be
    * differentiated again; `.grad` is then a new tensor, never modified in place.
+   *
+   * All or nothing: no `.grad` is written until the whole pass has succeeded, so a pass that
+   * throws (a modified input, a failing hook, anomaly mode) leaves every `.grad` as it was.
+   * Gradient hooks (`registerHook`) run on each tensor's gradient once it is complete.
    */
-  backward(gradOutput?: Tensor | number | NestedNumbers, options: { createGraph?: boolean } = {}): void {
+  backward(gradOutput?: Tensor | number | NestedNumbers, options?: { createGraph?: boolean }): void {
+    const opts = checkOptions(options, "backward");
+    const createGraph = checkBoolean(opts.createGraph, "backward", "createGraph", false);
     if (!this.requiresGrad) {
       throw new ChainruleError(
         `backward: this ${fmtShape(this.shape)} tensor does not require grad (no input had requiresGrad: true)`,
       );
     }
     const seed = seedGradient(this, gradOutput, "backward");
-    const createGraph = options.createGraph === true;
     const { nodes, grads } = withGradMode(createGraph, () =>
       backprop<Tensor, Tensor>([this], [seed], addGrads),
     );
-    withGradMode(createGraph, () => {
+    // Every new .grad is computed before any is assigned: nothing is written if one fails.
+    const updates = withGradMode(createGraph, () => {
+      const out: [Tensor, Tensor][] = [];
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i] as Tensor;
         const g = grads[i];
@@ -298,8 +332,49 @@ export class Tensor implements GraphNode<Tensor> {
         // Always a copy: the pass may hand the same tensor to several nodes (add's backward
         // returns ḡ for both inputs) or return the caller's gradOutput itself, and `.grad` must
         // not alias either. Under createGraph the clone is recorded, so it stays differentiable.
-        node.grad = node.grad === null ? ops.clone(g) : ops.add(node.grad, g);
+        out.push([node, node._grad === null ? ops.clone(g) : ops.add(node._grad, g)]);
       }
+      return out;
+    });
+    for (const [node, g] of updates) node._grad = g;
+  }
+
+  /**
+   * Registers `hook`, called during every backward pass (and `gradients`, `grad`…) that reaches
+   * this tensor, with ∂L/∂this once it is complete (every use of this tensor has contributed),
+   * before it flows on to the inputs this tensor was made from or is accumulated into `.grad`.
+   * If the hook returns a tensor, that tensor replaces the gradient (it must have this tensor's
+   * shape and dtype, else the pass throws `ChainruleError` and writes no `.grad`); returning
+   * `undefined` keeps it. Several hooks run in registration order, each on the previous one's
+   * result; across tensors, hooks run in backward order. The hook runs with recording off unless
+   * the pass records (`createGraph`). Returns a handle whose `remove()` unregisters the hook.
+   * Only tensors that require grad can have hooks (leaves or results of recorded ops).
+   *
+   * @example
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * const h = x.registerHook((g) => g.mul(10));
+   * x.mul(x).sum().backward();
+   * x.grad?.toArray(); // [20, 40]  (2x, then ×10)
+   * h.remove();
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | undefined): RemovableHandle {
+    const fn = checkFunction<(grad: Tensor) => unknown>(hook, "registerHook", "hook");
+    if (!this.requiresGrad) {
+      throw new ChainruleError(
+        `registerHook: this ${fmtShape(this.shape)} tensor does not require grad, so no gradient reaches it`,
+      );
+    }
+    const { shape, dtype } = this;
+    return addGradientHook<Tensor>(this, (g) => {
+      const r = fn(g);
+      if (r === undefined) return g;
+      if (!(r instanceof Tensor) || r.dtype !== dtype || !sameShape(r.shape, shape)) {
+        const got = r instanceof Tensor ? `${r.dtype} Tensor ${fmtShape(r.shape)}` : describe(r);
+        throw new ChainruleError(
+          `registerHook: a hook must return undefined or a ${dtype} Tensor of shape ${fmtShape(shape)} (the gradient's), got ${got}`,
+        );
+      }
+      return r;
     });
   }
 
@@ -586,7 +661,10 @@ const addGrads = (a: Tensor, b: Tensor): Tensor => ops.add(a, b);
 export function apply<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const raw = def.forward(inputs, attrs);
   const t = raw.storage ? Tensor._view(raw.storage, raw.shape) : new Tensor(raw.data, raw.shape);
-  if (!isGradEnabled()) return t;
+  if (!isGradEnabled()) {
+    if (anomaly.on) anomalyForward(def.name, inputs, t, false, "none");
+    return t;
+  }
   const w = t as unknown as {
     parents: readonly Tensor[];
     _op: OpDef<A>;
@@ -600,6 +678,8 @@ export function apply<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Te
   w._versions = [...inputs.map((x) => x._s.version), t._s.version];
   w._requiresGrad = def.backward !== undefined && inputs.some((x) => x.requiresGrad);
   tagScope(t);
+  // anomaly mode: NaN/±Infinity from finite inputs throws here (nothing refers to t yet)
+  if (anomaly.on) anomalyForward(def.name, inputs, t, w._requiresGrad, def.saves ?? "both");
   return t;
 }
 
