@@ -14,7 +14,13 @@
  *
  * It returns the gradient of every reached node for this pass only; what to store where (`.grad`
  * of every `Value`, of tensor leaves, of retained tensors) is the caller's policy.
+ *
+ * Two debugging extras take a separate walk, chosen once per pass so ordinary passes pay nothing:
+ * gradient hooks (`hooks.ts`), run on a node's gradient once it is complete, and anomaly mode
+ * (`anomaly.ts`), which checks every backward step for NaN/±Infinity from finite numbers.
  */
+import { anomaly, anomalyBackward } from "./anomaly";
+import { hookState, runGradientHooks } from "./hooks";
 
 /** What the engine needs from a node. `G` is the gradient type: `number` or `Tensor`. */
 export interface GraphNode<G> {
@@ -118,7 +124,9 @@ export function backprop<N extends GraphNode<G>, G>(
       const prev = grads[root._pos];
       grads[root._pos] = prev === undefined ? seeds[r] : add(prev, seeds[r] as G);
     }
-    applyChainRule(order, grads, add);
+    // one test per pass: hooks and anomaly mode take the slower walk, ordinary passes the fast one
+    if (anomaly.on || hookState.count > 0) applyChainRuleChecked(order, grads, add);
+    else applyChainRule(order, grads, add);
     return { nodes: order, grads };
   } finally {
     activePasses--;
@@ -140,6 +148,45 @@ function applyChainRule<N extends GraphNode<G>, G>(
     const grad = grads[i];
     if (grad === undefined || node._arity === 0) continue;
     const parentGrads = node._vjp(grad);
+    for (let j = 0; j < parentGrads.length; j++) {
+      const g = parentGrads[j];
+      const parent = node._parent(j) as N;
+      if (g === null || g === undefined || !parent.requiresGrad) continue;
+      const prev = grads[parent._pos];
+      grads[parent._pos] = prev === undefined ? g : add(prev, g);
+    }
+  }
+}
+
+/**
+ * `applyChainRule` with the debugging extras: each node's gradient hooks run once its gradient is
+ * complete (their result replaces it, so it is what flows on and what `.grad` receives), and in
+ * anomaly mode each backward step's gradients are checked for NaN/±Infinity from finite numbers.
+ */
+function applyChainRuleChecked<N extends GraphNode<G>, G>(
+  order: readonly N[],
+  grads: (G | undefined)[],
+  add: (a: G, b: G) => G,
+): void {
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i] as N;
+    let grad = grads[i];
+    if (grad === undefined) continue;
+    if (hookState.count > 0) {
+      grad = runGradientHooks(node, grad);
+      grads[i] = grad;
+    }
+    if (node._arity === 0) continue;
+    let parentGrads: readonly (G | null)[];
+    if (anomaly.on) {
+      anomaly.quiet++;
+      try {
+        parentGrads = node._vjp(grad);
+      } finally {
+        anomaly.quiet--;
+      }
+      anomalyBackward(node as unknown as Parameters<typeof anomalyBackward>[0], grad, parentGrads);
+    } else parentGrads = node._vjp(grad);
     for (let j = 0; j < parentGrads.length; j++) {
       const g = parentGrads[j];
       const parent = node._parent(j) as N;

@@ -6,6 +6,7 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { zeros } from "../tensor/creation";
 import { add, reshape, stack } from "../tensor/ops/all";
 import { seedGradient, Tensor } from "../tensor/tensor";
+import { checkBoolean, checkInt, checkOptions, fail } from "../validate";
 import { backprop, topoSort } from "./engine";
 import { enableGrad, withGradMode } from "./grad-mode";
 
@@ -43,8 +44,14 @@ export function gradients(
 export function gradients(
   outputs: Tensor | readonly Tensor[],
   inputs: Tensor | readonly Tensor[],
-  options: GradientsOptions = {},
+  options?: GradientsOptions,
 ): (Tensor | null)[] {
+  const opts = checkOptions(options, "gradients");
+  const createGraph = checkBoolean(opts.createGraph, "gradients", "createGraph", false);
+  const allowUnused = checkBoolean(opts.allowUnused, "gradients", "allowUnused", false);
+  const gradOutputs = opts.gradOutputs;
+  if (gradOutputs !== undefined && gradOutputs !== null && !Array.isArray(gradOutputs))
+    fail("gradients", "gradOutputs", "an array (one gradient or null per output)", gradOutputs);
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
   outs.forEach((t, i) => {
@@ -59,8 +66,7 @@ export function gradients(
     if (!t.requiresGrad)
       throw new ChainruleError(`gradients: input ${i} ${fmtShape(t.shape)} does not require grad`);
   });
-  const seeds = outs.map((t, i) => seedGradient(t, options.gradOutputs?.[i] ?? undefined, "gradients"));
-  const createGraph = options.createGraph === true;
+  const seeds = outs.map((t, i) => seedGradient(t, gradOutputs?.[i] ?? undefined, "gradients"));
   const { nodes, grads } = withGradMode(createGraph, () =>
     backprop<Tensor, Tensor>(outs, seeds, (a, b) => add(a, b)),
   );
@@ -71,7 +77,7 @@ export function gradients(
   return ins.map((x, i) => {
     const g = found.get(x);
     if (g !== undefined) return g;
-    if (options.allowUnused) return null;
+    if (allowUnused) return null;
     throw new ChainruleError(
       `gradients: input ${i} ${fmtShape(x.shape)} was not used to compute the outputs (pass allowUnused: true to get null)`,
     );
@@ -119,9 +125,10 @@ export function grad<Args extends unknown[]>(
 ): (...args: Args) => GradResult;
 export function grad<Args extends unknown[]>(
   f: (...args: Args) => Tensor,
-  options: GradOptions = {},
+  options?: GradOptions,
 ): (...args: Args) => GradResult {
-  return (...args: Args) => valueAndGradImpl(f, options, args, "grad")[1];
+  const opts = checkOptions(options, "grad");
+  return (...args: Args) => valueAndGradImpl(f, opts, args, "grad")[1];
 }
 
 /** Like {@link grad}, returning `[value, gradients]`. */
@@ -147,9 +154,10 @@ export function valueAndGrad<Args extends unknown[]>(
 ): (...args: Args) => [Tensor, GradResult];
 export function valueAndGrad<Args extends unknown[]>(
   f: (...args: Args) => Tensor,
-  options: GradOptions = {},
+  options?: GradOptions,
 ): (...args: Args) => [Tensor, GradResult] {
-  return (...args: Args) => valueAndGradImpl(f, options, args, "valueAndGrad");
+  const opts = checkOptions(options, "valueAndGrad");
+  return (...args: Args) => valueAndGradImpl(f, opts, args, "valueAndGrad");
 }
 
 function valueAndGradImpl<Args extends unknown[]>(
@@ -161,10 +169,13 @@ function valueAndGradImpl<Args extends unknown[]>(
   if (typeof f !== "function") throw new ChainruleError(`${op}: expected a function, got ${describe(f)}`);
   const tensorArgs = args.map((a, i) => (a instanceof Tensor ? i : -1)).filter((i) => i >= 0);
   const argnums = options.argnums ?? (tensorArgs.length === 1 ? (tensorArgs[0] as number) : tensorArgs);
+  if (typeof argnums !== "number" && !Array.isArray(argnums))
+    fail(op, "argnums", "an integer or an array of integers", argnums);
   const list = typeof argnums === "number" ? [argnums] : Array.from(argnums);
   if (list.length === 0) throw new ChainruleError(`${op}: no tensor arguments to differentiate`);
   for (const i of list) {
-    if (!Number.isInteger(i) || !(args[i] instanceof Tensor)) {
+    checkInt(i, op, "argnums entry", 0);
+    if (!(args[i] instanceof Tensor)) {
       throw new ChainruleError(
         `${op}: argument ${i} must be a Tensor to be differentiated, got ${describe(args[i])}`,
       );
@@ -172,13 +183,20 @@ function valueAndGradImpl<Args extends unknown[]>(
   }
   const call = [...args] as Args;
   const fresh: Tensor[] = [];
+  // one leaf per argument: a repeated argnum gets the same gradient again (as in JAX)
+  const leafOf = new Map<number, Tensor>();
   const leaves = list.map((i) => {
+    const known = leafOf.get(i);
+    if (known !== undefined) return known;
     const x = args[i] as Tensor;
-    if (x.requiresGrad) return x;
-    const leaf = x.detach();
-    leaf.requiresGrad = true;
-    call[i] = leaf;
-    fresh.push(leaf);
+    let leaf = x;
+    if (!x.requiresGrad) {
+      leaf = x.detach();
+      leaf.requiresGrad = true;
+      call[i] = leaf;
+      fresh.push(leaf);
+    }
+    leafOf.set(i, leaf);
     return leaf;
   });
   return enableGrad(() => {

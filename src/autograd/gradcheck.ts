@@ -7,13 +7,30 @@ import { ChainruleError, describe } from "../errors";
 import { Rng } from "../random";
 import { zeros } from "../tensor/creation";
 import { Tensor } from "../tensor/tensor";
+import { checkInt, checkOptions, checkPositive } from "../validate";
 import { gradients } from "./functional";
 import { noGrad } from "./grad-mode";
 
+/**
+ * The checked options of `gradcheck`: `eps` a finite number > 0 (the step; 0 would divide by
+ * zero, a negative one flips nothing but is surely a mistake), `atol` and `rtol` finite ≥ 0.
+ */
+function checkTolerances(options: GradcheckOptions | undefined, op: string): Required<GradcheckOptions> {
+  const o = checkOptions(options, op);
+  return {
+    eps: o.eps === undefined ? 1e-6 : checkPositive(o.eps, op, "eps"),
+    atol: o.atol === undefined ? 1e-5 : checkPositive(o.atol, op, "atol", { allowZero: true }),
+    rtol: o.rtol === undefined ? 1e-3 : checkPositive(o.rtol, op, "rtol", { allowZero: true }),
+  };
+}
+
 /** Tolerances of {@link gradcheck}: an entry passes when |analytic − numeric| ≤ atol + rtol·|numeric|. */
 export interface GradcheckOptions {
+  /** The finite-difference step ε, a finite number > 0 (default 1e-6). */
   eps?: number;
+  /** Absolute tolerance, finite ≥ 0 (default 1e-5). */
   atol?: number;
+  /** Relative tolerance, finite ≥ 0 (default 1e-3). */
   rtol?: number;
 }
 
@@ -48,9 +65,9 @@ export interface GradcheckResult {
 export function gradcheck(
   f: (...inputs: Tensor[]) => Tensor,
   inputs: readonly Tensor[],
-  options: GradcheckOptions = {},
+  options?: GradcheckOptions,
 ): GradcheckResult {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
+  const { eps, atol, rtol } = checkTolerances(options, "gradcheck");
   if (typeof f !== "function") throw new ChainruleError(`gradcheck: expected a function, got ${describe(f)}`);
   if (!Array.isArray(inputs) || inputs.some((x) => !(x instanceof Tensor))) {
     throw new ChainruleError("gradcheck: inputs must be an array of Tensors");
@@ -124,9 +141,11 @@ export function gradcheck(
 export function gradgradcheck(
   f: (...inputs: Tensor[]) => Tensor,
   inputs: readonly Tensor[],
-  options: GradcheckOptions & { seed?: number } = {},
+  options?: GradcheckOptions & { seed?: number },
 ): GradcheckResult {
-  const rng = new Rng(options.seed ?? 1234);
+  const tolerances = checkTolerances(options, "gradgradcheck");
+  const seed = options?.seed === undefined ? 1234 : checkInt(options.seed, "gradgradcheck", "seed");
+  const rng = new Rng(seed);
   const probe = (shape: readonly number[]) => {
     const t = zeros(shape);
     for (let i = 0; i < t.size; i++) t._s.data[i] = rng.uniform(-1, 1);
@@ -152,5 +171,5 @@ export function gradgradcheck(
     });
     return total;
   };
-  return gradcheck(g, [...inputs, v0], options);
+  return gradcheck(g, [...inputs, v0], tolerances);
 }

@@ -559,3 +559,37 @@ describe("gradient penalty L = ‖∂f/∂x‖²", () => {
     expect(res.ok).toBe(true);
   });
 });
+
+describe("argument validation and repeated argnums", () => {
+  it("grad with a repeated argnum returns the gradient once per entry (as JAX)", () => {
+    const f = (x: Tensor, y: Tensor) => x.mul(x).mul(y).sum();
+    const x = tensor([1, 2]);
+    const y = tensor([3, 4]);
+    const [g0, g0again, g1] = grad(f, { argnums: [0, 0, 1] })(x, y);
+    expectAllClose(g0!, [2 * 1 * 3, 2 * 2 * 4]);
+    expectAllClose(g0again!, [2 * 1 * 3, 2 * 2 * 4]);
+    expectAllClose(g1!, [1, 4]);
+    const xr = tensor([1, 2], { requiresGrad: true });
+    const [h0, h1] = grad(f, { argnums: [0, 0] })(xr, y);
+    expectAllClose(h0!, [6, 16]);
+    expectAllClose(h1!, [6, 16]);
+    expect(xr.grad).toBeNull();
+  });
+
+  it("gradients refuses non-object options with ChainruleError", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(x).sum();
+    expect(() => gradients(y, [x], null as never)).toThrowErrorMatchingInlineSnapshot(
+      `[ChainruleError: gradients: options must be an object, got null]`,
+    );
+    expect(() => gradients(y, [x], { createGraph: 1 as never })).toThrow(ChainruleError);
+    expect(() => gradients(y, [x], { gradOutputs: 5 as never })).toThrow(ChainruleError);
+  });
+
+  it("grad refuses bad argnums and options", () => {
+    const f = (x: Tensor) => x.sum();
+    expect(() => grad(f, null as never)(tensor([1]))).toThrow(ChainruleError);
+    expect(() => grad(f, { argnums: 1.5 })(tensor([1]))).toThrow(ChainruleError);
+    expect(() => grad(f, { argnums: [-1] })(tensor([1]))).toThrow(ChainruleError);
+  });
+});

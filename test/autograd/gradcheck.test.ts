@@ -238,3 +238,23 @@ describe("gradgradcheck", () => {
     expect(a.ok).toBe(true);
   });
 });
+
+describe("gradcheck options", () => {
+  const f = (x: Tensor) => x.mul(x).sum();
+  it("refuses a step eps that is not a positive finite number", () => {
+    for (const eps of [0, -1e-6, Number.NaN, Number.POSITIVE_INFINITY, "1e-6"]) {
+      expect(() => gradcheck(f, [tensor([1, 2])], { eps: eps as number })).toThrow(ChainruleError);
+    }
+    expect(() => gradcheck(f, [tensor([1, 2])], { eps: 0 })).toThrowErrorMatchingInlineSnapshot(
+      `[ChainruleError: gradcheck: eps must be a finite number > 0, got number 0]`,
+    );
+  });
+
+  it("refuses tolerances that are not finite numbers ≥ 0, and non-object options", () => {
+    for (const bad of [{ atol: "x" }, { rtol: null }, { atol: -1 }, { rtol: Number.NaN }]) {
+      expect(() => gradcheck(f, [tensor([1, 2])], bad as never)).toThrow(ChainruleError);
+    }
+    expect(() => gradcheck(f, [tensor([1, 2])], null as never)).toThrow(ChainruleError);
+    expect(gradcheck(f, [tensor([1, 2])], { atol: 0, rtol: 1e-3 }).ok).toBe(true);
+  });
+});
