@@ -3,11 +3,11 @@
  * header. Loading validates everything first: a missing or malformed file, or one that does not
  * fit the model, throws `ChainruleError` naming the path and leaves the model unchanged.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChainruleError, manualSeed, nn, tensor, Value } from "../../src/index";
+import { ChainruleError, manualSeed, nn, type Tensor, tensor, Value } from "../../src/index";
 import { loadModel, saveModel } from "../../src/node/index";
 
 let dir = "";
@@ -39,14 +39,14 @@ describe("saveModel / loadModel", () => {
     expect(b.forward(x).toArray()).toEqual(a.forward(x).toArray());
   });
 
-  it("write the state dict as JSON under a format header", async () => {
+  it("write the state dict as JSON under a format header (version 2)", async () => {
     manualSeed(3);
     const m = new nn.Linear(2, 1);
     const path = join(dir, "linear.json");
     await saveModel(m, path);
     const file = JSON.parse(readFileSync(path, "utf8"));
     expect(file.format).toBe("chainrule-state-dict");
-    expect(file.version).toBe(1);
+    expect(file.version).toBe(2);
     expect(file.state).toEqual(m.stateDict());
   });
 
@@ -124,7 +124,7 @@ describe("loadModel failures throw ChainruleError naming the path and change not
     for (const [name, text] of [
       ["other.json", '{"weights": [1, 2, 3]}'],
       ["null.json", "null"],
-      ["version.json", '{"format": "chainrule-state-dict", "version": 2, "state": {}}'],
+      ["version.json", '{"format": "chainrule-state-dict", "version": 3, "state": {}}'],
     ] as const) {
       const path = join(dir, name);
       writeFileSync(path, text);
@@ -144,5 +144,168 @@ describe("loadModel failures throw ChainruleError naming the path and change not
 
   it("saveModel rejects something that is not a module", async () => {
     await expect(saveModel({} as never, join(dir, "x.json"))).rejects.toThrow(ChainruleError);
+  });
+});
+
+/** The raw bytes of a tensor's storage, to compare bit for bit. */
+const bytes = (t: Tensor): number[] =>
+  Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+
+describe("values JSON has no number for are written faithfully", () => {
+  const awkward64 = [
+    -0,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    2 ** -1074,
+    -(2 ** -1074),
+  ];
+  const awkward32 = [
+    -0,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    2 ** -149,
+    3.4028234663852886e38,
+    Math.fround(0.1),
+  ];
+
+  it.each([
+    ["float64", awkward64],
+    ["float32", awkward32],
+  ] as const)("%s: −0, NaN, ±Infinity and subnormals round-trip bit for bit", async (dtype, values) => {
+    manualSeed(50);
+    const a = new nn.Linear(3, 2, { dtype });
+    a.weight.data.set(values);
+    const path = join(dir, `awkward-${dtype}.json`);
+    await saveModel(a, path);
+    const b = new nn.Linear(3, 2, { dtype });
+    await loadModel(b, path);
+    expect(bytes(b.weight)).toEqual(bytes(a.weight));
+    expect(bytes(b.bias as Tensor)).toEqual(bytes(a.bias as Tensor));
+    expect(Object.is(b.weight.data[0], -0)).toBe(true);
+  });
+
+  it("finite values stay JSON numbers; the others are the strings NaN, Infinity, -Infinity, -0", async () => {
+    const m = new nn.Linear(3, 2);
+    m.weight.data.set([-0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.1, 0]);
+    const path = join(dir, "tagged.json");
+    await saveModel(m, path);
+    const file = JSON.parse(readFileSync(path, "utf8"));
+    expect(file.state.weight.data).toEqual(["-0", "NaN", "Infinity", "-Infinity", 0.1, 0]);
+  });
+
+  it("version 1 files (plain numbers, as older chainrule wrote them) still load", async () => {
+    manualSeed(51);
+    const a = new nn.MLP(2, [3, 1]);
+    const path = join(dir, "v1.json");
+    writeFileSync(path, JSON.stringify({ format: "chainrule-state-dict", version: 1, state: a.stateDict() }));
+    const b = await loadModel(new nn.MLP(2, [3, 1]), path);
+    expect(snapshot(b)).toEqual(snapshot(a));
+  });
+
+  it("a version 1 file knows no tags; an unknown tag in version 2 is refused, naming it", async () => {
+    const m = new nn.Linear(1, 1);
+    const state = (weight: unknown[]) => ({
+      weight: { shape: [1, 1], dtype: "float64", data: weight },
+      bias: { shape: [1], dtype: "float64", data: [0] },
+    });
+    const v1 = join(dir, "v1-tag.json");
+    writeFileSync(v1, JSON.stringify({ format: "chainrule-state-dict", version: 1, state: state(["NaN"]) }));
+    await expect(loadModel(m, v1)).rejects.toThrow(/weight\.data\[0\] is string "NaN"/);
+    const v2 = join(dir, "v2-unknown.json");
+    writeFileSync(v2, JSON.stringify({ format: "chainrule-state-dict", version: 2, state: state(["nan"]) }));
+    await expect(loadModel(m, v2)).rejects.toThrow(/weight\.data\[0\] is string "nan"/);
+  });
+});
+
+describe("saveModel / loadModel keep every parameter", () => {
+  it("a frozen weight (requiresGrad = false) is saved and loaded", async () => {
+    manualSeed(52);
+    const a = new nn.MLP(3, [4, 2]);
+    (a[0] as nn.Linear).weight.requiresGrad = false;
+    const path = join(dir, "frozen.json");
+    await saveModel(a, path);
+    expect(Object.keys(JSON.parse(readFileSync(path, "utf8")).state)).toContain("0.weight");
+    manualSeed(53);
+    const b = new nn.MLP(3, [4, 2]);
+    (b[0] as nn.Linear).weight.requiresGrad = false;
+    await loadModel(b, path);
+    expect(snapshot(b)).toEqual(snapshot(a));
+  });
+
+  it("parameters named __proto__, constructor and toString", async () => {
+    class Awkward extends nn.Module {
+      constructor(x: number) {
+        super();
+        for (const name of ["__proto__", "constructor", "toString"]) {
+          Object.defineProperty(this, name, { value: new Value(x), enumerable: true, writable: true });
+        }
+      }
+    }
+    const path = join(dir, "awkward-names.json");
+    await saveModel(new Awkward(7), path);
+    const b = await loadModel(new Awkward(0), path);
+    expect(Object.entries(snapshot(b))).toEqual([
+      ["__proto__", [7]],
+      ["constructor", [7]],
+      ["toString", [7]],
+    ]);
+  });
+
+  it("saving twice replaces the file and leaves nothing else in the directory", async () => {
+    const sub = join(dir, "replace");
+    const path = join(sub, "m.json");
+    await saveModel(new nn.Linear(1, 1), path);
+    const m = new nn.Linear(1, 1);
+    m.weight.data[0] = 0.75;
+    await saveModel(m, path);
+    expect(readdirSync(sub)).toEqual(["m.json"]);
+    expect(JSON.parse(readFileSync(path, "utf8")).state.weight.data).toEqual([0.75]);
+  });
+});
+
+describe("saveModel / loadModel validate their arguments", () => {
+  const model = () => new nn.Linear(1, 1);
+
+  it.each([
+    ["undefined", undefined],
+    ["a number", 42],
+    ["an empty string", ""],
+    ["null", null],
+    ["a string with a NUL byte", "a\u0000b.json"],
+  ])("a path that is %s", async (_, path) => {
+    await expect(saveModel(model(), path as never)).rejects.toThrow(
+      /^saveModel: path must be a non-empty string/,
+    );
+    await expect(loadModel(model(), path as never)).rejects.toThrow(
+      /^loadModel: path must be a non-empty string/,
+    );
+    await expect(saveModel(model(), path as never)).rejects.toBeInstanceOf(ChainruleError);
+  });
+
+  it.each([
+    ["undefined", undefined],
+    ["null", null],
+    ["a plain object", {}],
+    ["a tensor", tensor([1])],
+  ])("a module that is %s", async (_, m) => {
+    const path = join(dir, "never.json");
+    await expect(saveModel(m as never, path)).rejects.toThrow(/^saveModel: module must be a Module/);
+    await saveModel(model(), path);
+    await expect(loadModel(m as never, path)).rejects.toThrow(/^loadModel: module must be a Module/);
+  });
+
+  it("a path that cannot be written (under a file) throws ChainruleError naming it", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    const path = join(file, "model.json");
+    const err = await saveModel(model(), path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChainruleError);
+    expect((err as Error).message).toMatch(/^saveModel: cannot write /);
+    expect((err as Error).message).toContain(path);
+  });
+
+  it("a directory given as the file to load throws ChainruleError", async () => {
+    await expect(loadModel(model(), dir)).rejects.toThrow(/^loadModel: cannot read /);
   });
 });
