@@ -4,9 +4,10 @@
  * order.
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { globalGenerator, type Rng } from "../random";
+import { generatorOf, type Rng } from "../random";
+import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions, checkSize } from "../validate";
 import { allocate, type DType, isDType, isTypedArray, type TypedArray } from "./dtype";
-import { checkShape, sizeOf } from "./shape";
+import { checkResultShape, checkShape, MAX_DIMS, sizeOf } from "./shape";
 import { unwrapView } from "./storage";
 import { type NestedNumbers, Tensor, type TensorOptions } from "./tensor";
 
@@ -29,8 +30,28 @@ function resolveDType(dtype: DType | undefined, fallback: DType, op: string): DT
   return dtype;
 }
 
-function finish(data: TypedArray, shape: readonly number[], opts: TensorOptions): Tensor {
-  return new Tensor(data, shape, { requiresGrad: opts.requiresGrad === true, label: opts.label });
+/** Creation options after validation. */
+interface Checked {
+  readonly dtype: DType;
+  readonly requiresGrad: boolean;
+  readonly label: string | undefined;
+}
+
+/**
+ * Validates the options every creation function takes (an object or undefined; `dtype` one of
+ * the two, `requiresGrad` a boolean, `label` a string), naming `op` in the error.
+ */
+function createOptions(opts: unknown, op: string, fallback: DType): Checked {
+  const o = checkOptions(opts as TensorOptions | undefined, op);
+  return {
+    dtype: resolveDType(o.dtype, fallback, op),
+    requiresGrad: checkBoolean(o.requiresGrad, op, "requiresGrad", false),
+    label: checkLabel(o.label, op),
+  };
+}
+
+function finish(data: TypedArray, shape: readonly number[], o: Checked): Tensor {
+  return new Tensor(data, shape, { requiresGrad: o.requiresGrad, label: o.label });
 }
 
 /**
@@ -46,25 +67,23 @@ export function tensor(
   x: number | NestedNumbers[] | readonly number[] | ArrayLike<number> | Tensor,
   opts: CreateOptions = {},
 ): Tensor {
-  if (opts === null || typeof opts !== "object")
-    throw new ChainruleError(`tensor: options must be an object, got ${describe(opts)}`);
-  if (x instanceof Tensor) {
-    const dtype = resolveDType(opts.dtype, x.dtype, "tensor");
-    const data = allocate(dtype, x.size);
-    data.set(x._s.data);
-    return finish(data, opts.shape ? checkedShape(opts.shape, data.length) : x.shape, opts);
-  }
   const raw = unwrapView(x);
-  if (isTypedArray(raw)) {
-    const dtype = resolveDType(opts.dtype, raw instanceof Float32Array ? "float32" : "float64", "tensor");
-    const data = allocate(dtype, raw.length);
-    data.set(raw);
-    return finish(data, opts.shape ? checkedShape(opts.shape, data.length) : [data.length], opts);
+  const fallback = x instanceof Tensor ? x.dtype : raw instanceof Float32Array ? "float32" : "float64";
+  const o = createOptions(opts, "tensor", fallback);
+  const shapeOpt = (opts as CreateOptions).shape;
+  if (x instanceof Tensor) {
+    const data = allocate(o.dtype, x.size);
+    data.set(x._s.data);
+    return finish(data, shapeOpt ? checkedShape(shapeOpt, data.length) : x.shape, o);
   }
-  const dtype = resolveDType(opts.dtype, "float64", "tensor");
-  const t = fromNested(x as NestedNumbers, dtype, "tensor");
-  const shape = opts.shape ? checkedShape(opts.shape, t.size) : t.shape;
-  return finish(t._s.data, shape, opts);
+  if (isTypedArray(raw)) {
+    const data = allocate(o.dtype, raw.length);
+    data.set(raw);
+    return finish(data, shapeOpt ? checkedShape(shapeOpt, data.length) : [data.length], o);
+  }
+  const t = fromNested(x as NestedNumbers, o.dtype, "tensor");
+  const shape = shapeOpt ? checkedShape(shapeOpt, t.size) : t.shape;
+  return finish(t._s.data, shape, o);
 }
 
 function checkedShape(shape: readonly number[], n: number): readonly number[] {
@@ -77,7 +96,10 @@ function checkedShape(shape: readonly number[], n: number): readonly number[] {
   return shape;
 }
 
-/** @internal Reads a number or rectangular nested array of numbers into a new tensor. */
+/**
+ * @internal Reads a number or rectangular nested array of numbers into a new tensor. Arrays
+ * nested deeper than `MAX_DIMS` (64) levels — or containing themselves — are refused.
+ */
 export function fromNested(x: NestedNumbers | readonly number[], dtype: DType, op: string): Tensor {
   if (typeof x === "number") {
     const data = allocate(dtype, 1);
@@ -91,12 +113,18 @@ export function fromNested(x: NestedNumbers | readonly number[], dtype: DType, o
   }
   const shape: number[] = [];
   for (let level: unknown = x; Array.isArray(level); level = level[0]) {
+    if (shape.length === MAX_DIMS) {
+      throw new ChainruleError(
+        `${op}: nested arrays deeper than ${MAX_DIMS} levels (a tensor has at most ${MAX_DIMS} dimensions)`,
+      );
+    }
     shape.push(level.length);
     if (level.length === 0) break;
   }
-  const data = allocate(dtype, sizeOf(shape));
+  const data = allocate(dtype, checkSize(sizeOf(shape), op, `a nested array of shape ${fmtShape(shape)}`));
   let k = 0;
-  const walk = (node: unknown, dim: number, path: number[]): void => {
+  const path: number[] = []; // the indices of the node being read, for error messages
+  const walk = (node: unknown, dim: number): void => {
     if (dim === shape.length) {
       if (typeof node !== "number") {
         throw new ChainruleError(
@@ -114,22 +142,34 @@ export function fromNested(x: NestedNumbers | readonly number[], dtype: DType, o
         `${op}: ragged nested array at [${path.join(",")}]: expected length ${shape[dim]}, got ${got}`,
       );
     }
-    for (let i = 0; i < list.length; i++) walk(list[i], dim + 1, [...path, i]);
+    path.push(0);
+    for (let i = 0; i < list.length; i++) {
+      path[dim] = i;
+      walk(list[i], dim + 1);
+    }
+    path.pop();
   };
-  walk(x, 0, []);
+  walk(x, 0); // at most MAX_DIMS + 1 frames deep
   return new Tensor(data, shape);
 }
 
-function filled(shape: readonly number[], value: number, opts: TensorOptions, op: string): Tensor {
-  checkShape(shape, op);
+function filled(
+  shape: readonly number[],
+  value: number,
+  opts: TensorOptions | undefined,
+  op: string,
+  fallback: DType = "float64",
+): Tensor {
+  const o = createOptions(opts, op, fallback);
+  const size = checkShape(shape, op).reduce((n, d) => n * d, 1);
   if (typeof value !== "number")
     throw new ChainruleError(`${op}: fill value must be a number, got ${describe(value)}`);
-  const data = allocate(resolveDType(opts.dtype, "float64", op), sizeOf(shape));
+  const data = allocate(o.dtype, size);
   if (value !== 0) data.fill(value);
-  return finish(data, shape, opts);
+  return finish(data, shape, o);
 }
 
-/** A tensor of zeros. */
+/** A tensor of zeros (at most 64 dimensions and `MAX_ELEMENTS` elements, as every tensor). */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled(shape, 0, opts, "zeros");
 }
@@ -139,19 +179,27 @@ export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor
   return filled(shape, 1, opts, "ones");
 }
 
-/** A tensor filled with `value`. */
+/** A tensor filled with `value` (any number, NaN and ±Infinity included). */
 export function full(shape: readonly number[], value: number, opts: TensorOptions | DType = {}): Tensor {
   return filled(shape, value, typeof opts === "string" ? { dtype: opts } : opts, "full");
 }
 
-/** Zeros with the shape and dtype of `t`. */
-export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return zeros(t.shape, { dtype: t.dtype, ...opts });
+function likeOf(t: Tensor, op: string): Tensor {
+  if (!(t instanceof Tensor))
+    throw new ChainruleError(`${op}: argument must be a Tensor, got ${describe(t)}`);
+  return t;
 }
 
-/** Ones with the shape and dtype of `t`. */
+/** Zeros with the shape and dtype of `t` (`opts.dtype` overrides the dtype). */
+export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  const like = likeOf(t, "zerosLike");
+  return filled(like.shape, 0, opts, "zerosLike", like.dtype);
+}
+
+/** Ones with the shape and dtype of `t` (`opts.dtype` overrides the dtype). */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return ones(t.shape, { dtype: t.dtype, ...opts });
+  const like = likeOf(t, "onesLike");
+  return filled(like.shape, 1, opts, "onesLike", like.dtype);
 }
 
 /**
@@ -163,54 +211,57 @@ export function arange(start: number, stop?: number, step = 1, opts: TensorOptio
     stop = start;
     start = 0;
   }
-  for (const [name, v] of [
-    ["start", start],
-    ["stop", stop],
-    ["step", step],
-  ] as const) {
-    if (typeof v !== "number" || !Number.isFinite(v))
-      throw new ChainruleError(`arange: ${name} must be a finite number, got ${describe(v)}`);
-  }
+  const o = createOptions(opts, "arange", "float64");
+  checkFinite(start, "arange", "start");
+  checkFinite(stop, "arange", "stop");
+  checkFinite(step, "arange", "step");
   if (step === 0) throw new ChainruleError("arange: step must not be 0");
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = allocate(resolveDType(opts.dtype, "float64", "arange"), n);
+  checkResultShape([n], "arange");
+  const data = allocate(o.dtype, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return finish(data, [n], opts);
+  return finish(data, [n], o);
 }
 
-/** `n` evenly spaced values from `a` to `b` inclusive. */
+/** `n` evenly spaced values from `a` to `b` inclusive (finite `a`, `b`; an integer n ≥ 0). */
 export function linspace(a: number, b: number, n: number, opts: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0)
-    throw new ChainruleError(`linspace: n must be a non-negative integer, got ${describe(n)}`);
-  const data = allocate(resolveDType(opts.dtype, "float64", "linspace"), n);
+  const o = createOptions(opts, "linspace", "float64");
+  checkFinite(a, "linspace", "start");
+  checkFinite(b, "linspace", "end");
+  checkInt(n, "linspace", "n", 0);
+  checkResultShape([n], "linspace");
+  const data = allocate(o.dtype, n);
   const step = n > 1 ? (b - a) / (n - 1) : 0;
   for (let i = 0; i < n; i++) data[i] = i === n - 1 && n > 1 ? b : a + i * step;
-  return finish(data, [n], opts);
+  return finish(data, [n], o);
 }
 
 /** The n×n identity matrix. */
 export function eye(n: number, opts: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0)
-    throw new ChainruleError(`eye: n must be a non-negative integer, got ${describe(n)}`);
-  const data = allocate(resolveDType(opts.dtype, "float64", "eye"), n * n);
+  const o = createOptions(opts, "eye", "float64");
+  checkInt(n, "eye", "n", 0);
+  checkResultShape([n, n], "eye");
+  const data = allocate(o.dtype, n * n);
   for (let i = 0; i < n; i++) data[i * n + i] = 1;
-  return finish(data, [n, n], opts);
+  return finish(data, [n, n], o);
 }
 
 /** Uniform samples in [0, 1), drawn in row-major order (see `manualSeed`). */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  const o = createOptions(opts, "rand", "float64");
   checkShape(shape, "rand");
-  const rng = opts.generator ?? globalGenerator();
-  const data = allocate(resolveDType(opts.dtype, "float64", "rand"), sizeOf(shape));
+  const rng = generatorOf((opts as RandomOptions).generator, "rand");
+  const data = allocate(o.dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.next();
-  return finish(data, shape, opts);
+  return finish(data, shape, o);
 }
 
 /** Standard normal samples (Box–Muller), drawn in row-major order (see `manualSeed`). */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  const o = createOptions(opts, "randn", "float64");
   checkShape(shape, "randn");
-  const rng = opts.generator ?? globalGenerator();
-  const data = allocate(resolveDType(opts.dtype, "float64", "randn"), sizeOf(shape));
+  const rng = generatorOf((opts as RandomOptions).generator, "randn");
+  const data = allocate(o.dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-  return finish(data, shape, opts);
+  return finish(data, shape, o);
 }

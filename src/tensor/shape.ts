@@ -3,8 +3,50 @@
  * messages that name the op and the shapes.
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
+import { checkShapeArg, checkSize } from "../validate";
 
 export type Shape = readonly number[];
+
+/**
+ * The most dimensions a tensor may have (as many as PyTorch allows). Shapes and nested arrays
+ * are checked against it, so deeply nested input fails with a clear `ChainruleError` instead
+ * of overflowing the stack.
+ */
+export const MAX_DIMS = 64;
+
+/** Throws unless `ndim` ≤ `MAX_DIMS`; `what` names the thing (e.g. `shape`). */
+export function checkDims(ndim: number, op: string, what = "shape"): void {
+  if (ndim > MAX_DIMS) {
+    throw new ChainruleError(
+      `${op}: ${what} has ${ndim} dimensions, more than ${MAX_DIMS} (a tensor has at most ${MAX_DIMS} dimensions)`,
+    );
+  }
+}
+
+/**
+ * The element count of `shape`, checking that it is an array of at most `MAX_DIMS` integers
+ * ≥ 0 (the `Tensor` constructor's check: one pass over the dimensions).
+ */
+export function checkedSizeOf(shape: unknown, op: string): number {
+  if (!Array.isArray(shape) || shape.length > MAX_DIMS) return checkShape(shape, op).length;
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) checkShapeArg(shape, op);
+    n *= d;
+  }
+  return n;
+}
+
+/**
+ * Checks a shape an op computed for its result (broadcasting, expand, matmul, concat…) before
+ * anything is allocated: at most `MAX_DIMS` dimensions and `MAX_ELEMENTS` elements. Returns the
+ * element count.
+ */
+export function checkResultShape(shape: Shape, op: string): number {
+  checkDims(shape.length, op, "the result");
+  return checkSize(sizeOf(shape), op, `the result ${fmtShape(shape)}`);
+}
 
 /** Number of elements of a shape (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
@@ -133,14 +175,12 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
   return out;
 }
 
-/** Validates a user-given shape (non-negative integers). */
+/**
+ * Validates a user-given shape: an array of at most `MAX_DIMS` integers ≥ 0 whose product is at
+ * most `MAX_ELEMENTS`.
+ */
 export function checkShape(shape: unknown, op: string): number[] {
-  if (!Array.isArray(shape))
-    throw new ChainruleError(`${op}: shape must be an array of integers, got ${typeof shape}`);
-  for (const d of shape) {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ChainruleError(`${op}: shape ${JSON.stringify(shape)} must hold non-negative integers`);
-    }
-  }
+  if (Array.isArray(shape)) checkDims(shape.length, op);
+  checkShapeArg(shape, op);
   return shape as number[];
 }

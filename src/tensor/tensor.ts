@@ -10,7 +10,7 @@ import { isGradEnabled, withGradMode } from "../autograd/grad-mode";
 import { addGradientHook, type RemovableHandle } from "../autograd/hooks";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { checkBoolean, checkFunction, checkOptions } from "../validate";
+import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
 import { type DType, isDType, type TypedArray } from "./dtype";
 import * as ops from "./ops/all";
 import { type Shape, sameShape, sizeOf } from "./shape";
@@ -87,8 +87,17 @@ export class Tensor implements GraphNode<Tensor> {
   readonly size: number;
   /** @internal storage of `grad` */
   private _grad: Tensor | null = null;
-  /** A name shown in diagrams. */
-  label: string | undefined;
+  /** @internal storage of `label` */
+  private _label: string | undefined;
+
+  /** A name shown in diagrams: a string, or `undefined` for none. */
+  get label(): string | undefined {
+    return this._label;
+  }
+
+  set label(label: string | undefined) {
+    this._label = checkLabel(label, "Tensor.label");
+  }
   /** The operands this tensor was computed from (empty for leaves and under `noGrad`). */
   readonly parents: readonly Tensor[];
   /** @internal memory and version counter */
@@ -114,33 +123,42 @@ export class Tensor implements GraphNode<Tensor> {
   _pos = 0;
 
   /**
-   * Wraps existing storage (no copy): `data.length` must equal the product of `shape`.
-   * Most code should use `tensor(…)`, which copies its input.
+   * Wraps existing storage (no copy): `data.length` must equal the product of `shape`, an array
+   * of at most 64 integers ≥ 0. Most code should use `tensor(…)`, which copies its input.
    */
-  constructor(data: TypedArray, shape: readonly number[], options: TensorOptions = {}) {
+  constructor(data: TypedArray, shape: readonly number[], options?: TensorOptions) {
     if (!(data instanceof Float64Array || data instanceof Float32Array)) {
       throw new ChainruleError(
         `Tensor: storage must be a Float64Array or Float32Array, got ${describe(data)}`,
       );
     }
-    const size = sizeOf(shape);
+    const size = checkedSizeOf(shape, "Tensor");
     if (size !== data.length) {
       throw new ChainruleError(`Tensor: shape ${fmtShape(shape)} needs ${size} elements, got ${data.length}`);
     }
     const dtype = data instanceof Float32Array ? "float32" : "float64";
-    if (options.dtype !== undefined && options.dtype !== dtype) {
-      throw new ChainruleError(`Tensor: dtype ${options.dtype} does not match a ${data.constructor.name}`);
+    let label: string | undefined;
+    let requiresGrad = false;
+    if (options !== undefined) {
+      checkOptions(options, "Tensor");
+      if (options.dtype !== undefined && options.dtype !== dtype) {
+        throw new ChainruleError(
+          `Tensor: dtype ${describe(options.dtype)} does not match a ${data.constructor.name}`,
+        );
+      }
+      label = checkLabel(options.label, "Tensor");
+      requiresGrad = checkBoolean(options.requiresGrad, "Tensor", "requiresGrad", false);
     }
     this.shape = Object.freeze(Array.from(shape));
     this.dtype = dtype;
     this.size = size;
-    this.label = options.label;
+    this._label = label;
     this.parents = NO_PARENTS;
     this._s = new Storage(data);
     this._op = null;
     this._attrs = undefined;
     this._versions = null;
-    this._requiresGrad = options.requiresGrad === true;
+    this._requiresGrad = requiresGrad;
     this._trainable = this._requiresGrad;
   }
 

@@ -152,22 +152,20 @@ describe("factories", () => {
 
   it("rejects bad shapes and sizes", () => {
     expect(errorOf(() => zeros([2, -1]))).toMatchInlineSnapshot(
-      `"zeros: shape [2,-1] must hold non-negative integers"`,
+      `"zeros: shape must be an array of integers ≥ 0, got number -1 at index 1"`,
     );
     expect(errorOf(() => ones([1.5]))).toMatchInlineSnapshot(
-      `"ones: shape [1.5] must hold non-negative integers"`,
+      `"ones: shape must be an array of integers ≥ 0, got number 1.5 at index 0"`,
     );
     expect(errorOf(() => full([2], "1" as unknown as number))).toMatchInlineSnapshot(
       `"full: fill value must be a number, got string "1""`,
     );
-    expect(errorOf(() => eye(-1))).toMatchInlineSnapshot(
-      `"eye: n must be a non-negative integer, got number -1"`,
-    );
+    expect(errorOf(() => eye(-1))).toMatchInlineSnapshot(`"eye: n must be an integer ≥ 0, got number -1"`);
     expect(errorOf(() => linspace(0, 1, 2.5))).toMatchInlineSnapshot(
-      `"linspace: n must be a non-negative integer, got number 2.5"`,
+      `"linspace: n must be an integer ≥ 0, got number 2.5"`,
     );
     expect(errorOf(() => rand([2, -3]))).toMatchInlineSnapshot(
-      `"rand: shape [2,-3] must hold non-negative integers"`,
+      `"rand: shape must be an array of integers ≥ 0, got number -3 at index 1"`,
     );
   });
 });

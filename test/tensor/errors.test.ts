@@ -262,7 +262,7 @@ describe("bad arguments", () => {
       `"sum: keepDims must be a boolean, got string "yes""`,
     );
     expect(errorOf(() => a23().leakyRelu("0.1" as unknown as number))).toMatchInlineSnapshot(
-      `"leakyRelu: slope must be a number, got string "0.1""`,
+      `"leakyRelu: slope must be a finite number, got string "0.1""`,
     );
   });
 

@@ -4,6 +4,7 @@
  * result. Broadcast gradients are summed back to the inputs' shapes by the engine (`sumTo`).
  */
 import { ChainruleError, describe } from "../../errors";
+import { checkFinite, checkNumber } from "../../validate";
 import {
   type Arith,
   arith,
@@ -15,7 +16,7 @@ import {
   zip,
 } from "../kernels/elementwise";
 import * as m from "../kernels/scalar";
-import { broadcastShapes, sizeOf } from "../shape";
+import { broadcastShapes, checkResultShape } from "../shape";
 import { apply, type OpDef, Tensor } from "../tensor";
 import { alloc, checkSameDType, checkTensor, lift } from "./util";
 
@@ -63,7 +64,7 @@ function binaryOp(
       const y = b as Tensor;
       checkSameDType(name, x, y);
       const shape = broadcastShapes(x.shape, y.shape, name);
-      const out = alloc(x, sizeOf(shape));
+      const out = alloc(x, checkResultShape(shape, name));
       const done =
         arithOp !== undefined && arith(arithOp, x._s.data, x.shape, y._s.data, y.shape, out, shape);
       if (!done) zip(x._s.data, x.shape, y._s.data, y.shape, out, shape, f);
@@ -307,7 +308,7 @@ export const whereOp: OpDef = {
     const [cond, x, y] = ins as [Tensor, Tensor, Tensor];
     checkSameDType("where", x, y);
     const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, "where"), y.shape, "where");
-    const n = sizeOf(shape);
+    const n = checkResultShape(shape, "where");
     const c = new Float64Array(n);
     broadcastTo(cond._s.data, cond.shape, c, shape);
     const out = alloc(x, n);
@@ -370,17 +371,17 @@ export const square = (x: Tensor): Tensor => unary(squareOp, x);
 export const sign = (x: Tensor): Tensor => unary(signOp, x);
 
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  if (typeof slope !== "number")
-    throw new ChainruleError(`leakyRelu: slope must be a number, got ${describe(slope)}`);
+  checkFinite(slope, "leakyRelu", "slope");
   return apply(leakyReluOp, [checkTensor(x, "leakyRelu")], { slope });
 }
 
+/**
+ * Clamps into [min, max]; `null`/`undefined` leaves that side open. Bounds are numbers (±∞
+ * allowed, NaN refused) with min ≤ max.
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  const lo = min ?? Number.NEGATIVE_INFINITY;
-  const hi = max ?? Number.POSITIVE_INFINITY;
-  if (typeof lo !== "number" || typeof hi !== "number") {
-    throw new ChainruleError(`clamp: min and max must be numbers, got ${describe(min)} and ${describe(max)}`);
-  }
+  const lo = min === null || min === undefined ? Number.NEGATIVE_INFINITY : checkNumber(min, "clamp", "min");
+  const hi = max === null || max === undefined ? Number.POSITIVE_INFINITY : checkNumber(max, "clamp", "max");
   if (lo > hi) throw new ChainruleError(`clamp: min ${lo} is greater than max ${hi}`);
   return apply(clampOp, [checkTensor(x, "clamp")], { min: lo, max: hi });
 }

@@ -4,7 +4,14 @@
 import { ChainruleError, fmtShape } from "../../errors";
 import { permute as permuteKernel } from "../kernels/layout";
 import { gemm } from "../kernels/matmul";
-import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf, stridesOf } from "../shape";
+import {
+  broadcastShapes,
+  broadcastStrides,
+  checkResultShape,
+  normalizeAxis,
+  sizeOf,
+  stridesOf,
+} from "../shape";
 import { apply, type OpDef, type Tensor } from "../tensor";
 import { reshape, sumTo, unsqueeze } from "./shape";
 import { alloc, checkSameDType, checkTensor } from "./util";
@@ -49,7 +56,10 @@ export const matmulOp: OpDef = {
       );
     }
     const count = sizeOf(batch);
-    const out = alloc(a, count * m * n);
+    const shape = [...batch];
+    if (a.ndim > 1) shape.push(m);
+    if (b.ndim > 1) shape.push(n);
+    const out = alloc(a, checkResultShape(shape, "matmul"));
     const aStrides = broadcastStrides(aBatch, batch);
     const bStrides = broadcastStrides(bBatch, batch);
     const bStr = stridesOf(batch);
@@ -64,9 +74,6 @@ export const matmulOp: OpDef = {
       }
       gemm(a._s.data, ai * m * k, b._s.data, bi * k * n, out, i * m * n, m, k, n);
     }
-    const shape = [...batch];
-    if (a.ndim > 1) shape.push(m);
-    if (b.ndim > 1) shape.push(n);
     return { shape, data: out };
   },
   backward: (g, { inputs: [x, y], needs }) => {

@@ -3,6 +3,7 @@
  * size 1; a full reduction gives shape []. Sums accumulate in double precision for both dtypes.
  */
 import { ChainruleError, describe, fmtShape } from "../../errors";
+import { checkBoolean } from "../../validate";
 import { zip } from "../kernels/elementwise";
 import { argExtreme, logSoftmaxAxis, reduce } from "../kernels/reduce";
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "../shape";
@@ -193,7 +194,11 @@ export const logSumExp = (x: Tensor, axis?: number | readonly number[], keepDims
 
 function oneAxis(def: OpDef<AxisAttrs>, x: Tensor, axis: number): Tensor {
   checkTensor(x, def.name);
-  if (x.ndim === 0) return apply(def, [x], { axis: 0 });
+  // a 0-d tensor takes axis 0 or -1 (as in PyTorch), like the reductions
+  if (x.ndim === 0) {
+    normalizeAxes(axis, x.shape, def.name);
+    return apply(def, [x], { axis: 0 });
+  }
   return apply(def, [x], { axis: normalizeAxis(axis, x.ndim, def.name, x.shape) });
 }
 
@@ -202,6 +207,7 @@ export const logSoftmax = (x: Tensor, axis = -1): Tensor => oneAxis(logSoftmaxOp
 
 function arg(def: typeof argmaxOp, x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
   checkTensor(x, def.name);
+  checkBoolean(keepDims, def.name, "keepDims");
   if (axis === undefined || axis === null || x.ndim === 0) {
     if (x.ndim === 0 && axis !== undefined && axis !== null) normalizeAxes(axis, x.shape, def.name);
     return apply(def, [x], { axis: null, keepDims });

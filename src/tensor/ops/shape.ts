@@ -9,7 +9,7 @@ import { allocate, type DType } from "../dtype";
 import { broadcastTo } from "../kernels/elementwise";
 import { copyBlock, gather as gatherKernel, indexSelect as indexSelectKernel } from "../kernels/layout";
 import { reduce } from "../kernels/reduce";
-import { broadcastsTo, normalizeAxis, sameShape, sizeOf } from "../shape";
+import { broadcastsTo, checkDims, checkResultShape, normalizeAxis, sameShape, sizeOf } from "../shape";
 import { apply, type IndexLike, type OpDef, type RawResult, type Tensor } from "../tensor";
 import { alloc, around, checkSameDType, checkTensor, type IndexArg, toIndex } from "./util";
 
@@ -153,9 +153,10 @@ export const indexSelectOp: OpDef<SelectAttrs> = {
   forward: ([x], { axis, indices }) => {
     const t = x as Tensor;
     const [outer, n, inner] = around(t.shape, axis);
-    const out = alloc(t, outer * indices.length * inner);
+    const shape = t.shape.map((d, i) => (i === axis ? indices.length : d));
+    const out = alloc(t, checkResultShape(shape, "indexSelect"));
     indexSelectKernel(t._s.data, outer, n, inner, indices, out);
-    return { shape: t.shape.map((d, i) => (i === axis ? indices.length : d)), data: out };
+    return { shape, data: out };
   },
   backward: (g, { attrs }) => [apply(indexAddOp, [g], attrs)],
 };
@@ -204,7 +205,7 @@ function concatForward(ts: readonly Tensor[], axis: number, stacked: boolean): R
     : ts.map((t) => t.shape);
   const total = pieces.reduce((n, s) => n + (s[axis] as number), 0);
   const shape = (pieces[0] as readonly number[]).map((d, i) => (i === axis ? total : d));
-  const out = alloc(first, sizeOf(shape));
+  const out = alloc(first, checkResultShape(shape, stacked ? "stack" : "concat"));
   const [outer, , inner] = around(shape, axis);
   let start = 0;
   ts.forEach((t, i) => {
@@ -251,6 +252,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 function resolveShape(x: Tensor, shape: readonly number[], op: string): number[] {
   if (!Array.isArray(shape)) throw new ChainruleError(`${op}: shape must be numbers, got ${describe(shape)}`);
+  checkDims(shape.length, op);
   let infer = -1;
   let known = 1;
   shape.forEach((d, i) => {
@@ -302,6 +304,7 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   checkTensor(x, "unsqueeze");
   const a = normalizeAxis(axis, x.ndim + 1, "unsqueeze", x.shape);
   const shape = [...x.shape.slice(0, a), 1, ...x.shape.slice(a)];
+  checkDims(shape.length, "unsqueeze", "the result");
   return apply(unsqueezeOp, [x], { shape });
 }
 
@@ -310,6 +313,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(x, "expand");
   if (!Array.isArray(shape))
     throw new ChainruleError(`expand: shape must be numbers, got ${describe(shape)}`);
+  checkDims(shape.length, "expand");
   const lead = shape.length - x.ndim;
   if (lead < 0)
     throw new ChainruleError(
@@ -323,6 +327,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (!broadcastsTo(x.shape, target))
     throw new ChainruleError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+  checkResultShape(target, "expand");
   return apply(expandOp, [x], { shape: target });
 }
 

@@ -1,7 +1,7 @@
 /** Helpers shared by the op families: operand lifting, dtype checks, index arguments. */
 import { ChainruleError, describe, fmtShape } from "../../errors";
 import { allocate, isTypedArray, type TypedArray } from "../dtype";
-import { sizeOf } from "../shape";
+import { MAX_DIMS, sizeOf } from "../shape";
 import { unwrapView } from "../storage";
 import { type IndexLike, Tensor } from "../tensor";
 
@@ -63,6 +63,11 @@ export function toIndex(x: IndexLike, op: string, bound: number, what: string, c
   } else if (Array.isArray(raw)) {
     shape = [];
     for (let level: unknown = raw; Array.isArray(level); level = level[0]) {
+      if (shape.length === MAX_DIMS) {
+        throw new ChainruleError(
+          `${op}: ${what} is nested deeper than ${MAX_DIMS} levels (a tensor has at most ${MAX_DIMS} dimensions)`,
+        );
+      }
       shape.push(level.length);
       if (level.length === 0) break;
     }
