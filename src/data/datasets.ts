@@ -3,9 +3,15 @@
  * Iris are loaded from npm packages by `chainrule/node`). Every generator draws from the global
  * generator (see `manualSeed`) unless given its own `generator`.
  */
-import { ChainruleError, describe } from "../errors";
-import { globalGenerator, type Rng } from "../random";
+import { generatorOf, type Rng } from "../random";
 import { Tensor } from "../tensor/tensor";
+import { checkInt, checkOptions, checkPositive } from "../validate";
+
+/**
+ * The most samples one generator call makes (10,000,000: a [1e7, 2] float64 dataset is 160 MB).
+ * Larger counts throw a `ChainruleError` before anything is generated.
+ */
+export const MAX_SAMPLES = 10_000_000;
 
 /** A labelled dataset: features `x` of shape [n, d] and integer class labels `y` of shape [n]. */
 export interface Dataset {
@@ -21,9 +27,16 @@ export interface GeneratorOptions {
   generator?: Rng;
 }
 
-function checkCount(n: number, op: string, min = 1): void {
-  if (!Number.isInteger(n) || n < min)
-    throw new ChainruleError(`${op}: n must be an integer ≥ ${min}, got ${describe(n)}`);
+/** The sample count (an integer in [min, MAX_SAMPLES]). */
+function checkCount(n: number, op: string, min = 1, what = "n"): void {
+  checkInt(n, op, what, min, MAX_SAMPLES);
+}
+
+/** Validated generator options: noise (finite, ≥ 0; `fallback` when omitted) and the generator. */
+function generatorOptions(options: GeneratorOptions | undefined, op: string, fallback: number) {
+  const o = checkOptions(options, op);
+  const noise = o.noise === undefined ? fallback : checkPositive(o.noise, op, "noise", { allowZero: true });
+  return { noise, rng: generatorOf(o.generator, op) };
 }
 
 function build(points: number[][], labels: number[], rng: Rng): Dataset {
@@ -40,12 +53,12 @@ function build(points: number[][], labels: number[], rng: Rng): Dataset {
 
 /**
  * Two interleaving half circles (scikit-learn's `make_moons`): class 0 on
- * (cos t, sin t), class 1 on (1 − cos t, ½ − sin t), t ∈ [0, π], plus noise; shuffled.
+ * (cos t, sin t), class 1 on (1 − cos t, ½ − sin t), t ∈ [0, π], plus noise (default 0.1);
+ * shuffled. n is an integer in [2, MAX_SAMPLES].
  */
-export function moons(n: number, options: GeneratorOptions = {}): Dataset {
+export function moons(n: number, options?: GeneratorOptions): Dataset {
   checkCount(n, "moons", 2);
-  const rng = options.generator ?? globalGenerator();
-  const noise = options.noise ?? 0.1;
+  const { noise, rng } = generatorOptions(options, "moons", 0.1);
   const nOuter = Math.floor(n / 2);
   const nInner = n - nOuter;
   const points: number[][] = [];
@@ -65,12 +78,12 @@ export function moons(n: number, options: GeneratorOptions = {}): Dataset {
 
 /**
  * The XOR problem: with `n = 4`, the four corners of the unit square labelled x₁ XOR x₂;
- * otherwise n points uniform in [−1, 1]², labelled 1 where the coordinates' signs differ.
+ * otherwise n points uniform in [−1, 1]², labelled 1 where the coordinates' signs differ
+ * (n in [1, MAX_SAMPLES]; noise default 0).
  */
-export function xor(n = 4, options: GeneratorOptions = {}): Dataset {
+export function xor(n = 4, options?: GeneratorOptions): Dataset {
   checkCount(n, "xor");
-  const rng = options.generator ?? globalGenerator();
-  const noise = options.noise ?? 0;
+  const { noise, rng } = generatorOptions(options, "xor", 0);
   if (n === 4) {
     const corners = [
       [0, 0],
@@ -97,13 +110,14 @@ export function xor(n = 4, options: GeneratorOptions = {}): Dataset {
 
 /**
  * `classes` interleaved spiral arms of `n` points each (the CS231n toy set): arm k has radius
- * r = i/n and angle 4r + 2πk/classes, with noise on the angle (default 0.2).
+ * r = i/n and angle 4r + 2πk/classes, with noise on the angle (default 0.2). The total
+ * n·classes is at most MAX_SAMPLES.
  */
-export function spirals(n: number, classes = 3, options: GeneratorOptions = {}): Dataset {
+export function spirals(n: number, classes = 3, options?: GeneratorOptions): Dataset {
   checkCount(n, "spirals");
-  checkCount(classes, "spirals (classes)");
-  const rng = options.generator ?? globalGenerator();
-  const noise = options.noise ?? 0.2;
+  checkCount(classes, "spirals", 1, "classes");
+  checkCount(n * classes, "spirals", 1, "n · classes");
+  const { noise, rng } = generatorOptions(options, "spirals", 0.2);
   const points: number[][] = [];
   const labels: number[] = [];
   for (let k = 0; k < classes; k++) {

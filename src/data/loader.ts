@@ -1,9 +1,10 @@
 /** Mini-batches over tensors that share a first (example) dimension. */
 import { noGrad } from "../autograd/grad-mode";
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { globalGenerator, type Rng } from "../random";
+import { generatorOf, globalGenerator, type Rng } from "../random";
 import { indexSelect } from "../tensor/ops/shape";
 import { Tensor } from "../tensor/tensor";
+import { checkBoolean, checkInt, checkOptions } from "../validate";
 
 /** Options of `DataLoader`. */
 export interface DataLoaderOptions {
@@ -37,7 +38,7 @@ export class DataLoader<T extends readonly Tensor[] = Tensor[]> implements Itera
   private readonly rng: Rng | undefined;
 
   /** `tensors` share their first (example) dimension; a batch holds one slice of each, in order. */
-  constructor(tensors: readonly [...T], options: DataLoaderOptions = {}) {
+  constructor(tensors: readonly [...T], options?: DataLoaderOptions) {
     if (
       !Array.isArray(tensors) ||
       tensors.length === 0 ||
@@ -53,16 +54,12 @@ export class DataLoader<T extends readonly Tensor[] = Tensor[]> implements Itera
         `DataLoader: tensors disagree on the number of examples: ${tensors.map((t) => fmtShape(t.shape)).join(", ")}`,
       );
     }
-    this.batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
-      throw new ChainruleError(
-        `DataLoader: batchSize must be a positive integer, got ${describe(options.batchSize)}`,
-      );
-    }
-    this.shuffle = options.shuffle ?? false;
-    this.dropLast = options.dropLast ?? false;
+    const o = checkOptions(options, "DataLoader");
+    this.batchSize = o.batchSize === undefined ? 32 : checkInt(o.batchSize, "DataLoader", "batchSize", 1);
+    this.shuffle = checkBoolean(o.shuffle, "DataLoader", "shuffle", false);
+    this.dropLast = checkBoolean(o.dropLast, "DataLoader", "dropLast", false);
     this.tensors = tensors as unknown as T;
-    this.rng = options.generator;
+    this.rng = o.generator === undefined ? undefined : generatorOf(o.generator, "DataLoader");
   }
 
   /** Number of examples. */

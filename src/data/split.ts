@@ -1,10 +1,12 @@
 /** Seeded, stratified train/test splits. */
 
 import { noGrad } from "../autograd/grad-mode";
-import { ChainruleError, describe } from "../errors";
-import { globalGenerator, type Rng } from "../random";
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { generatorOf, type Rng } from "../random";
+import { isTypedArray } from "../tensor/dtype";
 import { indexSelect } from "../tensor/ops/shape";
-import type { Tensor } from "../tensor/tensor";
+import { Tensor } from "../tensor/tensor";
+import { checkBoolean, checkOptions, fail } from "../validate";
 import type { Dataset } from "./datasets";
 
 /** Options of `splitIndices` and `trainTestSplit`. */
@@ -26,13 +28,28 @@ export function splitIndices(
   labels: ArrayLike<number>,
   options: SplitOptions,
 ): { train: number[]; test: number[] } {
+  return split(labels, options, "splitIndices");
+}
+
+function split(
+  labels: ArrayLike<number>,
+  options: SplitOptions,
+  op: string,
+): { train: number[]; test: number[] } {
+  if (!Array.isArray(labels) && !isTypedArray(labels)) {
+    fail(op, "labels", "an array or a typed array of numbers", labels);
+  }
+  if (options === undefined) fail(op, "options", "an object", options);
+  const o = checkOptions(options, op);
   const n = labels.length;
-  const { testSize, stratify = true } = options;
-  const rng = options.generator ?? globalGenerator();
-  const nTest = testSize > 0 && testSize < 1 ? Math.round(n * testSize) : testSize;
-  if (!Number.isInteger(nTest) || nTest <= 0 || nTest >= n) {
+  const testSize = o.testSize;
+  const stratify = checkBoolean(o.stratify, op, "stratify", true);
+  const rng = generatorOf(o.generator, op);
+  const nTest =
+    typeof testSize === "number" && testSize > 0 && testSize < 1 ? Math.round(n * testSize) : testSize;
+  if (typeof nTest !== "number" || !Number.isInteger(nTest) || nTest <= 0 || nTest >= n) {
     throw new ChainruleError(
-      `split: testSize must be a fraction in (0, 1) or an integer in [1, ${n - 1}], got ${describe(testSize)}`,
+      `${op}: testSize must be a fraction in (0, 1) or an integer in [1, ${n - 1}], got ${describe(testSize)}`,
     );
   }
   let test: number[] = [];
@@ -72,8 +89,23 @@ export function splitIndices(
 
 /** Splits a dataset `{ x, y }` (rows are examples) into seeded, stratified train and test parts. */
 export function trainTestSplit(data: Dataset, options: SplitOptions): { train: Dataset; test: Dataset } {
+  const op = "trainTestSplit";
+  if (
+    data === null ||
+    typeof data !== "object" ||
+    !(data.x instanceof Tensor) ||
+    !(data.y instanceof Tensor)
+  ) {
+    fail(op, "data", "a dataset { x, y } of tensors", data);
+  }
+  const rows = (t: Tensor) => (t.ndim === 0 ? Number.NaN : t.shape[0]);
+  if (rows(data.x) !== rows(data.y) || data.x.ndim === 0) {
+    throw new ChainruleError(
+      `${op}: x ${fmtShape(data.x.shape)} and y ${fmtShape(data.y.shape)} must have the same number of rows`,
+    );
+  }
   const labels: Tensor = data.y;
-  const { train, test } = splitIndices(labels._s.data, options);
+  const { train, test } = split(labels._s.data, options, op);
   const take = (idx: number[]): Dataset =>
     noGrad(() => ({ x: indexSelect(data.x, 0, idx), y: indexSelect(data.y, 0, idx) }));
   return { train: take(train), test: take(test) };

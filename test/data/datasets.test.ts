@@ -129,3 +129,59 @@ describe("spirals", () => {
     expect(() => datasets.spirals(10, 0)).toThrow(ChainruleError);
   });
 });
+
+describe("generator arguments", () => {
+  it("sample counts above the documented cap (10,000,000) throw before anything is generated", () => {
+    expect(datasets.MAX_SAMPLES).toBe(10_000_000);
+    for (const make of [
+      () => datasets.moons(1e9),
+      () => datasets.xor(1e9),
+      () => datasets.spirals(5e6, 3),
+      () => datasets.spirals(1e9),
+    ]) {
+      expect(make).toThrow(ChainruleError);
+      expect(make).toThrow(/must be an integer in \[[12], 10000000\]/);
+    }
+  });
+
+  it.each([
+    [
+      "moons noise 'a'",
+      () => datasets.moons(10, { noise: "a" as unknown as number }),
+      'moons: noise must be a finite number ≥ 0, got string "a"',
+    ],
+    [
+      "moons noise -1",
+      () => datasets.moons(10, { noise: -1 }),
+      "moons: noise must be a finite number ≥ 0, got number -1",
+    ],
+    [
+      "xor noise NaN",
+      () => datasets.xor(8, { noise: Number.NaN }),
+      "xor: noise must be a finite number ≥ 0, got number NaN",
+    ],
+    [
+      "spirals generator {}",
+      () => datasets.spirals(5, 2, { generator: {} as never }),
+      "spirals: generator must be an Rng, got Object",
+    ],
+    [
+      "moons options null",
+      () => datasets.moons(10, null as never),
+      "moons: options must be an object, got null",
+    ],
+    [
+      "moons n '10'",
+      () => datasets.moons("10" as unknown as number),
+      'moons: n must be an integer in [2, 10000000], got string "10"',
+    ],
+    [
+      "spirals classes 0",
+      () => datasets.spirals(5, 0),
+      "spirals: classes must be an integer in [1, 10000000], got number 0",
+    ],
+  ])("%s", (_name, make, message) => {
+    expect(make).toThrow(ChainruleError);
+    expect(make).toThrow(message);
+  });
+});

@@ -3,7 +3,16 @@
  * dropLast, length, and shuffling (seeded, new order every epoch, each example once per epoch).
  */
 import { describe, expect, it } from "vitest";
-import { ChainruleError, DataLoader, data, manualSeed, Rng, type Tensor, tensor } from "../../src/index";
+import {
+  ChainruleError,
+  DataLoader,
+  data,
+  manualSeed,
+  Rng,
+  type Tensor,
+  tensor,
+  zeros,
+} from "../../src/index";
 
 /** n examples: x row i is [i, 10i], y is i, so every batch can be traced back to its indices. */
 function indexed(n: number): [Tensor, Tensor] {
@@ -141,5 +150,25 @@ describe("DataLoader", () => {
     for (const batchSize of [0, -1, 2.5, Number.NaN]) {
       expect(() => new DataLoader([x, y], { batchSize })).toThrow(/DataLoader: batchSize/);
     }
+  });
+});
+
+describe("DataLoader options", () => {
+  const x = () => zeros([4, 2]);
+  it.each([
+    ["shuffle 'yes'", { shuffle: "yes" }, 'DataLoader: shuffle must be true or false, got string "yes"'],
+    ["dropLast 1", { dropLast: 1 }, "DataLoader: dropLast must be true or false, got number 1"],
+    ["generator {}", { generator: {} }, "DataLoader: generator must be an Rng, got Object"],
+    ["batchSize 0", { batchSize: 0 }, "DataLoader: batchSize must be an integer ≥ 1, got number 0"],
+  ])("%s", (_name, options, message) => {
+    const make = () => new DataLoader([x()], options as never);
+    expect(make).toThrow(ChainruleError);
+    expect(make).toThrow(message);
+  });
+
+  it("options must be an object", () => {
+    expect(() => new DataLoader([x()], null as never)).toThrow(
+      "DataLoader: options must be an object, got null",
+    );
   });
 });

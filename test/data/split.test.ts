@@ -159,3 +159,54 @@ describe("trainTestSplit", () => {
     expect((train.x as Tensor).requiresGrad).toBe(false);
   });
 });
+
+describe("argument checks", () => {
+  it.each([
+    [
+      "trainTestSplit(null)",
+      () => trainTestSplit(null as never, { testSize: 0.2 }),
+      "trainTestSplit: data must be a dataset { x, y } of tensors, got null",
+    ],
+    [
+      "trainTestSplit({ x: 1, y: 2 })",
+      () => trainTestSplit({ x: 1, y: 2 } as never, { testSize: 0.2 }),
+      "trainTestSplit: data must be a dataset { x, y } of tensors, got Object",
+    ],
+    [
+      "splitIndices(-1)",
+      () => splitIndices(-1 as never, { testSize: 0.2 }),
+      "splitIndices: labels must be an array or a typed array of numbers, got number -1",
+    ],
+    [
+      "splitIndices(labels)",
+      () => splitIndices([0, 1, 0, 1], undefined as never),
+      "splitIndices: options must be an object, got undefined",
+    ],
+    [
+      "testSize 'x'",
+      () => splitIndices([0, 1, 0, 1], { testSize: "x" as unknown as number }),
+      /^splitIndices: testSize must be a fraction in \(0, 1\) or an integer in \[1, 3\], got string "x"/,
+    ],
+    [
+      "stratify 'no'",
+      () => splitIndices([0, 1, 0, 1], { testSize: 2, stratify: "no" as never }),
+      'splitIndices: stratify must be true or false, got string "no"',
+    ],
+    [
+      "generator {}",
+      () => splitIndices([0, 1, 0, 1], { testSize: 2, generator: {} as never }),
+      "splitIndices: generator must be an Rng, got Object",
+    ],
+  ])("%s", (_name, call, message) => {
+    expect(call).toThrow(ChainruleError);
+    expect(call).toThrow(message);
+  });
+
+  it("x and y must have the same number of rows", () => {
+    const x = tensor([[1], [2], [3], [4]]);
+    const y = tensor([0, 1, 0]);
+    expect(() => trainTestSplit({ x, y }, { testSize: 1 })).toThrow(
+      "trainTestSplit: x [4,1] and y [3] must have the same number of rows",
+    );
+  });
+});
