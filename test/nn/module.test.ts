@@ -686,6 +686,27 @@ describe("loadStateDict validates data fully", () => {
     ["an integer typed array", entry(Int32Array.of(1, 2)), /weight needs 2 numbers in data, got Int32Array/],
     ["a boolean", entry([true, 1]), /weight\.data\[0\] is boolean/],
     ["a shape holding objects", entry([1, 2], [{}, []]), /weight has shape/],
+    // objects whose own `constructor.name` or `toString` cannot become a string
+    [
+      "a hostile shape object",
+      entry([1, 2], { constructor: { name: { toString: 1 } } }),
+      /weight has shape Object/,
+    ],
+    [
+      "a shape with a hostile element",
+      entry([1, 2], [{ toString: 1 }, 2]),
+      /weight has shape array of length 2/,
+    ],
+    [
+      "a hostile data element",
+      entry([{ constructor: { name: Object.create(null) } }, 1]),
+      /weight\.data\[0\] is Object/,
+    ],
+    [
+      "a hostile dtype",
+      { ...entry([1, 2]), bias: { shape: [1], dtype: { shape: [{ toString: 1 }] }, data: [0] } },
+      /bias has dtype Object/,
+    ],
   ])("%s", (_, state, message) => {
     const m = linear();
     const before = snapshot(m);
