@@ -4,10 +4,10 @@
  * explanations render these rows; viewers can use them directly (ids match `traceGraph`).
  */
 import { noGrad } from "../autograd/grad-mode";
-import { ChainruleError, describe } from "../errors";
 import { Value } from "../scalar/value";
 import { ones } from "../tensor/creation";
 import type { NestedNumbers, Tensor } from "../tensor/tensor";
+import { checkOptions, fail } from "../validate";
 import { formatNumber, nested, norm } from "./format";
 import { isElementwise, localSymbol } from "./symbols";
 import {
@@ -16,6 +16,7 @@ import {
   type GraphIndex,
   type GraphRoot,
   indexGraph,
+  labelText,
   nodeName,
   rootList,
 } from "./walk";
@@ -86,14 +87,19 @@ export interface BackwardStepsOptions {
  * steps.map((s) => `${s.node.name} → ${s.input.name}`); // ["L → a", "L → b"]
  * steps.map((s) => s.contribution.value);               // [-3, 2]
  */
-export function backwardSteps(root: GraphRoot, options: BackwardStepsOptions = {}): BackwardStep[] {
-  const maxValues = options.maxValues ?? 16;
-  if (typeof maxValues !== "number" || !(maxValues >= 0)) {
-    throw new ChainruleError(
-      `backwardSteps: maxValues must be a non-negative number, got ${describe(maxValues)}`,
-    );
-  }
-  const graph = indexGraph(rootList(root, "backwardSteps"));
+export function backwardSteps(root: GraphRoot, options?: BackwardStepsOptions): BackwardStep[] {
+  return stepsAs(root, options, "backwardSteps");
+}
+
+/** @internal `backwardSteps` with `fn` naming the public function in error messages. */
+export function stepsAs(
+  root: GraphRoot,
+  options: BackwardStepsOptions | undefined,
+  fn: string,
+): BackwardStep[] {
+  const o = checkOptions(options, fn);
+  const maxValues = o.maxValues === undefined ? 16 : checkMaxValues(o.maxValues, fn);
+  const graph = indexGraph(rootList(root, fn));
   const numbers = backwardNumbers(graph);
   const quantity = (g: number | Tensor): Quantity => toQuantity(g, maxValues);
   const grads: (number | Tensor | undefined)[] = new Array(graph.nodes.length);
@@ -110,7 +116,8 @@ export function backwardSteps(root: GraphRoot, options: BackwardStepsOptions = {
     const operandName = (j: number): string => {
       const p = parents[j] as number;
       const operand = graph.nodes[p] as DataNode;
-      if (operand.label) return operand.label;
+      const label = labelText(operand);
+      if (label !== "") return label;
       if (operand instanceof Value && !operand.requiresGrad) return formatNumber(operand.data);
       return `#${numbers[p]}`;
     };
@@ -135,6 +142,14 @@ export function backwardSteps(root: GraphRoot, options: BackwardStepsOptions = {
     }
   }
   return steps;
+}
+
+/** A count of values: an integer ≥ 0, or `Infinity` for all of them. */
+function checkMaxValues(v: unknown, fn: string): number {
+  if (v === Number.POSITIVE_INFINITY) return v;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+    fail(fn, "maxValues", "an integer ≥ 0 or Infinity", v);
+  return v;
 }
 
 /** The chain rule at one node: contributions to each operand, local derivatives, formulas. */

@@ -21,6 +21,7 @@ import { Value } from "../scalar/value";
 import { tensor } from "../tensor/creation";
 import { isTypedArray } from "../tensor/dtype";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
+import { checkOptions } from "../validate";
 import { formatNumber } from "./format";
 
 /** A hand-derived gradient for one input: a number, a tensor, nested arrays or a typed array. */
@@ -148,7 +149,7 @@ export function checkDerivative(
   f: ScalarFn | TensorFn,
   derivative: (...args: never[]) => unknown,
   inputs: readonly unknown[],
-  options: CheckDerivativeOptions = {},
+  options?: CheckDerivativeOptions,
 ): CheckDerivativeResult {
   const op = "checkDerivative";
   if (typeof f !== "function") throw new ChainruleError(`${op}: f must be a function, got ${describe(f)}`);
@@ -234,9 +235,8 @@ interface Resolved {
   maxRows: number;
 }
 
-function resolveOptions(o: CheckDerivativeOptions, n: number): Resolved {
-  if (o === null || typeof o !== "object")
-    throw new ChainruleError(`checkDerivative: options must be an object, got ${describe(o)}`);
+function resolveOptions(options: CheckDerivativeOptions | undefined, n: number): Resolved {
+  const o = checkOptions(options, "checkDerivative");
   const num = (key: keyof CheckDerivativeOptions, fallback: number, positive: boolean): number => {
     const v = o[key] ?? fallback;
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (positive && v === 0))
@@ -519,7 +519,9 @@ function summarize(r: CheckDerivativeResult, o: Resolved): string {
       e(x.error),
       x.ok ? "✓" : "✗",
     ]);
-    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] as string).length)));
+    const widths = head.map((h, c) =>
+      rows.reduce((w, row) => Math.max(w, (row[c] as string).length), h.length),
+    );
     const fmt = (row: string[]) =>
       `  ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join("  ")}`.trimEnd();
     lines.push("", fmt(head), ...rows.map(fmt));

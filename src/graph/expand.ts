@@ -16,6 +16,7 @@ import { LeakyReLU, Linear, type Sequential } from "../nn/layers";
 import { Value } from "../scalar/value";
 import { tensor } from "../tensor/creation";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
+import { checkOptions } from "../validate";
 import { linearStages, type Stage, type StageActivation } from "./report";
 
 /** Options of {@link expandToScalars}. */
@@ -104,11 +105,10 @@ export interface ScalarExpansion {
 export function expandToScalars(
   model: Linear | Sequential,
   x: Tensor | NestedNumbers,
-  options: ExpandOptions = {},
+  opts?: ExpandOptions,
 ): ScalarExpansion {
   const op = "expandToScalars";
-  if (options === null || typeof options !== "object")
-    throw new ChainruleError(`${op}: options must be an object, got ${describe(options)}`);
+  const options = checkOptions(opts, op);
   let stages = linearStages(model, op);
   if (options.activation !== undefined) {
     if (!(model instanceof Linear)) {
@@ -200,13 +200,13 @@ export function expandToScalars(
       const row: Value[] = [];
       for (let i = 0; i < nIn; i++) row.push(leaf(wd[j * nIn + i] as number, name("w", l, [j, i])));
       weight.push(row);
-      parameters.push(...row);
+      for (const w of row) parameters.push(w);
     }
     let bias: Value[] | null = null;
     if (s.linear.bias) {
       const bd = s.linear.bias._s.data;
       bias = Array.from({ length: nOut }, (_, j) => leaf(bd[j] as number, name("b", l, [j])));
-      parameters.push(...bias);
+      for (const b of bias) parameters.push(b);
     }
     const input = h;
     const z = withScope(s.linearName, () =>
@@ -277,7 +277,7 @@ function activate(z: Value[], act: StageActivation, slope: number): Value[] {
       return z.map((v) => v.gelu());
     case "softmax": {
       // exp(zⱼ − m)/Σₖ exp(zₖ − m) with the constant m = max z for stability (it cancels in the gradient)
-      const m = Math.max(...z.map((v) => v.data));
+      const m = z.reduce((acc, v) => Math.max(acc, v.data), Number.NEGATIVE_INFINITY);
       const e = z.map((v) => v.sub(m).exp());
       let total = e[0] as Value;
       for (let k = 1; k < e.length; k++) total = total.add(e[k] as Value);

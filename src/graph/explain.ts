@@ -3,9 +3,10 @@
  * per edge (see `backwardSteps`), in plain text, Markdown or LaTeX. Each row reads
  * ∂L/∂in += ∂L/∂out × ∂out/∂in, so a hand derivation can be checked line by line.
  */
-import { ChainruleError, describe, fmtShape } from "../errors";
+import { fmtShape } from "../errors";
 import type { NestedNumbers } from "../tensor/tensor";
-import { type BackwardStep, backwardSteps, type Quantity, type StepNode } from "./backward-steps";
+import { checkInt, checkOneOf, checkOptions } from "../validate";
+import { type BackwardStep, type Quantity, type StepNode, stepsAs } from "./backward-steps";
 import { checkPrecision, formatNumber } from "./format";
 import { latexMath, latexText } from "./latex";
 import type { GraphRoot } from "./walk";
@@ -22,6 +23,8 @@ export interface ExplainOptions {
   /** Tensors of at most this many elements are shown by value, larger ones by norm. Default 6. */
   maxValues?: number;
 }
+
+const FORMATS = ["text", "markdown", "latex"] as const;
 
 const HEADER = ["step", "node", "op", "∂L/∂out", "∂out/∂in", "local", "contribution", "into"] as const;
 
@@ -45,16 +48,12 @@ const HEADER = ["step", "node", "op", "∂L/∂out", "∂out/∂in", "local", "c
  * // | 1 | #1 L | mul | 1 | b | -3 | -3 | #3 a |
  * // | 2 | #1 L | mul | 1 | a | 2 | 2 | #2 b |
  */
-export function explainBackward(root: GraphRoot, options: ExplainOptions = {}): string {
-  const format = options.format ?? "text";
-  if (format !== "text" && format !== "markdown" && format !== "latex") {
-    throw new ChainruleError(
-      `explainBackward: format must be "text", "markdown" or "latex", got ${describe(format)}`,
-    );
-  }
-  const precision = checkPrecision(options.precision, "explainBackward");
-  const maxValues = options.maxValues ?? 6;
-  const steps = backwardSteps(root, { maxValues });
+export function explainBackward(root: GraphRoot, options?: ExplainOptions): string {
+  const o = checkOptions(options, "explainBackward");
+  const format = o.format === undefined ? "text" : checkOneOf(o.format, FORMATS, "explainBackward", "format");
+  const precision = checkPrecision(o.precision, "explainBackward");
+  const maxValues = o.maxValues === undefined ? 6 : checkInt(o.maxValues, "explainBackward", "maxValues");
+  const steps = stepsAs(root, { maxValues }, "explainBackward");
   if (format === "markdown") return markdown(steps, precision);
   if (format === "latex") return latex(steps, precision);
   return text(steps, precision);
@@ -93,7 +92,12 @@ function nestedText(v: NestedNumbers, precision: number): string {
 /** Aligned columns: header, a rule, one line per edge. */
 function text(steps: readonly BackwardStep[], precision: number): string {
   const rows = [Array.from(HEADER), ...steps.map((s) => cells(s, precision))];
-  const widths = HEADER.map((_, c) => Math.max(...rows.map((r) => Array.from(r[c] as string).length)));
+  // a loop, not Math.max(...column): a spread of 10⁵ arguments overflows the stack
+  const widths = HEADER.map((_, c) => {
+    let w = 0;
+    for (const r of rows) w = Math.max(w, Array.from(r[c] as string).length);
+    return w;
+  });
   const numeric = new Set([0, 3, 5, 6]);
   const line = (r: readonly string[]) =>
     r

@@ -7,7 +7,7 @@ import { ChainruleError, describe } from "../errors";
 import { Module } from "../nn/module";
 import { Value } from "../scalar/value";
 import { Tensor } from "../tensor/tensor";
-import { type DataNode, type GraphIndex, isConstant } from "./walk";
+import { type DataNode, type GraphIndex, isConstant, labelText } from "./walk";
 
 /**
  * What a group is made of:
@@ -87,7 +87,7 @@ export function resolveGroups(
       if (owner[i] !== -1 || node.parents.length > 0) continue;
       const uses = graph.consumers[i] as readonly number[];
       if (uses.length === 0 || !uses.every((c) => inGroup.has(c))) continue;
-      const unlabelled = node.label === undefined || node.label === "";
+      const unlabelled = labelText(node) === "";
       if (isConstant(node) || (typeof spec === "string" && node.requiresGrad && unlabelled)) claim(i);
     }
     groups.push({ name, spec, members: [...inGroup].sort((a, b) => a - b) });

@@ -5,11 +5,11 @@
  * Everything is inline (CSS, script, SVG, data as JSON): the page loads nothing, works from a
  * `file://` URL, and its Content-Security-Policy forbids any request. Browser-safe: no Node imports.
  */
-import { ChainruleError, describe } from "../errors";
+import { checkInt, checkOptions as checkObject, checkString } from "../validate";
 import { type BackwardStep, backwardSteps } from "./backward-steps";
 import { checkPrecision } from "./format";
-import { renderSvg } from "./render";
-import { type ToDotOptions, toDot } from "./to-dot";
+import { type RenderSvgOptions, renderAs } from "./render";
+import type { ToDotOptions } from "./to-dot";
 import { type TraceEdge, type TraceNode, traceGraph } from "./trace";
 import { backwardNumbers, type GraphRoot, indexGraph, nodeName, rootList } from "./walk";
 
@@ -29,6 +29,12 @@ export interface ToHtmlOptions {
   maxElements?: number;
   /** Chain-rule steps carry a tensor's values when it has at most this many elements (default 16). */
   maxValues?: number;
+  /** Collapse modules into one node each, as in `toDot` (the way to draw a big model). */
+  collapse?: ToDotOptions["collapse"];
+  /** The node budget of the diagram, as in `renderSvg` (default 2500). */
+  maxNodes?: number;
+  /** The edge budget of the diagram, as in `renderSvg` (default 5000). */
+  maxEdges?: number;
 }
 
 /** A node as the page's data describes it: a `traceGraph` node with its name and backward number. */
@@ -74,19 +80,21 @@ export interface HtmlPageData {
  * const html = await toHtml(L, { title: "L = tanh(a·b + c)" });
  * html.startsWith("<!doctype html>"); // true
  */
-export async function toHtml(root: GraphRoot, options: ToHtmlOptions = {}): Promise<string> {
+export async function toHtml(root: GraphRoot, options?: ToHtmlOptions): Promise<string> {
   const roots = rootList(root, "toHtml");
   const o = checkOptions(options);
-  const dot = toDot(roots, {
+  const drawing: RenderSvgOptions = {
     numbering: true,
     precision: o.precision,
     maxPreview: o.maxPreview,
     ...(o.rankdir === undefined ? {} : { rankdir: o.rankdir }),
     ...(o.clusters === undefined ? {} : { clusters: o.clusters }),
-  });
-  const data = pageData(roots, o);
-  const svg = inlineSvg(await renderSvg(dot));
-  return page(data, svg);
+    ...(o.collapse === undefined ? {} : { collapse: o.collapse }),
+    ...(o.maxNodes === undefined ? {} : { maxNodes: o.maxNodes }),
+    ...(o.maxEdges === undefined ? {} : { maxEdges: o.maxEdges }),
+  };
+  const svg = inlineSvg(await renderAs(roots, drawing, "toHtml"));
+  return page(pageData(roots, o), svg);
 }
 
 interface CheckedOptions {
@@ -97,26 +105,23 @@ interface CheckedOptions {
   maxPreview: number;
   maxElements: number;
   maxValues: number;
+  collapse: ToDotOptions["collapse"];
+  maxNodes: number | undefined;
+  maxEdges: number | undefined;
 }
 
-function checkOptions(o: ToHtmlOptions): CheckedOptions {
-  if (o === null || typeof o !== "object") {
-    throw new ChainruleError(`toHtml: options must be an object, got ${describe(o)}`);
-  }
-  if (o.title !== undefined && typeof o.title !== "string") {
-    throw new ChainruleError(`toHtml: title must be a string, got ${describe(o.title)}`);
-  }
-  const count = (name: string, v: unknown, dflt: number): number => {
-    if (v === undefined) return dflt;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-      throw new ChainruleError(`toHtml: ${name} must be a non-negative integer, got ${describe(v)}`);
-    }
-    return v;
-  };
+function checkOptions(options: ToHtmlOptions | undefined): CheckedOptions {
+  const o = checkObject<ToHtmlOptions>(options, "toHtml");
+  if (o.title !== undefined) checkString(o.title, "toHtml", "title");
+  const count = (name: string, v: unknown, dflt: number): number =>
+    v === undefined ? dflt : checkInt(v, "toHtml", name);
   return {
     title: o.title ?? "chainrule graph",
     rankdir: o.rankdir,
     clusters: o.clusters,
+    collapse: o.collapse,
+    maxNodes: o.maxNodes,
+    maxEdges: o.maxEdges,
     precision: checkPrecision(o.precision, "toHtml"),
     maxPreview: count("maxPreview", o.maxPreview, 6),
     maxElements: count("maxElements", o.maxElements, 256),

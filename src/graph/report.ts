@@ -26,6 +26,7 @@ import { tensor, zeros } from "../tensor/creation";
 import type { DType } from "../tensor/dtype";
 import { geluGrad } from "../tensor/kernels/scalar";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
+import { checkOptions } from "../validate";
 import { formatNumber } from "./format";
 
 // ---- the network as a list of stages: Linear, then an optional activation ----
@@ -572,7 +573,7 @@ function fmtValues(t: Tensor, precision: number, oneLine: boolean): string {
   if (t.ndim === 0) return formatNumber(t.item(), precision);
   const cols = t.shape[t.ndim - 1] as number;
   const cells = Array.from(t._s.data, (v) => formatNumber(v, precision));
-  const width = oneLine || t.ndim === 1 ? 0 : Math.max(0, ...cells.map((c) => c.length));
+  const width = oneLine || t.ndim === 1 ? 0 : cells.reduce((w, c) => Math.max(w, c.length), 0);
   const pad = (c: string) => c.padStart(width);
   if (t.ndim === 1) return `[${cells.map(pad).join(", ")}]`;
   const rows: string[] = [];
@@ -731,7 +732,7 @@ function layerTitle(layer: BackpropLayer, L: number, code: (s: string) => string
 export function formatBackpropReport(
   report: BackpropReport,
   format: "text" | "markdown" = "text",
-  options: FormatReportOptions = {},
+  opts?: FormatReportOptions,
 ): string {
   if (report === null || typeof report !== "object" || !Array.isArray(report.layers)) {
     throw new ChainruleError(
@@ -743,6 +744,7 @@ export function formatBackpropReport(
       `formatBackpropReport: format must be "text" or "markdown", got ${describe(format)}`,
     );
   }
+  const options = checkOptions(opts, "formatBackpropReport");
   const precision = options.precision ?? 6;
   if (!Number.isInteger(precision) || precision < 1 || precision > 17) {
     throw new ChainruleError(
@@ -776,9 +778,9 @@ export function formatBackpropReport(
       layerTitle(layer, L, (s) => `"${s}"`),
     );
     const lines = layerLines(report, layer);
-    const nameWidth = Math.max(...lines.map((x) => x.name.length));
+    const nameWidth = lines.reduce((w, x) => Math.max(w, x.name.length), 0);
     const values = lines.map((line) => fmtValues(line.value, precision, false).split("\n"));
-    const valueWidth = Math.max(...values.flat().map((v) => v.length));
+    const valueWidth = values.flat().reduce((w, v) => Math.max(w, v.length), 0);
     lines.forEach((line, k) => {
       const value = values[k] as string[];
       const note = line.check ? `${line.source}   max |diff| ${line.check}` : line.source;

@@ -3,11 +3,27 @@
  * data node (label | data | grad) and a small node per op between its operands and its result.
  * Modules can be boxed (`clusters`) or folded into one node each (`collapse`).
  */
-import { ChainruleError, describe, fmtShape } from "../errors";
+import { fmtShape } from "../errors";
 import { Module, type Parameter } from "../nn/module";
 import { Value } from "../scalar/value";
 import type { Tensor } from "../tensor/tensor";
-import { type DotAttrs, type DotCluster, type DotEdge, type DotNode, printDot, recordLabel } from "./dot";
+import {
+  checkBoolean,
+  checkInt,
+  checkOptions as checkObject,
+  checkOneOf,
+  checkString,
+  fail,
+} from "../validate";
+import {
+  type DotAttrs,
+  type DotCluster,
+  type DotEdge,
+  type DotGraph,
+  type DotNode,
+  printDot,
+  recordLabel,
+} from "./dot";
 import { checkPrecision, formatNumber, previewData } from "./format";
 import { type Group, type GroupSpec, resolveGroups, topLevelScopes } from "./groups";
 import {
@@ -17,6 +33,7 @@ import {
   type GraphRoot,
   indexGraph,
   isConstant,
+  labelText,
   rootList,
 } from "./walk";
 
@@ -42,9 +59,23 @@ export interface ToDotOptions {
   title?: string;
   /** Tensors with more elements than this show only their first elements (default 6). */
   maxPreview?: number;
+  /**
+   * Draw far uses of a much-used node from a copy of it (default true). A data node used by more
+   * than {@link ALIAS_MIN_USES} ops keeps a real edge to each use at most {@link ALIAS_MAX_SPAN}
+   * layers to its right; each further use gets a small dashed box with the node's name next to
+   * it instead of a long edge. Graphviz's layered layout routes a long edge through every layer
+   * it crosses, so without copies `x+x+…+x` with n terms makes about n² routing points and takes
+   * minutes to lay out at a few hundred terms. `false` draws every edge.
+   */
+  aliases?: boolean;
 }
 
-const RANKDIRS = new Set(["LR", "TB", "RL", "BT"]);
+/** Nodes used by more ops than this get copies for their far uses (see `ToDotOptions.aliases`). */
+export const ALIAS_MIN_USES = 2;
+/** Uses more layers away than this (op and data nodes each count one) are drawn from a copy. */
+export const ALIAS_MAX_SPAN = 8;
+
+const RANKDIRS = ["LR", "TB", "RL", "BT"] as const;
 
 /**
  * The DOT text of the graph below `root` (or several roots). Every label is escaped, so any
@@ -71,9 +102,17 @@ const RANKDIRS = new Set(["LR", "TB", "RL", "BT"]);
  * //   n2 -> n3;
  * // }
  */
-export function toDot(root: GraphRoot, options: ToDotOptions = {}): string {
-  const opts = checkOptions(options);
-  const graph = indexGraph(rootList(root, "toDot"));
+export function toDot(root: GraphRoot, options?: ToDotOptions): string {
+  return printDot(dotGraph(root, options, "toDot"));
+}
+
+/**
+ * @internal The drawing `toDot` prints, as data (`renderSvg` counts its nodes and edges before
+ * laying it out). `fn` names the public function in error messages.
+ */
+export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn: string): DotGraph {
+  const opts = checkOptions(options, fn);
+  const graph = indexGraph(rootList(root, fn));
   const n = graph.nodes.length;
   const numbers = opts.numbering ? backwardNumbers(graph) : null;
 
@@ -81,9 +120,10 @@ export function toDot(root: GraphRoot, options: ToDotOptions = {}): string {
   const folded = new Int32Array(n).fill(-1);
   const collapseSpecs =
     opts.collapse === true ? topLevelScopes(graph) : opts.collapse ? Object.entries(opts.collapse) : [];
-  const collapsed = resolveGroups(graph, collapseSpecs, folded, "toDot", "collapse");
+  const collapsed = resolveGroups(graph, collapseSpecs, folded, fn, "collapse");
   const boxed = folded.map((g) => (g === -1 ? -1 : -2));
-  const clusters = resolveGroups(graph, Object.entries(opts.clusters), boxed, "toDot", "clusters");
+  const clusters = resolveGroups(graph, Object.entries(opts.clusters), boxed, fn, "clusters");
+  const ranks = opts.aliases ? layers(graph) : null;
 
   const paramNames = parameterNames(opts.clusters);
 
@@ -92,6 +132,7 @@ export function toDot(root: GraphRoot, options: ToDotOptions = {}): string {
   const edges: DotEdge[] = [];
   const seenEdges = new Set<string>();
   const emittedGroups = new Set<number>();
+  const emittedAliases = new Set<string>();
   const addEdge = (from: string, to: string, dedupe: boolean) => {
     if (from === to) return;
     if (dedupe) {
@@ -113,12 +154,26 @@ export function toDot(root: GraphRoot, options: ToDotOptions = {}): string {
     if (g === -1) {
       if (opId !== null) nodes.push({ id: opId, attrs: { shape: "ellipse", label: graph.nodes[i]?.op } });
       const node = graph.nodes[i] as DataNode;
-      const label = node.label || paramNames.get(node) || "";
+      const label = labelText(node) || paramNames.get(node) || "";
       nodes.push({ id: dataId, attrs: dataAttrs(node, label, numbers?.[i] ?? 0, opts) });
     }
     if (opId === null) continue;
     const to = rep(i, opId);
     for (const p of graph.parents[i] as readonly number[]) {
+      if (ranks !== null && g === -1 && folded[p] === -1 && isFarUse(graph, ranks, p, i)) {
+        // a copy of p next to this use instead of a long edge (one per op, even if used twice)
+        const alias = `${graph.dataIds[p]}_${opId}`;
+        if (!emittedAliases.has(alias)) {
+          emittedAliases.add(alias);
+          const node = graph.nodes[p] as DataNode;
+          nodes.push({
+            id: alias,
+            attrs: aliasAttrs(node, labelText(node) || paramNames.get(node) || "", numbers?.[p] ?? 0, opts),
+          });
+        }
+        addEdge(alias, to, false);
+        continue;
+      }
       const from = rep(p, graph.dataIds[p] as string);
       addEdge(from, to, folded[p] !== -1 || g !== -1);
     }
@@ -129,7 +184,7 @@ export function toDot(root: GraphRoot, options: ToDotOptions = {}): string {
     opts.title === undefined
       ? { rankdir: opts.rankdir }
       : { rankdir: opts.rankdir, label: opts.title, labelloc: "t", fontname: "Helvetica" };
-  return printDot({
+  return {
     name: "chainrule",
     graphAttrs,
     nodeAttrs: { fontname: "Helvetica", fontsize: 11 },
@@ -137,7 +192,55 @@ export function toDot(root: GraphRoot, options: ToDotOptions = {}): string {
     nodes,
     edges,
     clusters: clusterBoxes(graph, clusters),
-  });
+  };
+}
+
+/**
+ * Estimated layer of each data node in a left-to-right layered layout: a non-leaf sits two layers
+ * (its op node, then itself) right of its deepest operand; a leaf just left of its first use.
+ */
+function layers(graph: GraphIndex): Int32Array {
+  const n = graph.nodes.length;
+  const rank = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let r = -1;
+    for (const p of graph.parents[i] as readonly number[])
+      if ((rank[p] as number) + 1 > r) r = (rank[p] as number) + 1;
+    rank[i] = r + 1; // leaves: 0 for now
+  }
+  for (let i = 0; i < n; i++) {
+    const uses = graph.consumers[i] as readonly number[];
+    if ((graph.parents[i] as readonly number[]).length > 0 || uses.length === 0) continue;
+    let first = Number.POSITIVE_INFINITY;
+    for (const c of uses) first = Math.min(first, (rank[c] as number) - 1);
+    rank[i] = first - 1;
+  }
+  return rank;
+}
+
+/** Whether the edge from data node p into the op of node i is a far use of a much-used node. */
+function isFarUse(graph: GraphIndex, rank: Int32Array, p: number, i: number): boolean {
+  if ((graph.consumers[p] as readonly number[]).length <= ALIAS_MIN_USES) return false;
+  return (rank[i] as number) - 1 - (rank[p] as number) > ALIAS_MAX_SPAN;
+}
+
+/** A copy of a data node drawn next to a far use: its head (number, label) or its data, dashed. */
+function aliasAttrs(node: DataNode, label: string, number: number, o: CheckedOptions): DotAttrs {
+  const head = number > 0 ? `#${number}${label ? ` ${label}` : ""}` : label;
+  const text =
+    head !== ""
+      ? head
+      : node instanceof Value
+        ? `data ${formatNumber(node.data, o.precision)}`
+        : `${fmtShape(node.shape)} ${node.dtype}`;
+  return {
+    shape: "box",
+    style: "dashed,rounded",
+    color: "#888888",
+    fontcolor: "#555555",
+    label: text,
+    tooltip: `copy of ${text}`,
+  };
 }
 
 /** Unlabelled parameters of the clustered modules are shown under their names ("weight"). */
@@ -173,44 +276,31 @@ interface CheckedOptions {
   numbering: boolean;
   title: string | undefined;
   maxPreview: number;
+  aliases: boolean;
 }
 
-function checkOptions(o: ToDotOptions): CheckedOptions {
-  if (o === null || typeof o !== "object")
-    throw new ChainruleError(`toDot: options must be an object, got ${describe(o)}`);
-  const rankdir = o.rankdir ?? "LR";
-  if (!RANKDIRS.has(rankdir)) {
-    throw new ChainruleError(`toDot: rankdir must be "LR", "TB", "RL" or "BT", got ${describe(rankdir)}`);
-  }
-  const flag = (name: string, v: unknown, dflt: boolean): boolean => {
-    if (v === undefined) return dflt;
-    if (typeof v !== "boolean")
-      throw new ChainruleError(`toDot: ${name} must be a boolean, got ${describe(v)}`);
-    return v;
-  };
+function checkOptions(options: ToDotOptions | undefined, fn: string): CheckedOptions {
+  const o = checkObject<ToDotOptions>(options, fn);
+  const rankdir = o.rankdir === undefined ? "LR" : checkOneOf(o.rankdir, RANKDIRS, fn, "rankdir");
   const record = (name: string, v: unknown): Record<string, GroupSpec> => {
     if (v === undefined) return {};
     if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Module) {
-      throw new ChainruleError(`toDot: ${name} must be an object of named groups, got ${describe(v)}`);
+      fail(fn, name, "an object of named groups", v);
     }
     return v as Record<string, GroupSpec>;
   };
-  if (o.title !== undefined && typeof o.title !== "string") {
-    throw new ChainruleError(`toDot: title must be a string, got ${describe(o.title)}`);
-  }
-  const maxPreview = o.maxPreview ?? 6;
-  if (!Number.isInteger(maxPreview) || maxPreview < 0) {
-    throw new ChainruleError(`toDot: maxPreview must be a non-negative integer, got ${describe(maxPreview)}`);
-  }
+  if (o.title !== undefined) checkString(o.title, fn, "title");
+  const maxPreview = o.maxPreview === undefined ? 6 : checkInt(o.maxPreview, fn, "maxPreview");
   return {
     rankdir,
-    showGrad: flag("showGrad", o.showGrad, true),
-    precision: checkPrecision(o.precision, "toDot"),
+    showGrad: checkBoolean(o.showGrad, fn, "showGrad", true),
+    precision: checkPrecision(o.precision, fn),
     clusters: record("clusters", o.clusters),
     collapse: typeof o.collapse === "boolean" ? o.collapse : record("collapse", o.collapse),
-    numbering: flag("numbering", o.numbering, false),
+    numbering: checkBoolean(o.numbering, fn, "numbering", false),
     title: o.title,
     maxPreview,
+    aliases: checkBoolean(o.aliases, fn, "aliases", true),
   };
 }
 
@@ -253,8 +343,8 @@ function collapsedAttrs(graph: GraphIndex, group: Group): DotAttrs {
       : group.members
           .map((i) => graph.nodes[i] as DataNode)
           .filter((x) => x.parents.length === 0 && x.requiresGrad)
-          .map((x) => [x.label ?? "", x]);
-  lines.push(...parameterLines(params));
+          .map((x) => [labelText(x), x]);
+  for (const line of parameterLines(params)) lines.push(line);
   return { shape: "box", style: "rounded,filled", fillcolor: "#f2f2f2", label: lines.join("\n") };
 }
 

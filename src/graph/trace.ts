@@ -3,12 +3,12 @@
  * diagrams, the explanations and any viewer. As in micrograd's drawings, every op is its own
  * node between its operands and its result.
  */
-import { ChainruleError, describe } from "../errors";
 import { Value } from "../scalar/value";
 import type { DType } from "../tensor/dtype";
 import type { NestedNumbers, Tensor } from "../tensor/tensor";
+import { checkInt, checkOptions } from "../validate";
 import { nested } from "./format";
-import { type DataNode, type GraphRoot, indexGraph, rootList } from "./walk";
+import { type DataNode, type GraphRoot, indexGraph, labelText, rootList } from "./walk";
 
 /** One node of a traced graph: a data node (`"value"`, `"tensor"`) or an op node (`"op"`). */
 export interface TraceNode {
@@ -66,13 +66,10 @@ export interface TraceOptions {
  * const nodes = traceGraph(L).nodes.map((n) => `${n.id}:${n.kind}:${n.op}`);
  * nodes; // ["n0:value:", "n1:value:", "n2:op:mul", "n3:value:mul", "n4:op:tanh", "n5:value:tanh"]
  */
-export function traceGraph(root: GraphRoot, options: TraceOptions = {}): GraphTrace {
-  const maxElements = options.maxElements ?? 1000;
-  if (typeof maxElements !== "number" || !(maxElements >= 0)) {
-    throw new ChainruleError(
-      `traceGraph: maxElements must be a non-negative number, got ${describe(maxElements)}`,
-    );
-  }
+export function traceGraph(root: GraphRoot, options?: TraceOptions): GraphTrace {
+  const o = checkOptions(options, "traceGraph");
+  const maxElements = o.maxElements ?? 1000;
+  if (maxElements !== Number.POSITIVE_INFINITY) checkInt(maxElements, "traceGraph", "maxElements");
   const graph = indexGraph(rootList(root, "traceGraph"));
   const nodes: TraceNode[] = [];
   const edges: TraceEdge[] = [];
@@ -107,7 +104,8 @@ export function traceGraph(root: GraphRoot, options: TraceOptions = {}): GraphTr
 }
 
 function dataNode(node: DataNode, id: string, maxElements: number): TraceNode {
-  const label = node.label !== undefined && node.label !== "" ? node.label : null;
+  const text = labelText(node);
+  const label = text !== "" ? text : null;
   if (node instanceof Value) {
     return {
       id,

@@ -128,11 +128,29 @@ export function backwardNumbers(graph: GraphIndex): Int32Array {
 export function isConstant(node: DataNode): boolean {
   if (node.requiresGrad) return false;
   if (node instanceof Value) return true;
-  return node.parents.length === 0 && node.ndim === 0 && (node.label === undefined || node.label === "");
+  return node.parents.length === 0 && node.ndim === 0 && labelText(node) === "";
+}
+
+/**
+ * @internal A node's label as text, `""` when it has none. Labels should be strings, but one set
+ * through a cast can be anything: numbers and objects are shown with `String()`, Symbols as
+ * `Symbol(desc)`, and a value `String()` cannot convert (a null-prototype object, a throwing
+ * `toString`) by its description. Every graph view reads labels through this.
+ */
+export function labelText(node: DataNode): string {
+  const label: unknown = node.label;
+  if (typeof label === "string") return label;
+  if (label === undefined || label === null) return "";
+  try {
+    const text: unknown = String(label);
+    return typeof text === "string" ? text : describe(label);
+  } catch {
+    return describe(label);
+  }
 }
 
 /** @internal The name a node goes by in diagrams and explanations: its label, else its id. */
 export function nodeName(graph: GraphIndex, i: number): string {
-  const label = (graph.nodes[i] as DataNode).label;
-  return label !== undefined && label !== "" ? label : (graph.dataIds[i] as string);
+  const label = labelText(graph.nodes[i] as DataNode);
+  return label !== "" ? label : (graph.dataIds[i] as string);
 }

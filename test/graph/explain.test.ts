@@ -163,7 +163,7 @@ describe("explainBackward", () => {
   it("rejects unknown formats", () => {
     const { L } = tanhGraph();
     expect(() => explainBackward(L, { format: "html" as never })).toThrowErrorMatchingInlineSnapshot(
-      `[ChainruleError: explainBackward: format must be "text", "markdown" or "latex", got string "html"]`,
+      `[ChainruleError: explainBackward: format must be one of "text", "markdown", "latex", got string "html"]`,
     );
     expect(() => explainBackward(L, { precision: 1.5 })).toThrow(ChainruleError);
   });
@@ -235,5 +235,20 @@ describe("explainBackward on tensor graphs", () => {
       backwardSteps(y)[2]?.contribution.norm as number,
       Math.hypot(...(before as number[][]).flat()),
     );
+  });
+});
+
+describe("explainBackward on a wide table", () => {
+  it("explains 150,000 edges as aligned text (column widths without an argument spread)", () => {
+    const x = value(1, "x");
+    let s = x;
+    for (let i = 0; i < 75_000; i++) s = s.add(x); // 75,000 adds, two edges each
+    const text = explainBackward(s, { format: "text" });
+    const lines = text.split("\n");
+    expect(lines).toHaveLength(2 + 150_000);
+    // the widest cells set the columns: "150000" in the step column, "#75001 x" in the last
+    expect(lines[1]).toMatch(/^-{6} {2}/);
+    expect(lines.at(-1)).toMatch(/^150000 {2}#75000 n2 +add .* {2}#75001 x$/);
+    expect(lines[2]).toMatch(/^ {5}1 {2}#1 n\d+ +add /);
   });
 });

@@ -231,7 +231,7 @@ describe("toHtml checks its arguments", () => {
     const x = value(1, "x");
     await expect(toHtml(x, { title: 3 as never })).rejects.toThrow("toHtml: title must be a string");
     await expect(toHtml(x, { maxElements: -1 })).rejects.toThrow(
-      "toHtml: maxElements must be a non-negative integer, got number -1",
+      "toHtml: maxElements must be an integer ≥ 0, got number -1",
     );
     await expect(toHtml(x, { precision: 0 })).rejects.toThrow("toHtml: precision must be an integer");
     await expect(toHtml(x, null as never)).rejects.toThrow("toHtml: options must be an object");

@@ -12,6 +12,7 @@ import {
   renderSvg,
   tensor,
   toDot,
+  type Value,
   value,
 } from "../../src/index";
 import { linearSigmoidGraph, tanhGraph } from "./fixtures";
@@ -138,5 +139,62 @@ describe("renderSvg", () => {
     await expect(renderSvg("digraph { a -> }")).rejects.toThrow(
       /renderSvg: Graphviz could not render the DOT text: .*syntax error/,
     );
+  });
+});
+
+/** x + x + … + x with n terms: one leaf used by n ops along a chain of 2n − 1 nodes. */
+function repeatedSum(n: number): Value {
+  const x = value(1, "x");
+  let s = x;
+  for (let i = 1; i < n; i++) s = s.add(x);
+  s.backward();
+  return s;
+}
+
+describe("renderSvg on big graphs", () => {
+  it("lays out a node with 200 uses in seconds (its far uses are drawn from copies)", async () => {
+    const s = repeatedSum(200);
+    await renderSvg(value(1)); // load the WebAssembly module first
+    const t0 = performance.now();
+    const svg = await renderSvg(s);
+    const seconds = (performance.now() - t0) / 1000;
+    expect(svg).toMatch(/^<svg/);
+    expect(seconds).toBeLessThan(15); // about 1 s; long edges took over 120 s
+  });
+
+  it("refuses a drawing over its node budget before laying it out, saying how to shrink it", async () => {
+    const s = repeatedSum(1500); // Graphviz ran out of memory on it after 90 s
+    const t0 = performance.now();
+    const err = await renderSvg(s).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChainruleError);
+    expect((err as Error).message).toMatch(
+      /^renderSvg: the drawing has \d+ nodes \(maxNodes 2500\), too many .*collapse: true.*clusters.*maxNodes\/maxEdges$/,
+    );
+    expect(performance.now() - t0).toBeLessThan(5000);
+    const { L } = tanhGraph();
+    await expect(renderSvg(L, { maxNodes: 8 })).rejects.toThrow("9 nodes (maxNodes 8)");
+    await expect(renderSvg(L, { maxEdges: 7 })).rejects.toThrow("8 edges (maxEdges 7)");
+    await expect(renderSvg(L, { maxNodes: 9, maxEdges: 8 })).resolves.toMatch(/^<svg/);
+  });
+
+  it("counts the nodes and edges of DOT text against the budget", async () => {
+    const dot = 'digraph { graph [rankdir=LR]; a [label="x -> y; z"]; b; c\n a -> b; b -> c -> a }';
+    await expect(renderSvg(dot, { maxEdges: 2 })).rejects.toThrow("3 edges (maxEdges 2)");
+    await expect(renderSvg(dot, { maxNodes: 2 })).rejects.toThrow("3 nodes (maxNodes 2)");
+    await expect(renderSvg(dot, { maxNodes: 3, maxEdges: 3 })).resolves.toMatch(/^<svg/);
+  });
+
+  it("checks its options", async () => {
+    const { L } = tanhGraph();
+    for (const [options, message] of [
+      [null, "renderSvg: options must be an object, got null"],
+      [[1], "renderSvg: options must be an object, got array of length 1"],
+      [{ engine: "nope" }, 'renderSvg: engine must be one of "dot", "neato"'],
+      [{ maxNodes: 0 }, "renderSvg: maxNodes must be an integer ≥ 1 or Infinity, got number 0"],
+      [{ maxEdges: "9" }, 'renderSvg: maxEdges must be an integer ≥ 1 or Infinity, got string "9"'],
+      [{ rankdir: "XY" }, "renderSvg: rankdir must be one of"],
+    ] as const) {
+      await expect(renderSvg(L, options as never)).rejects.toThrow(message);
+    }
   });
 });

@@ -199,7 +199,7 @@ describe("toDot options", () => {
   it("rejects bad options with a ChainruleError", () => {
     const { L } = tanhGraph();
     expect(() => toDot(L, { rankdir: "XY" as never })).toThrowErrorMatchingInlineSnapshot(
-      `[ChainruleError: toDot: rankdir must be "LR", "TB", "RL" or "BT", got string "XY"]`,
+      `[ChainruleError: toDot: rankdir must be one of "LR", "TB", "RL", "BT", got string "XY"]`,
     );
     expect(() => toDot(L, { precision: 0 })).toThrowErrorMatchingInlineSnapshot(
       `[ChainruleError: toDot: precision must be an integer from 1 to 17, got number 0]`,
@@ -209,5 +209,41 @@ describe("toDot options", () => {
     );
     expect(() => toDot(L, { clusters: { a: 5 as never } })).toThrow(ChainruleError);
     expect(() => toDot(L, { numbering: "yes" as never })).toThrow(ChainruleError);
+  });
+});
+
+describe("toDot for a node with many uses", () => {
+  /** x + x + … + x with n terms. */
+  const repeatedSum = (n: number): Value => {
+    const x = value(1, "x");
+    let s = x;
+    for (let i = 1; i < n; i++) s = s.add(x);
+    return s;
+  };
+
+  it("draws far uses from dashed copies next to them, near uses with real edges", () => {
+    const dot = toDot(repeatedSum(12), { numbering: true });
+    // x (n0) feeds the first ops directly: the first add twice, then the next three
+    const direct = dot.match(/^ {2}n0 -> n\d+;$/gm) ?? [];
+    expect(direct).toEqual(["  n0 -> n1;", "  n0 -> n1;", "  n0 -> n3;", "  n0 -> n5;", "  n0 -> n7;"]);
+    // each later add gets its own copy of x, labelled with x's number and name
+    const copies = dot.match(/^ {2}n0_n\d+ \[.*\];$/gm) ?? [];
+    expect(copies).toHaveLength(11 - 4);
+    expect(copies[0]).toBe(
+      '  n0_n9 [shape=box, style="dashed,rounded", color="#888888", fontcolor="#555555", label="#12 x", tooltip="copy of #12 x"];',
+    );
+    expect(dot).toContain("  n0_n9 -> n9;");
+    expect(dot.match(/->/g)).toHaveLength(11 * 2 + 11);
+  });
+
+  it("draws every edge with aliases: false, and no copies for nodes with two uses", () => {
+    const dot = toDot(repeatedSum(12), { aliases: false });
+    expect(dot).not.toContain("n0_");
+    expect(dot.match(/^ {2}n0 -> /gm)).toHaveLength(12);
+    // a node used twice keeps both edges however far apart its uses are
+    const x = value(1, "x");
+    let y = x.mul(2);
+    for (let i = 0; i < 20; i++) y = y.tanh();
+    expect(toDot(y.add(x))).not.toContain("n0_");
   });
 });
