@@ -62,10 +62,13 @@ export function isAnomalyEnabled(): boolean {
  *
  * @example
  * const x = tensor([1, 0], { requiresGrad: true });
- * detectAnomaly(() => x.sqrt().sum().backward());
- * // ChainruleError: sqrt: backward produced Infinity in the gradient of input 0 [2] from finite
- * // inputs [2] and a finite incoming gradient (anomaly mode); sqrt was called at
- * //     at <your file>:2:23
+ * let message = "";
+ * try {
+ *   detectAnomaly(() => x.sqrt().sum().backward());
+ * } catch (e) {
+ *   message = (e as Error).message; // then the lines of your code that called sqrt
+ * }
+ * message.split("\n")[0]; // "sqrt: backward produced Infinity in the gradient of input 0 [2] from finite inputs [2] and a finite incoming gradient (anomaly mode); sqrt was called at"
  */
 export function detectAnomaly<T>(fn: () => T): T {
   checkFunction(fn, "detectAnomaly", "fn");
@@ -104,8 +107,8 @@ export function refusePromise(result: unknown, op: string, hint: string): void {
 
 /** What anomaly mode remembers about one recorded op. */
 interface Record {
-  /** The user's frames when the op was called, one per line. */
-  readonly site: string;
+  /** Where the op was called: an `Error` whose stack V8 formats only if a message needs it. */
+  readonly site: Error;
   /** Copies of the arrays its backward reads, by input index (`inputs.length` for the result). */
   readonly saved: readonly (Float64Array | Float32Array | null)[];
 }
@@ -174,7 +177,7 @@ export function anomalyForward(
     saves === "inputs" || saves === "both" ? x._s.data.slice() : null,
   );
   saved.push(saves === "result" || saves === "both" ? result._s.data.slice() : null);
-  records.set(result, { site: callSite(), saved });
+  records.set(result, { site: captureStack(), saved });
 }
 
 /** A scalar `Value` as this file sees it. */
@@ -199,7 +202,7 @@ export function anomalyScalarForward(
       `${op}: produced ${kind(v)} from finite operands ${operands} (anomaly mode); ${op} was called at\n${callSite()}`,
     );
   }
-  records.set(result, { site: callSite(), saved: [] });
+  records.set(result, { site: captureStack(), saved: [] });
 }
 
 /**
@@ -226,7 +229,7 @@ export function anomalyCheckSaved(
       throw new ChainruleError(
         `${node.op}: ${what} ${shapeOf(arrays[i])} was changed through .data after ${node.op} used it ` +
           `(element ${j}: ${a} → ${b}), so its gradient would be wrong (anomaly mode); ` +
-          `recompute the forward pass after changing data. ${node.op} was called at\n${rec.site}`,
+          `recompute the forward pass after changing data. ${node.op} was called at\n${callSite(rec.site)}`,
       );
     }
   }
@@ -257,7 +260,7 @@ export function anomalyBackward(node: NodeLike, grad: unknown, parentGrads: read
     if (!allFinite(inputs)) return;
     const rec = records.get(node);
     const where = rec
-      ? `; ${node.op} was called at\n${rec.site}`
+      ? `; ${node.op} was called at\n${callSite(rec.site)}`
       : ` (${node.op} was created while anomaly mode was off: no call site recorded)`;
     const what =
       typeof grad === "number" // a scalar Value: its operands' values say more than shapes
@@ -296,15 +299,26 @@ function frameFile(line: string): string | null {
 }
 
 /**
- * The current call stack without chainrule's own frames (so the first line is the user's call),
- * at most `FRAMES` lines. Stacks are whatever the JavaScript engine gives (V8's format trims best).
+ * The current call stack, deep enough to reach past chainrule's own frames. Cheap in V8: the
+ * frames are recorded, the text is built only when `stack` is read.
  */
-export function callSite(): string {
+function captureStack(): Error {
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 64;
+  const e = new Error();
+  E.stackTraceLimit = limit;
+  return e;
+}
+
+/**
+ * A call stack (`captured`, or the current one) without chainrule's own frames, so the first
+ * line is the user's call; at most `FRAMES` lines. Stacks are whatever the JavaScript engine
+ * gives (V8's format trims best).
+ */
+function callSite(captured: Error = captureStack()): string {
   const own = ownCodePrefix();
-  const limit = (Error as { stackTraceLimit?: number }).stackTraceLimit;
-  (Error as { stackTraceLimit?: number }).stackTraceLimit = 64;
-  const stack = new Error().stack ?? "";
-  (Error as { stackTraceLimit?: number }).stackTraceLimit = limit;
+  const stack = captured.stack ?? "";
   const frames = stack.split("\n").filter((l) => /^\s+at /.test(l) || /@/.test(l));
   const user = own === null ? frames : frames.filter((l) => !(frameFile(l) ?? "").startsWith(own));
   const shown = (user.length > 0 ? user : frames).slice(0, FRAMES);

@@ -96,7 +96,9 @@ export type GradResult = Tensor | Tensor[];
 /**
  * Turns a scalar function of tensors into the function computing its gradient(s).
  *
- * Arguments need not have `requiresGrad`. If `f`'s result depends on a tensor that requires grad
+ * Arguments need not have `requiresGrad`. `argnums` entries are integer argument positions; a
+ * repeated entry gets the same gradient again (as in JAX: `argnums: [0, 0]` gives ∂f/∂x twice).
+ * Options and arguments are checked (`ChainruleError`). If `f`'s result depends on a tensor that requires grad
  * besides the differentiated arguments' copies (the call is part of another recording: an outer
  * `grad`, an argument or a closed-over tensor that requires grad), the result stays
  * differentiable, so `grad(grad(f))` and mixed partials work; otherwise it is detached.
