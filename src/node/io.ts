@@ -1,8 +1,12 @@
 /** Saving and loading model parameters as JSON files (Node only). */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ChainruleError, describe } from "../errors";
-import type { Module } from "../nn/module";
+// The root entry's own classes (external in the build): see datasets.ts. Only the stateless
+// helpers of errors.ts and validate.ts may be bundled here (tsup.config.ts enforces it).
+import { ChainruleError, type nn } from "chainrule";
+import { describe } from "../errors";
+
+type Module = nn.Module;
 
 /**
  * The file format, JSON:
@@ -61,9 +65,6 @@ function checkArgs(op: string, module: unknown, path: unknown): void {
  * `ModelFile`, creating missing directories. The file is written beside its destination and then
  * renamed over it, so an interrupted save never leaves half a file in its place. A bad argument or
  * a path that cannot be written throws `ChainruleError`.
- *
- * @example
- * await saveModel(new nn.MLP(2, [8, 2]), "models/moons.json");
  */
 export async function saveModel(module: Module, path: string): Promise<void> {
   checkArgs("saveModel", module, path);
@@ -101,9 +102,6 @@ export async function saveModel(module: Module, path: string): Promise<void> {
  * `allowNonFinite`). A bad argument, a missing or malformed file, or one whose names, shapes,
  * dtypes or values do not fit the module throws `ChainruleError` naming the path, and leaves the
  * module unchanged.
- *
- * @example
- * const model = await loadModel(new nn.MLP(2, [8, 2]), "models/moons.json");
  */
 export async function loadModel<M extends Module>(module: M, path: string): Promise<M> {
   checkArgs("loadModel", module, path);

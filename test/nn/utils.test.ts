@@ -73,4 +73,27 @@ describe("nn.utils.clipGradNorm", () => {
     expect(() => nn.utils.clipGradNorm([], -1)).toThrow("clipGradNorm: maxNorm must be > 0, got number -1");
     expect(() => nn.utils.clipGradNorm([3] as never, 1)).toThrow(/clipGradNorm: parameters must be/);
   });
+
+  it.each([
+    ["null", null],
+    ["undefined", undefined],
+    ["a module (not its parameters)", new nn.Linear(1, 1)],
+    ["a single tensor", tensor([1], { requiresGrad: true })],
+  ])("rejects params that are %s with a ChainruleError", (_, params) => {
+    expect(() => nn.utils.clipGradNorm(params as never, 1)).toThrow(
+      /^clipGradNorm: params must be an array of Tensors or Values \(e\.g\. model\.parameters\(\)\), got /,
+    );
+  });
+
+  it("counts and scales a parameter listed twice once", () => {
+    const a = withGrad([0, 0], [3, 4]);
+    expect(nn.utils.clipGradNorm([a, a], 1)).toBe(5);
+    expectAllClose(a.grad, [3 / (5 + 1e-6), 4 / (5 + 1e-6)], 1e-15);
+  });
+
+  it("changes no gradient when a later entry is not a parameter", () => {
+    const a = withGrad([0, 0], [3, 4]);
+    expect(() => nn.utils.clipGradNorm([a, "w"] as never, 1)).toThrow(ChainruleError);
+    expect(Array.from((a.grad as Tensor).data)).toEqual([3, 4]);
+  });
 });
