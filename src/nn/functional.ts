@@ -4,11 +4,13 @@
  * kernel beside a backward written with differentiable tensor ops.
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { globalGenerator, type Rng } from "../random";
+import { generatorOf, type Rng } from "../random";
 import { gemm } from "../tensor/kernels/matmul";
 import { matmul, mul, reshape, sum, transpose } from "../tensor/ops/all";
 import { alloc, checkSameDType, checkTensor } from "../tensor/ops/util";
+import { checkResultShape } from "../tensor/shape";
 import { apply, type OpDef, Tensor } from "../tensor/tensor";
+import { checkBoolean } from "../validate";
 
 /**
  * y = x·Wᵀ + b for x of shape [..., in], W [out, in], b [out] (optional).
@@ -37,14 +39,15 @@ export const linearOp: OpDef = {
     }
     checkSameDType("linear", ...(b ? [x, w, b] : [x, w]));
     const rows = x.size / inF;
-    const y = alloc(x, rows * out);
+    const shape = [...x.shape.slice(0, -1), out];
+    const y = alloc(x, checkResultShape(shape, "linear"));
     gemm(x._s.data, 0, w._s.data, 0, y, 0, rows, inF, out, true);
     if (b) {
       const bd = b._s.data;
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < out; j++) y[r * out + j] = (y[r * out + j] as number) + (bd[j] as number);
     }
-    return { shape: [...x.shape.slice(0, -1), out], data: y };
+    return { shape, data: y };
   },
   backward: (g, { inputs, needs }) => {
     const [x, w] = inputs as [Tensor, Tensor];
@@ -90,8 +93,9 @@ export function dropout(x: Tensor, p: number, training = true, generator?: Rng):
   checkTensor(x, "dropout");
   if (typeof p !== "number" || !(p >= 0 && p < 1))
     throw new ChainruleError(`dropout: p must be in [0, 1), got ${describe(p)}`);
+  checkBoolean(training, "dropout", "training");
+  const rng = generatorOf(generator, "dropout");
   if (!training || p === 0) return x;
-  const rng = generator ?? globalGenerator();
   const mask = new Tensor(alloc(x, x.size), x.shape);
   const keep = 1 / (1 - p);
   const m = mask._s.data;

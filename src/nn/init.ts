@@ -4,11 +4,17 @@
  * Fans of a weight of shape [out, in, k…]: fanIn = in·k…, fanOut = out·k….
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { globalGenerator, type Rng } from "../random";
+import { generatorOf, type Rng } from "../random";
 import { Tensor } from "../tensor/tensor";
+import { checkFinite, checkNumber, checkPositive } from "../validate";
+
+function target(t: Tensor, op: string): Tensor {
+  if (!(t instanceof Tensor)) throw new ChainruleError(`${op}: expected a Tensor, got ${describe(t)}`);
+  return t;
+}
 
 function fans(t: Tensor, op: string): [number, number] {
-  if (!(t instanceof Tensor)) throw new ChainruleError(`${op}: expected a Tensor, got ${describe(t)}`);
+  target(t, op);
   if (t.ndim < 2) {
     throw new ChainruleError(
       `${op}: fan in and fan out need a tensor with at least 2 dimensions, got ${fmtShape(t.shape)}`,
@@ -28,32 +34,34 @@ function fill(t: Tensor, draw: () => number): Tensor {
 /** Glorot/Xavier uniform: U(−a, a) with a = gain·√(6/(fanIn + fanOut)). */
 export function xavierUniform(t: Tensor, gain = 1, generator?: Rng): Tensor {
   const [fanIn, fanOut] = fans(t, "xavierUniform");
+  checkFinite(gain, "xavierUniform", "gain");
+  const rng = generatorOf(generator, "xavierUniform");
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
-  const rng = generator ?? globalGenerator();
   return fill(t, () => rng.uniform(-a, a));
 }
 
 /** Glorot/Xavier normal: N(0, σ²) with σ = gain·√(2/(fanIn + fanOut)). */
 export function xavierNormal(t: Tensor, gain = 1, generator?: Rng): Tensor {
   const [fanIn, fanOut] = fans(t, "xavierNormal");
-  const std = gain * Math.sqrt(2 / (fanIn + fanOut));
-  const rng = generator ?? globalGenerator();
+  checkFinite(gain, "xavierNormal", "gain");
+  const rng = generatorOf(generator, "xavierNormal");
+  const std = Math.abs(gain) * Math.sqrt(2 / (fanIn + fanOut));
   return fill(t, () => rng.normal(0, std));
 }
 
 /** He/Kaiming uniform for ReLU layers: U(−a, a) with a = √(6/fanIn). */
 export function heUniform(t: Tensor, generator?: Rng): Tensor {
   const [fanIn] = fans(t, "heUniform");
+  const rng = generatorOf(generator, "heUniform");
   const a = Math.sqrt(6 / fanIn);
-  const rng = generator ?? globalGenerator();
   return fill(t, () => rng.uniform(-a, a));
 }
 
 /** He/Kaiming normal for ReLU layers: N(0, σ²) with σ = √(2/fanIn). */
 export function heNormal(t: Tensor, generator?: Rng): Tensor {
   const [fanIn] = fans(t, "heNormal");
+  const rng = generatorOf(generator, "heNormal");
   const std = Math.sqrt(2 / fanIn);
-  const rng = generator ?? globalGenerator();
   return fill(t, () => rng.normal(0, std));
 }
 
@@ -62,27 +70,32 @@ export function heNormal(t: Tensor, generator?: Rng): Tensor {
  * `normal(t, 0.1)`.
  */
 export function normal(t: Tensor, std = 0.1, mean = 0, generator?: Rng): Tensor {
-  if (!(t instanceof Tensor)) throw new ChainruleError(`normal: expected a Tensor, got ${describe(t)}`);
-  if (typeof std !== "number" || !(std >= 0))
-    throw new ChainruleError(`normal: std must be ≥ 0, got ${describe(std)}`);
-  const rng = generator ?? globalGenerator();
+  target(t, "normal");
+  checkPositive(std, "normal", "std", { allowZero: true });
+  checkFinite(mean, "normal", "mean");
+  const rng = generatorOf(generator, "normal");
   return fill(t, () => rng.normal(mean, std));
 }
 
-/** U(low, high). */
+/** U(low, high) with finite low ≤ high. */
 export function uniform(t: Tensor, low = 0, high = 1, generator?: Rng): Tensor {
-  if (!(t instanceof Tensor)) throw new ChainruleError(`uniform: expected a Tensor, got ${describe(t)}`);
-  const rng = generator ?? globalGenerator();
+  target(t, "uniform");
+  checkFinite(low, "uniform", "low");
+  checkFinite(high, "uniform", "high");
+  if (low > high) throw new ChainruleError(`uniform: low ${low} must be ≤ high ${high}`);
+  const rng = generatorOf(generator, "uniform");
   return fill(t, () => rng.uniform(low, high));
 }
 
-/** Fills with a constant. */
+/** Fills with a constant (any number but NaN; ±Infinity allowed). */
 export function constant(t: Tensor, value: number): Tensor {
-  if (!(t instanceof Tensor)) throw new ChainruleError(`constant: expected a Tensor, got ${describe(t)}`);
+  target(t, "constant");
+  checkNumber(value, "constant", "value");
   return fill(t, () => value);
 }
 
 /** Fills with zeros. */
 export function zeros(t: Tensor): Tensor {
+  target(t, "zeros");
   return constant(t, 0);
 }

@@ -6,7 +6,9 @@
 import { withScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
 import { allocate, type DType, isDType } from "../tensor/dtype";
+import { checkResultShape, MAX_DIMS } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
+import { checkBoolean, checkFinite, checkInt, checkOneOf, checkOptions } from "../validate";
 import { dropout, linear } from "./functional";
 import * as init from "./init";
 import { Module } from "./module";
@@ -19,6 +21,8 @@ export abstract class Layer extends Module {
 
 /** Weight initialisation schemes of `Linear`. */
 export type InitScheme = "xavier" | "he" | "normal";
+
+const INIT_SCHEMES: readonly InitScheme[] = ["xavier", "he", "normal"];
 
 /** Options of `nn.Linear`. */
 export interface LinearOptions {
@@ -42,8 +46,9 @@ export class Linear extends Layer {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
     super();
+    const o = checkOptions(options, "Linear");
     for (const [name, v] of [
       ["inFeatures", inFeatures],
       ["outFeatures", outFeatures],
@@ -51,9 +56,11 @@ export class Linear extends Layer {
       if (!Number.isInteger(v) || v <= 0)
         throw new ChainruleError(`Linear: ${name} must be a positive integer, got ${describe(v)}`);
     }
-    const dtype = options.dtype ?? "float64";
+    const dtype = o.dtype ?? "float64";
     if (!isDType(dtype)) throw new ChainruleError(`Linear: unknown dtype ${describe(dtype)}`);
-    const scheme = options.init ?? "xavier";
+    const scheme = checkOneOf(o.init ?? "xavier", INIT_SCHEMES, "Linear", "init");
+    const bias = checkBoolean(o.bias, "Linear", "bias", true);
+    checkResultShape([outFeatures, inFeatures], "Linear");
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = new Tensor(allocate(dtype, outFeatures * inFeatures), [outFeatures, inFeatures], {
@@ -63,10 +70,9 @@ export class Linear extends Layer {
     else if (scheme === "he") init.heUniform(this.weight);
     else if (scheme === "normal") init.normal(this.weight, 0.1);
     else throw new ChainruleError(`Linear: init must be "xavier", "he" or "normal", got ${describe(scheme)}`);
-    this.bias =
-      options.bias === false
-        ? null
-        : new Tensor(allocate(dtype, outFeatures), [outFeatures], { requiresGrad: true });
+    this.bias = !bias
+      ? null
+      : new Tensor(allocate(dtype, outFeatures), [outFeatures], { requiresGrad: true });
   }
 
   /** x·Wᵀ + b, one "linear" node. */
@@ -134,10 +140,11 @@ export class Sigmoid extends Layer {
   }
 }
 
-/** x if x > 0 else slope·x. */
+/** x if x > 0 else slope·x (a finite slope, default 0.01). */
 export class LeakyReLU extends Layer {
   constructor(readonly slope = 0.01) {
     super();
+    checkFinite(slope, "LeakyReLU", "slope");
   }
   /** x if x > 0 else slope·x, elementwise. */
   forward(x: Tensor): Tensor {
@@ -153,10 +160,11 @@ export class GELU extends Layer {
   }
 }
 
-/** softmax along `axis` (default −1). */
+/** softmax along `axis` (default −1; an integer, checked against the input's rank in forward). */
 export class Softmax extends Layer {
   constructor(readonly axis = -1) {
     super();
+    checkInt(axis, "Softmax", "axis", -MAX_DIMS, MAX_DIMS - 1);
   }
   /** softmax(x) along the module's axis. */
   forward(x: Tensor): Tensor {
@@ -180,9 +188,11 @@ export class Dropout extends Layer {
 /** Activation names accepted by `MLP`. */
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "leakyRelu" | "gelu" | "softmax";
 
+const ACTIVATIONS: readonly ActivationName[] = ["relu", "tanh", "sigmoid", "leakyRelu", "gelu", "softmax"];
+
 /** A new activation module by name ("relu", "tanh", "sigmoid", "leakyRelu", "gelu", "softmax"). */
 export function activation(name: ActivationName): Layer {
-  switch (name) {
+  switch (checkOneOf(name, ACTIVATIONS, "activation", "name")) {
     case "relu":
       return new ReLU();
     case "tanh":
@@ -216,17 +226,26 @@ export interface MLPOptions {
  * `new nn.MLP(784, [256, 10])` has parameters "0.weight", "0.bias", "2.weight", "2.bias".
  */
 export class MLP extends Sequential {
-  constructor(inFeatures: number, sizes: readonly number[], options: MLPOptions = {}) {
+  constructor(inFeatures: number, sizes: readonly number[], options?: MLPOptions) {
     if (!Array.isArray(sizes) || sizes.length === 0)
       throw new ChainruleError(`MLP: sizes must be a non-empty array, got ${describe(sizes)}`);
-    const act = options.activation ?? "relu";
-    const scheme = options.init ?? (act === "tanh" || act === "sigmoid" ? "xavier" : "he");
+    const o = checkOptions(options, "MLP");
+    const act = checkOneOf(o.activation ?? "relu", ACTIVATIONS, "MLP", "activation");
+    if (o.outputActivation !== undefined)
+      checkOneOf(o.outputActivation, ACTIVATIONS, "MLP", "outputActivation");
+    const scheme = checkOneOf(
+      o.init ?? (act === "tanh" || act === "sigmoid" ? "xavier" : "he"),
+      INIT_SCHEMES,
+      "MLP",
+      "init",
+    );
+    const options_ = o;
     const dims = [inFeatures, ...sizes];
     const layers: Layer[] = [];
     sizes.forEach((out, i) => {
-      layers.push(new Linear(dims[i] as number, out, { init: scheme, dtype: options.dtype ?? "float64" }));
+      layers.push(new Linear(dims[i] as number, out, { init: scheme, dtype: options_.dtype ?? "float64" }));
       if (i < sizes.length - 1) layers.push(activation(act));
-      else if (options.outputActivation) layers.push(activation(options.outputActivation));
+      else if (options_.outputActivation) layers.push(activation(options_.outputActivation));
     });
     super(...layers);
   }

@@ -9,6 +9,7 @@ import { div, lt, mul, neg, sigmoid, softmax, sub, sum } from "../tensor/ops/all
 import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util";
 import { sameShape } from "../tensor/shape";
 import { apply, type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
+import { checkOptions } from "../validate";
 
 /** How per-element losses are combined: their mean (default), their sum, or not at all. */
 export type Reduction = "mean" | "sum" | "none";
@@ -26,7 +27,7 @@ export interface LossAttrs {
 }
 
 function reductionOf(options: LossOptions | undefined, op: string): Reduction {
-  const r = options?.reduction ?? "mean";
+  const r = checkOptions(options, op).reduction ?? "mean";
   if (r !== "mean" && r !== "sum" && r !== "none") {
     throw new ChainruleError(`${op}: reduction must be "mean", "sum" or "none", got ${describe(r)}`);
   }

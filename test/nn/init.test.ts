@@ -157,7 +157,7 @@ describe("errors", () => {
   });
 
   it("normal needs std ≥ 0 and a tensor", () => {
-    expect(() => init.normal(zeros([2, 2]), -1)).toThrow(/normal: std must be ≥ 0/);
+    expect(() => init.normal(zeros([2, 2]), -1)).toThrow(/normal: std must be a finite number ≥ 0/);
     expect(() => init.normal([1] as never, 0.1)).toThrow(ChainruleError);
   });
 
@@ -165,5 +165,63 @@ describe("errors", () => {
     manualSeed(10);
     expect(init.normal(zeros([4]), 0.1).shape).toEqual([4]);
     expect(Array.from(init.zeros(tensor([1, 2])).data)).toEqual([0, 0]);
+  });
+});
+
+describe("argument checks (ChainruleError naming the initialiser; the tensor is left unchanged)", () => {
+  it.each([
+    [
+      "constant 'x'",
+      (t: Tensor) => init.constant(t, "x" as unknown as number),
+      'constant: value must be a number, got string "x"',
+    ],
+    [
+      "uniform 'a', 'b'",
+      (t: Tensor) => init.uniform(t, "a" as unknown as number, "b" as unknown as number),
+      'uniform: low must be a finite number, got string "a"',
+    ],
+    ["uniform low > high", (t: Tensor) => init.uniform(t, 2, 1), "uniform: low 2 must be ≤ high 1"],
+    [
+      "normal mean NaN",
+      (t: Tensor) => init.normal(t, 0.1, Number.NaN),
+      "normal: mean must be a finite number, got number NaN",
+    ],
+    [
+      "normal std -1",
+      (t: Tensor) => init.normal(t, -1),
+      "normal: std must be a finite number ≥ 0, got number -1",
+    ],
+    [
+      "xavierUniform gain 'g'",
+      (t: Tensor) => init.xavierUniform(t, "g" as unknown as number),
+      'xavierUniform: gain must be a finite number, got string "g"',
+    ],
+    [
+      "xavierNormal generator {}",
+      (t: Tensor) => init.xavierNormal(t, 1, {} as never),
+      "xavierNormal: generator must be an Rng, got Object",
+    ],
+    [
+      "heUniform generator 5",
+      (t: Tensor) => init.heUniform(t, 5 as never),
+      "heUniform: generator must be an Rng, got number 5",
+    ],
+    [
+      "uniform generator {}",
+      (t: Tensor) => init.uniform(t, 0, 1, {} as never),
+      "uniform: generator must be an Rng, got Object",
+    ],
+  ])("%s", (_name, call, message) => {
+    const t = zeros([2, 3]);
+    expect(() => call(t)).toThrow(ChainruleError);
+    expect(() => call(t)).toThrow(message);
+    expect(Array.from(t.data)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it("zeros and constant refuse a non-tensor", () => {
+    expect(() => init.zeros(null as never)).toThrow("zeros: expected a Tensor, got null");
+    expect(() => init.constant([1] as never, 1)).toThrow(
+      "constant: expected a Tensor, got array of length 1",
+    );
   });
 });

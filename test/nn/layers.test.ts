@@ -270,7 +270,7 @@ describe("MLP", () => {
     expect(() => new nn.MLP(2, [])).toThrow(/MLP: sizes must be a non-empty array/);
     expect(() => new nn.MLP(2, 3 as never)).toThrow(ChainruleError);
     expect(() => new nn.MLP(2, [3, 0])).toThrow(ChainruleError);
-    expect(() => new nn.MLP(2, [3, 1], { activation: "swish" as never })).toThrow(/unknown activation/);
+    expect(() => new nn.MLP(2, [3, 1], { activation: "swish" as never })).toThrow(/MLP: activation must be one of/);
   });
 });
 
@@ -393,5 +393,70 @@ describe("Dropout", () => {
       expect(() => new nn.Dropout(p as number)).toThrow(ChainruleError);
     }
     expect(() => new nn.Dropout(1)).toThrow("Dropout: p must be in [0, 1), got number 1");
+  });
+});
+
+describe("constructor and option checks", () => {
+  it.each([
+    [
+      "Linear bias 'no'",
+      () => new nn.Linear(2, 3, { bias: "no" as never }),
+      'Linear: bias must be true or false, got string "no"',
+    ],
+    [
+      "Linear options null",
+      () => new nn.Linear(2, 3, null as never),
+      "Linear: options must be an object, got null",
+    ],
+    [
+      "Linear init 'zeros'",
+      () => new nn.Linear(2, 3, { init: "zeros" as never }),
+      'Linear: init must be one of "xavier", "he", "normal", got string "zeros"',
+    ],
+    ["Linear 1e6 × 1e6", () => new nn.Linear(1e6, 1e6), /^Linear: .*more than one tensor can hold/],
+    [
+      "LeakyReLU('x')",
+      () => new nn.LeakyReLU("x" as unknown as number),
+      'LeakyReLU: slope must be a finite number, got string "x"',
+    ],
+    [
+      "Softmax(1.5)",
+      () => new nn.Softmax(1.5),
+      "Softmax: axis must be an integer in [-64, 63], got number 1.5",
+    ],
+    [
+      "Dropout('0.5')",
+      () => new nn.Dropout("0.5" as unknown as number),
+      'Dropout: p must be in [0, 1), got string "0.5"',
+    ],
+    [
+      "MLP sizes [4, 0]",
+      () => new nn.MLP(2, [4, 0]),
+      "Linear: outFeatures must be a positive integer, got number 0",
+    ],
+    [
+      "MLP activation 'swish'",
+      () => new nn.MLP(2, [4, 1], { activation: "swish" as never }),
+      /^MLP: activation must be one of "relu", /,
+    ],
+    ["MLP options 1", () => new nn.MLP(2, [1], 1 as never), "MLP: options must be an object, got number 1"],
+    [
+      "activation(3)",
+      () => nn.activation(3 as never),
+      /^activation: name must be one of "relu", .*got number 3/,
+    ],
+  ])("%s", (_name, make, message) => {
+    expect(make).toThrow(ChainruleError);
+    expect(make).toThrow(message);
+  });
+
+  it("dropout checks training and generator", () => {
+    const x = ones([2, 2]);
+    expect(() => nn.dropout(x, 0.5, "yes" as never)).toThrow(
+      'dropout: training must be true or false, got string "yes"',
+    );
+    expect(() => nn.dropout(x, 0.5, true, {} as never)).toThrow(
+      "dropout: generator must be an Rng, got Object",
+    );
   });
 });

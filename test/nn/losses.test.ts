@@ -524,6 +524,17 @@ describe("errors name the op and the shapes", () => {
     );
   });
 
+  it("options that are not an object", () => {
+    for (const bad of [null, "sum", 3]) {
+      expect(() => losses.mse(tensor([1]), tensor([1]), bad as never)).toThrow(
+        /^mse: options must be an object, got /,
+      );
+      expect(() => losses.nll(tensor([[1, 2]]), [0], bad as never)).toThrow(
+        /^nll: options must be an object/,
+      );
+    }
+  });
+
   it("mixed dtypes", () => {
     expect(() => losses.mse(tensor([1, 2]), tensor([1, 2], { dtype: "float32" }))).toThrow(
       /mse: dtype mismatch/,

@@ -243,3 +243,28 @@ describe("training", () => {
     expect(b.losses).toEqual(a.losses);
   });
 });
+
+describe("constructor arguments", () => {
+  it.each([
+    ["Neuron(-1)", () => new Neuron(-1), "Neuron: nin must be an integer ≥ 0, got number -1"],
+    ["Neuron(1.5)", () => new Neuron(1.5), "Neuron: nin must be an integer ≥ 0, got number 1.5"],
+    [
+      "Neuron nonlin 'yes'",
+      () => new Neuron(2, { nonlin: "yes" as never }),
+      'Neuron: nonlin must be true or false, got string "yes"',
+    ],
+    ["Neuron options 3", () => new Neuron(2, 3 as never), "Neuron: options must be an object, got number 3"],
+    ["Layer(2, -1)", () => new Layer(2, -1), "Layer: nout must be an integer ≥ 0, got number -1"],
+    [
+      "Layer('2', 1)",
+      () => new Layer("2" as unknown as number, 1),
+      'Layer: nin must be an integer ≥ 0, got string "2"',
+    ],
+    ["MLP(2, 3)", () => new MLP(2, 3 as never), "MLP: nouts must be an array of integers ≥ 0, got number 3"],
+    ["MLP(2, [4, -1])", () => new MLP(2, [4, -1]), "MLP: nouts[1] must be an integer ≥ 0, got number -1"],
+    ["MLP(-2, [1])", () => new MLP(-2, [1]), "MLP: nin must be an integer ≥ 0, got number -2"],
+  ])("%s", (_name, make, message) => {
+    expect(make).toThrow(ChainruleError);
+    expect(make).toThrow(message);
+  });
+});

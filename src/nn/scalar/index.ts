@@ -6,6 +6,7 @@
 import { withScope } from "../../autograd/scope";
 import { globalGenerator } from "../../random";
 import { Value } from "../../scalar/value";
+import { checkBoolean, checkInt, checkOptions, fail } from "../../validate";
 import { Module } from "../module";
 
 const scopeNames = new Map<string, string[]>();
@@ -32,12 +33,15 @@ export class Neuron extends Module {
   readonly b: Value;
   readonly nonlin: boolean;
 
-  constructor(nin: number, options: NeuronOptions = {}) {
+  /** `nin` inputs (an integer ≥ 0); `options.nonlin` (default true) applies ReLU. */
+  constructor(nin: number, options?: NeuronOptions) {
     super();
+    checkInt(nin, "Neuron", "nin", 0);
+    const nonlin = checkBoolean(checkOptions(options, "Neuron").nonlin, "Neuron", "nonlin", true);
     const rng = globalGenerator();
     this.w = Array.from({ length: nin }, () => new Value(-1 + 2 * rng.next()));
     this.b = new Value(0);
-    this.nonlin = options.nonlin ?? true;
+    this.nonlin = nonlin;
   }
 
   /** b + w₀x₀ + w₁x₁ + …, then ReLU if `nonlin`. */
@@ -52,8 +56,12 @@ export class Neuron extends Module {
 export class Layer extends Module {
   readonly neurons: Neuron[];
 
-  constructor(nin: number, nout: number, options: NeuronOptions = {}) {
+  /** `nout` neurons of `nin` inputs each (integers ≥ 0). */
+  constructor(nin: number, nout: number, options?: NeuronOptions) {
     super();
+    checkInt(nin, "Layer", "nin", 0);
+    checkInt(nout, "Layer", "nout", 0);
+    checkOptions(options, "Layer");
     this.neurons = Array.from({ length: nout }, () => new Neuron(nin, options));
   }
 
@@ -67,8 +75,12 @@ export class Layer extends Module {
 export class MLP extends Module {
   readonly layers: Layer[];
 
+  /** `nin` inputs, then one layer per entry of `nouts` (integers ≥ 0). */
   constructor(nin: number, nouts: readonly number[]) {
     super();
+    checkInt(nin, "MLP", "nin", 0);
+    if (!Array.isArray(nouts)) fail("MLP", "nouts", "an array of integers ≥ 0", nouts);
+    for (let i = 0; i < nouts.length; i++) checkInt(nouts[i], "MLP", `nouts[${i}]`, 0);
     const sizes = [nin, ...nouts];
     this.layers = nouts.map(
       (nout, i) => new Layer(sizes[i] as number, nout, { nonlin: i !== nouts.length - 1 }),
