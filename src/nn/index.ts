@@ -18,6 +18,6 @@ export {
   Softmax,
   Tanh,
 } from "./layers";
-export { Module, type Parameter, type StateDict, type StateEntry } from "./module";
+export { type LoadStateDictOptions, Module, type Parameter, type StateDict, type StateEntry } from "./module";
 export * as scalar from "./scalar/index";
 export * as utils from "./utils";
