@@ -20,7 +20,7 @@ type StateDict = nn.StateDict;
 import { loadModel, saveModel } from "../../src/node/index";
 
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const numRuns = Number(process.env.FUZZ_RUNS ?? 250);
+const numRuns = Number(process.env.FUZZ_RUNS ?? 200);
 const runs = (n = numRuns): fc.Parameters<unknown> => ({
   numRuns: n,
   ...(seed === undefined ? {} : { seed }),
