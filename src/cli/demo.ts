@@ -15,6 +15,7 @@ import { hasMnist } from "../node/datasets";
 import { manualSeed } from "../random";
 import { type Value, value } from "../scalar/value";
 import type { Tensor } from "../tensor/tensor";
+import { checkBoolean, checkFunction, checkInt, checkOptions, checkPositive, checkString } from "../validate";
 import { type MnistDemoOptions, trainMnist } from "./mnist-demo";
 import { lineChart } from "./svg-chart";
 
@@ -28,7 +29,8 @@ export interface DemoOptions extends MnistDemoOptions {
 }
 
 /** Runs the main demo; returns the final test accuracy and the files written. */
-export async function runDemo(options: DemoOptions = {}): Promise<{ accuracy: number; files: string[] }> {
+export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; files: string[] }> {
+  const options = checkDemoOptions(opts); // all of them before anything is printed
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
   const say = (line = "") => log?.(line);
   if (!hasMnist()) {
@@ -125,14 +127,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ accuracy: nu
         name: "training loss (per step)",
         values: result.stepLosses,
         color: "#1f77b4",
-        range: [0, Math.max(...result.stepLosses)],
+        range: [0, result.stepLosses.reduce((m, x) => Math.max(m, x), 0)],
       },
       {
         name: "test accuracy (per epoch)",
         values: result.testAccuracies,
         xs: result.testAccuracies.map((_, e) => (e + 1) * stepsPerEpoch - 1),
         color: "#d62728",
-        range: [Math.min(0.8, ...result.testAccuracies), 1],
+        range: [result.testAccuracies.reduce((m, x) => Math.min(m, x), 0.8), 1],
         format: (v) => `${(v * 100).toFixed(0)}%`,
       },
     ]),
@@ -141,6 +143,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ accuracy: nu
   say("\nwrote:");
   for (const f of files) say(`  ${relative(process.cwd(), f) || f}`);
   return { accuracy, files };
+}
+
+/** Checks every option of `runDemo` (types and ranges), so a bad one fails before any output. */
+function checkDemoOptions(opts: DemoOptions | undefined): DemoOptions {
+  const op = "runDemo";
+  const o = checkOptions(opts, op);
+  for (const key of ["epochs", "train", "test", "hidden", "batchSize"] as const) {
+    if (o[key] !== undefined) checkInt(o[key], op, key, 1);
+  }
+  if (o.seed !== undefined) checkInt(o.seed, op, "seed", Number.MIN_SAFE_INTEGER);
+  if (o.lr !== undefined) checkPositive(o.lr, op, "lr");
+  if (o.momentum !== undefined) checkPositive(o.momentum, op, "momentum", { allowZero: true });
+  if (o.outDir !== undefined) checkString(o.outDir, op, "outDir");
+  if (o.progress !== undefined) checkBoolean(o.progress, op, "progress");
+  if (o.log !== undefined && o.log !== null) checkFunction(o.log, op, "log");
+  for (const key of ["onStep", "onEpoch"] as const) if (o[key] !== undefined) checkFunction(o[key], op, key);
+  return o;
 }
 
 /**

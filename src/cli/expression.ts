@@ -17,36 +17,66 @@ export class ExpressionError extends ChainruleError {
   ) {
     super(message);
   }
+
+  /**
+   * An ordinary prototype-chain `instanceof`: `ChainruleError`'s own check (which recognises every
+   * copy of the library) is inherited and would call any ChainruleError an ExpressionError.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(ExpressionError, x);
+  }
 }
 
-/** The scalar functions an expression may call, with their arity. */
-const FUNCTIONS: Record<string, { arity: number; apply: (args: Value[]) => Value }> = {
-  exp: { arity: 1, apply: ([a]) => (a as Value).exp() },
-  log: { arity: 1, apply: ([a]) => (a as Value).log() },
-  ln: { arity: 1, apply: ([a]) => (a as Value).log() },
-  sqrt: { arity: 1, apply: ([a]) => (a as Value).sqrt() },
-  abs: { arity: 1, apply: ([a]) => (a as Value).abs() },
-  tanh: { arity: 1, apply: ([a]) => (a as Value).tanh() },
-  sigmoid: { arity: 1, apply: ([a]) => (a as Value).sigmoid() },
-  relu: { arity: 1, apply: ([a]) => (a as Value).relu() },
-  leakyRelu: { arity: 1, apply: ([a]) => (a as Value).leakyRelu() },
-  gelu: { arity: 1, apply: ([a]) => (a as Value).gelu() },
-  softplus: { arity: 1, apply: ([a]) => (a as Value).softplus() },
-  sin: { arity: 1, apply: ([a]) => (a as Value).sin() },
-  cos: { arity: 1, apply: ([a]) => (a as Value).cos() },
-  pow: { arity: 2, apply: ([a, b]) => (a as Value).pow(b as Value) },
-  max: { arity: 2, apply: ([a, b]) => (a as Value).maximum(b as Value) },
-  min: { arity: 2, apply: ([a, b]) => (a as Value).minimum(b as Value) },
-};
+/**
+ * The scalar functions an expression may call, with their arity. A `Map` (as are the constants
+ * and the variables): user names such as `constructor` or `toString` must find nothing here.
+ */
+const FUNCTIONS = new Map<string, { arity: number; apply: (args: Value[]) => Value }>(
+  Object.entries({
+    exp: { arity: 1, apply: ([a]) => (a as Value).exp() },
+    log: { arity: 1, apply: ([a]) => (a as Value).log() },
+    ln: { arity: 1, apply: ([a]) => (a as Value).log() },
+    sqrt: { arity: 1, apply: ([a]) => (a as Value).sqrt() },
+    abs: { arity: 1, apply: ([a]) => (a as Value).abs() },
+    tanh: { arity: 1, apply: ([a]) => (a as Value).tanh() },
+    sigmoid: { arity: 1, apply: ([a]) => (a as Value).sigmoid() },
+    relu: { arity: 1, apply: ([a]) => (a as Value).relu() },
+    leakyRelu: { arity: 1, apply: ([a]) => (a as Value).leakyRelu() },
+    gelu: { arity: 1, apply: ([a]) => (a as Value).gelu() },
+    softplus: { arity: 1, apply: ([a]) => (a as Value).softplus() },
+    sin: { arity: 1, apply: ([a]) => (a as Value).sin() },
+    cos: { arity: 1, apply: ([a]) => (a as Value).cos() },
+    pow: { arity: 2, apply: ([a, b]) => (a as Value).pow(b as Value) },
+    max: { arity: 2, apply: ([a, b]) => (a as Value).maximum(b as Value) },
+    min: { arity: 2, apply: ([a, b]) => (a as Value).minimum(b as Value) },
+  }),
+);
 
 /** Named constants available unless a variable of the same name is given. */
-const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
+const CONSTANTS = new Map<string, number>([
+  ["pi", Math.PI],
+  ["e", Math.E],
+]);
 
 /** The deepest nesting accepted (parentheses, unary minus, `^` chains): mathjs parses recursively, about 20 frames a level, and overflows near 300 levels in Node 20. */
 export const MAX_DEPTH = 100;
 
 /** The list of function names, for help texts. */
-export const functionNames = Object.keys(FUNCTIONS);
+export const functionNames = [...FUNCTIONS.keys()];
+
+/**
+ * Whether `name` is a variable name the expression grammar accepts: it parses as one symbol
+ * (`x`, `w_1`, `α`, `constructor`), not as a number, an operator or a keyword.
+ */
+export function isVariableName(name: string): boolean {
+  if (typeof name !== "string" || name === "" || name.length > 200 || name.trim() !== name) return false;
+  try {
+    const node = math.parse(name) as unknown as MathNode;
+    return node.type === "SymbolNode" && node.name === name;
+  } catch {
+    return false;
+  }
+}
 
 interface MathNode {
   type: string;
@@ -132,13 +162,13 @@ function validate(root: MathNode, source: string): void {
         if (node.implicit) {
           throw new ExpressionError("implicit multiplication is not supported: write the '*' (e.g. 2*x)", 0);
         }
-        stack.push(...(node.args ?? []));
+        for (const arg of node.args ?? []) stack.push(arg);
         break;
       }
       case "FunctionNode": {
         const fn = node.fn as MathNode;
         const name = fn.type === "SymbolNode" ? (fn.name as string) : "";
-        const spec = FUNCTIONS[name];
+        const spec = FUNCTIONS.get(name);
         const pos = positionOf(source, name, true);
         if (!spec)
           throw new ExpressionError(`unknown function '${name}' (known: ${functionNames.join(", ")})`, pos);
@@ -148,7 +178,7 @@ function validate(root: MathNode, source: string): void {
             pos,
           );
         }
-        stack.push(...(node.args ?? []));
+        for (const arg of node.args ?? []) stack.push(arg);
         break;
       }
       default:
@@ -165,7 +195,7 @@ export function variablesOf(tree: MathNode): string[] {
     const node = stack.pop() as MathNode;
     if (node.type === "SymbolNode" && !names.includes(node.name as string)) names.push(node.name as string);
     if (node.type === "ParenthesisNode") stack.push(node.content as MathNode);
-    else if (node.args) stack.push(...[...node.args].reverse());
+    else if (node.args) for (let i = node.args.length - 1; i >= 0; i--) stack.push(node.args[i] as MathNode);
   }
   return names;
 }
@@ -176,11 +206,12 @@ export function variablesOf(tree: MathNode): string[] {
  */
 export function buildGraph(
   source: string,
-  bindings: Record<string, number>,
+  bindings: ReadonlyMap<string, number> | Readonly<Record<string, number>>,
 ): { root: Value; variables: Map<string, Value> } {
   const tree = parseExpression(source);
   const variables = new Map<string, Value>();
-  for (const [name, v] of Object.entries(bindings)) variables.set(name, new Value(v, { label: name }));
+  const entries = bindings instanceof Map ? [...bindings] : Object.entries(bindings);
+  for (const [name, v] of entries) variables.set(name, new Value(v, { label: name }));
   // post-order evaluation with an explicit stack (no recursion on deep trees)
   const results = new Map<MathNode, Value | number>();
   const stack: [MathNode, boolean][] = [[tree, false]];
@@ -217,7 +248,8 @@ function evaluate(
       const name = node.name as string;
       const v = variables.get(name);
       if (v) return v;
-      if (name in CONSTANTS) return CONSTANTS[name] as number;
+      const constant = CONSTANTS.get(name);
+      if (constant !== undefined) return constant;
       throw new ExpressionError(
         `unbound variable '${name}' (give it a value: ${name}=…)`,
         positionOf(source, name, false),
@@ -247,7 +279,7 @@ function evaluate(
     }
     default: {
       const name = (node.fn as MathNode).name as string;
-      return (FUNCTIONS[name] as (typeof FUNCTIONS)[string]).apply(args.map(asValue));
+      return (FUNCTIONS.get(name) as { apply: (args: Value[]) => Value }).apply(args.map(asValue));
     }
   }
 }

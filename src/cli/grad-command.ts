@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { ChainruleError } from "../errors";
 import type { Value } from "../scalar/value";
-import { buildGraph, ExpressionError } from "./expression";
+import { buildGraph, ExpressionError, isVariableName } from "./expression";
 
 export interface GradCommandOptions {
   json?: boolean;
@@ -17,25 +17,46 @@ export interface GradCommandOptions {
 /** Hooks that draw and explain the graph (the graph module provides them). */
 export interface GraphHooks {
   toDot(root: Value): string;
-  renderSvg(dot: string): Promise<string>;
+  renderSvg(root: Value): Promise<string>;
   explain(root: Value): string;
   toHtml?(root: Value): Promise<string>;
 }
 
-/** Parses `name=value` arguments. */
-export function parseBindings(args: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
+/**
+ * Parses `name=value` arguments into a map (so any name, `constructor` or `__proto__` included,
+ * is just a name). A name is any identifier the expression grammar accepts (`x`, `w_1`, `α`).
+ */
+export function parseBindings(args: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
   for (const arg of args) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(arg);
-    if (!m) throw new ChainruleError(`bad variable '${arg}': expected name=value, e.g. x=2`);
-    const [, name, text] = m as unknown as [string, string, string];
+    const eq = typeof arg === "string" ? arg.indexOf("=") : -1;
+    if (eq <= 0) throw new ChainruleError(`bad variable ${quoted(arg)}: expected name=value, e.g. x=2`);
+    const name = arg.slice(0, eq);
+    const text = arg.slice(eq + 1);
+    if (!isVariableName(name)) {
+      throw new ChainruleError(
+        `bad variable name ${quoted(name)}: expected a name as in the expression, e.g. x or w_1`,
+      );
+    }
     const v = Number(text);
     if (text.trim() === "" || !Number.isFinite(v))
-      throw new ChainruleError(`bad value for ${name}: '${text}' is not a finite number`);
-    if (name in out) throw new ChainruleError(`variable ${name} is given twice`);
-    out[name] = v;
+      throw new ChainruleError(`bad value for ${name}: ${quoted(text)} is not a finite number`);
+    if (out.has(name)) throw new ChainruleError(`variable ${name} is given twice`);
+    out.set(name, v);
   }
   return out;
+}
+
+/** User text in an error message: quoted, one line, at most 40 characters. */
+function quoted(text: unknown): string {
+  const s = String(text);
+  const cut = s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  return JSON.stringify(cut);
+}
+
+/** A number as JSON: finite numbers as numbers, NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity". */
+function jsonNumber(x: number): string {
+  return Number.isFinite(x) ? JSON.stringify(x) : JSON.stringify(String(x));
 }
 
 /**
@@ -46,7 +67,10 @@ export function formatExpressionError(expression: string, err: ExpressionError):
   const pos = Math.min(Math.max(0, err.position), expression.length);
   const start = Math.max(0, pos - 40);
   const end = Math.min(expression.length, pos + 40);
-  const shown = `${start > 0 ? "…" : ""}${expression.slice(start, end)}${end < expression.length ? "…" : ""}`;
+  // control characters (a newline in the expression) would break the caret line: shown as spaces
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing them is the point
+  const window = expression.slice(start, end).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ");
+  const shown = `${start > 0 ? "…" : ""}${window}${end < expression.length ? "…" : ""}`;
   const caret = pos - start + (start > 0 ? 1 : 0);
   return `error at position ${pos + 1}: ${err.message}\n  ${shown}\n  ${" ".repeat(caret)}^`;
 }
@@ -61,20 +85,24 @@ export async function gradCommand(
   const bindings = parseBindings(bindingArgs);
   const { root, variables } = buildGraph(expression, bindings);
   root.backward();
-  const grads: Record<string, number> = {};
-  for (const [name, v] of variables) grads[name] = v.grad;
   const lines: string[] = [];
-  if (options.json) lines.push(JSON.stringify({ value: root.data, grads }));
-  else {
+  if (options.json) {
+    // written by hand: the keys are user names (any of them, "__proto__" too) and JSON has no NaN
+    const grads = [...variables].map(([name, v]) => `${JSON.stringify(name)}:${jsonNumber(v.grad)}`);
+    lines.push(`{"value":${jsonNumber(root.data)},"grads":{${grads.join(",")}}}`);
+  } else {
     lines.push(`f = ${root.data}`);
-    for (const [name, g] of Object.entries(grads)) lines.push(`∂f/∂${name} = ${g}`);
+    for (const [name, v] of variables) lines.push(`∂f/∂${name} = ${v.grad}`);
   }
   if (hooks) {
     if (options.explain) lines.push("", hooks.explain(root));
-    const dot = options.dot || options.svg ? hooks.toDot(root) : "";
+    // build everything first, then write the files: a failure writes nothing
+    const dot = options.dot ? hooks.toDot(root) : "";
+    const svg = options.svg ? await hooks.renderSvg(root) : "";
+    const html = options.html && hooks.toHtml ? await hooks.toHtml(root) : "";
     if (options.dot) writeFileSync(options.dot, dot);
-    if (options.svg) writeFileSync(options.svg, await hooks.renderSvg(dot));
-    if (options.html && hooks.toHtml) writeFileSync(options.html, await hooks.toHtml(root));
+    if (options.svg) writeFileSync(options.svg, svg);
+    if (options.html && hooks.toHtml) writeFileSync(options.html, html);
   }
   return lines.join("\n");
 }

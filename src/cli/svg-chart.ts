@@ -28,7 +28,7 @@ export function lineChart(
   const pad = { left: 64, right: 64, top: 40, bottom: 48 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
-  const xMax = Math.max(1, ...series.map((s) => (s.xs ? (s.xs.at(-1) ?? 0) : s.values.length - 1)));
+  const xMax = series.reduce((m, s) => Math.max(m, s.xs ? (s.xs.at(-1) ?? 0) : s.values.length - 1), 1);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
@@ -44,7 +44,10 @@ export function lineChart(
   }
   series.forEach((s, k) => {
     const finite = s.values.filter(Number.isFinite);
-    const [lo, hi] = s.range ?? [Math.min(...finite), Math.max(...finite)];
+    const [lo, hi] = s.range ?? [
+      finite.reduce((m, x) => Math.min(m, x), Number.POSITIVE_INFINITY),
+      finite.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY),
+    ];
     const span = hi - lo || 1;
     const fmt = s.format ?? ((v: number) => v.toFixed(2));
     const axisX = k === 0 ? pad.left : pad.left + w;

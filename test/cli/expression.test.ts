@@ -175,7 +175,13 @@ describe("expression errors name the problem and its position", () => {
 
 describe("name=value bindings", () => {
   it("parses numbers in any JavaScript notation", () => {
-    expect(parseBindings(["a=2", "b=-3.5", "c=1e-3"])).toEqual({ a: 2, b: -3.5, c: 0.001 });
+    expect(parseBindings(["a=2", "b=-3.5", "c=1e-3"])).toEqual(
+      new Map([
+        ["a", 2],
+        ["b", -3.5],
+        ["c", 0.001],
+      ]),
+    );
   });
 
   it("rejects malformed, non-finite and repeated bindings", () => {
@@ -183,7 +189,7 @@ describe("name=value bindings", () => {
     expect(() => parseBindings(["a=x"])).toThrow(/not a finite number/);
     expect(() => parseBindings(["a=Infinity"])).toThrow(/not a finite number/);
     expect(() => parseBindings(["a=1", "a=2"])).toThrow(/given twice/);
-    expect(() => parseBindings(["1a=2"])).toThrow(/expected name=value/);
+    expect(() => parseBindings(["1a=2"])).toThrow(/bad variable name "1a"/);
   });
 });
 

@@ -1,0 +1,187 @@
+/**
+ * The `chainrule` command line as a function: `runCli(args, io)` parses the arguments, runs the
+ * command, writes to `io` and resolves to the exit code, so tests can run it in-process. Every
+ * failure is reported as a short message on stderr (never a stack trace) with exit code 1.
+ */
+import { Command } from "commander";
+import { ChainruleError } from "../errors";
+import { explainBackward, renderSvg, toDot, toHtml } from "../graph/index";
+import { runDemo } from "./demo";
+import { functionNames } from "./expression";
+import { ExpressionError, formatExpressionError, gradCommand } from "./grad-command";
+import { trainMoons } from "./moons-demo";
+
+/** Where the command line writes: whole chunks of text (lines end with `\n`). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** An error whose message is already formatted for the terminal. */
+class CliError extends Error {}
+
+const FORMATS = ["text", "markdown", "latex"] as const;
+
+function program(io: CliIo): Command {
+  const say = (line = "") => io.out(`${line}\n`);
+  const cli = new Command();
+  cli.name("chainrule").description("Reverse-mode automatic differentiation you can see and check.");
+  // before the commands are added: subcommands copy these settings when they are created
+  cli.exitOverride();
+  cli.configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
+
+  cli
+    .command("grad")
+    .description("differentiate an expression: prints its value and ∂f/∂ every variable")
+    .argument(
+      "<expression>",
+      `e.g. "tanh(a*b + c)"; + - * / ^, unary minus, parentheses, and ${functionNames.join(" ")}`,
+    )
+    .argument("[bindings...]", "variable values, e.g. a=2 b=-3 c=10 (any variable name of the expression)")
+    .option(
+      "--json",
+      'print {"value": …, "grads": {…}}; NaN and ±Infinity are written as the strings "NaN", "Infinity", "-Infinity"',
+    )
+    .option("--explain", "print the chain rule as it was applied, one row per edge")
+    .option("--format <format>", "format of --explain: text, markdown or latex", "text")
+    .option("--dot <file>", "write the graph as Graphviz DOT")
+    .option("--svg <file>", "write the graph as SVG (rendered in-process)")
+    .option(
+      "--html <file>",
+      "write a self-contained interactive page: the graph, each node's chain-rule steps",
+    )
+    .allowUnknownOption() // an expression may start with "-" ("-x^2"): unknown "options" are operands
+    .action(
+      async (
+        expression: string,
+        bindings: string[],
+        opts: {
+          json?: boolean;
+          explain?: boolean;
+          format: string;
+          dot?: string;
+          svg?: string;
+          html?: string;
+        },
+      ) => {
+        if (!(FORMATS as readonly string[]).includes(opts.format)) {
+          throw new ChainruleError(`--format must be text, markdown or latex, got '${opts.format}'`);
+        }
+        const format = opts.format as (typeof FORMATS)[number];
+        try {
+          const out = await gradCommand(expression, bindings, opts, {
+            toDot: (root) => toDot(root),
+            renderSvg: (root) => renderSvg(root),
+            explain: (root) => explainBackward(root, { format }),
+            toHtml: (root) => toHtml(root, { title: `f = ${expression}` }),
+          });
+          say(out);
+        } catch (err) {
+          if (err instanceof ExpressionError) throw new CliError(formatExpressionError(expression, err));
+          throw err;
+        }
+      },
+    );
+
+  cli
+    .command("demo")
+    .description("train an MLP on 10,000 MNIST digits with a live progress bar; write its pictures to out/")
+    .option("--epochs <n>", "training epochs", "10")
+    .option("--train <n>", "training examples", "8000")
+    .option("--test <n>", "test examples", "2000")
+    .option("--seed <n>", "random seed (an integer)", "0")
+    .option("--out <dir>", "output directory", "out")
+    .action(async (opts: { epochs: string; train: string; test: string; seed: string; out: string }) => {
+      // every option is checked before anything is printed
+      const options = {
+        epochs: positiveInt(opts.epochs, "--epochs"),
+        train: positiveInt(opts.train, "--train"),
+        test: positiveInt(opts.test, "--test"),
+        seed: integer(opts.seed, "--seed", Number.MIN_SAFE_INTEGER),
+        outDir: opts.out,
+      };
+      await runDemo({ ...options, log: say, ...(io === processIo ? {} : { progress: false }) });
+    });
+
+  cli
+    .command("moons")
+    .description("micrograd's demo: a scalar 2-16-16-1 MLP learns the two moons")
+    .option("--steps <n>", "training steps", "100")
+    .action((opts: { steps: string }) => {
+      const steps = positiveInt(opts.steps, "--steps");
+      say("nn.scalar.MLP(2, [16, 16, 1]) on 100 two-moons points (seed 1337), one Value per weight\n");
+      const t0 = performance.now();
+      const { accuracy, losses } = moons(steps, say);
+      const ms = (performance.now() - t0) / steps;
+      say(
+        `\nfinal loss ${losses.at(-1)?.toFixed(4)}, accuracy ${(accuracy * 100).toFixed(0)}% (${ms.toFixed(1)} ms per step)`,
+      );
+    });
+
+  return cli;
+}
+
+/** The moons training with a progress line every 10 steps. */
+function moons(steps: number, say: (line: string) => void): ReturnType<typeof trainMoons> {
+  return trainMoons({
+    steps,
+    onStep: (step, loss, acc) => {
+      if (step % 10 === 0 || step === steps - 1) {
+        say(`step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}  accuracy ${(acc * 100).toFixed(0)}%`);
+      }
+    },
+  });
+}
+
+function positiveInt(text: string, flag: string): number {
+  return integer(text, flag, 1);
+}
+
+function integer(text: string, flag: string, min: number): number {
+  const n = /^\s*[+-]?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new ChainruleError(
+      `${flag} must be ${min === 1 ? "a positive integer" : "an integer"}, got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`,
+    );
+  }
+  return n;
+}
+
+/** A thrown value's message, whatever was thrown (never throws itself). */
+function messageOf(err: unknown): string {
+  try {
+    if (err instanceof Error) return err.message || err.name;
+    if (typeof err === "string") return err;
+    const message = (err as { message?: unknown } | null)?.message;
+    return typeof message === "string" ? message : String(err);
+  } catch {
+    return "unknown error";
+  }
+}
+
+/**
+ * Runs the command line with `args` (without `node` and the script: `["grad", "x^2", "x=3"]`),
+ * writing to `io` (default: the process's stdout and stderr). Resolves to the exit code: 0 on
+ * success, 1 on any error (bad arguments, a bad expression, a failed file write), reported as
+ * one message on stderr without a stack trace. `--help` resolves to 0.
+ */
+export async function runCli(args: readonly string[], io: CliIo = processIo): Promise<number> {
+  try {
+    await program(io).parseAsync(args as string[], { from: "user" });
+    return 0;
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") {
+      return 0;
+    }
+    if (typeof code === "string" && code.startsWith("commander.")) return 1; // commander printed its message
+    const message = messageOf(err);
+    io.err(`${err instanceof CliError ? message : `chainrule: ${message.replace(/\s*\n\s*/g, " ")}`}\n`);
+    return 1;
+  }
+}
