@@ -4,9 +4,9 @@
  * grad, or a `Value`), a child `Module`, or an array of those. Names are dotted paths
  * (`"0.weight"`, `"layers.1.neurons.0.w.2"`), in registration order.
  */
-import { ChainruleError, describe, fmtShape } from "../errors";
 import type { RemovableHandle } from "../autograd/hooks";
 import { addModuleHook, type BackwardHook, type ForwardHook } from "../autograd/module-hooks";
+import { ChainruleError, describe, fmtShape } from "../errors";
 import { Value } from "../scalar/value";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions } from "../validate";
@@ -148,8 +148,10 @@ export abstract class Module {
    * `register_full_backward_hook`): `gradInputs[i]` is ∂L/∂(argument i) (`null` for arguments
    * that are not tensors requiring grad), `gradOutputs[j]` is ∂L/∂(output tensor j). Returning an
    * array of the same length replaces the input gradients (each `null` or a tensor of that input's
-   * shape and dtype, else `ChainruleError`). Only calls made while recording are hooked; while a
-   * backward hook is registered, each call adds `backwardHook` identity nodes to the graph.
+   * shape and dtype, else `ChainruleError`). Tensor arguments and outputs only (outputs may be
+   * nested arrays of tensors; scalar `Value` modules are not hooked). Only calls made while
+   * recording are hooked; while a backward hook is registered, each call adds `backwardHook`
+   * identity nodes to the graph.
    * Returns a handle whose `remove()` unregisters the hook.
    */
   registerFullBackwardHook(hook: BackwardHook<this>): RemovableHandle {
