@@ -270,7 +270,9 @@ describe("MLP", () => {
     expect(() => new nn.MLP(2, [])).toThrow(/MLP: sizes must be a non-empty array/);
     expect(() => new nn.MLP(2, 3 as never)).toThrow(ChainruleError);
     expect(() => new nn.MLP(2, [3, 0])).toThrow(ChainruleError);
-    expect(() => new nn.MLP(2, [3, 1], { activation: "swish" as never })).toThrow(/MLP: activation must be one of/);
+    expect(() => new nn.MLP(2, [3, 1], { activation: "swish" as never })).toThrow(
+      /MLP: activation must be one of/,
+    );
   });
 });
 
