@@ -13,7 +13,7 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
 import { type DType, isDType, type TypedArray } from "./dtype";
 import * as ops from "./ops/all";
-import { type Shape, sameShape, sizeOf } from "./shape";
+import { checkedSizeOf, type Shape, sameShape, sizeOf } from "./shape";
 import { Storage } from "./storage";
 
 /** What an op's forward returns: the result's shape and freshly computed (or shared) storage. */
