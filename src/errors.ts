@@ -15,6 +15,8 @@ export class ChainruleError extends Error {
    * works whichever build threw it.
    */
   static override [Symbol.hasInstance](x: unknown): boolean {
+    // subclasses (which inherit this method) keep the ordinary prototype-chain test
+    if (this !== ChainruleError) return Function.prototype[Symbol.hasInstance].call(this, x);
     return typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[ERROR_KEY] === true;
   }
 }

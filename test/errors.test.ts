@@ -26,6 +26,13 @@ describe("ChainruleError", () => {
     expect(null instanceof ChainruleError).toBe(false);
     expect({} instanceof ChainruleError).toBe(false);
   });
+
+  it("a subclass keeps the ordinary instanceof: a plain ChainruleError is not one of it", () => {
+    class ParseError extends ChainruleError {}
+    expect(new ParseError("x")).toBeInstanceOf(ParseError);
+    expect(new ParseError("x")).toBeInstanceOf(ChainruleError);
+    expect(new ChainruleError("x")).not.toBeInstanceOf(ParseError);
+  });
 });
 
 describe("error messages about another copy of chainrule (the dual-package hazard)", () => {

@@ -17,14 +17,6 @@ export class ExpressionError extends ChainruleError {
   ) {
     super(message);
   }
-
-  /**
-   * An ordinary prototype-chain `instanceof`: `ChainruleError`'s own check (which recognises every
-   * copy of the library) is inherited and would call any ChainruleError an ExpressionError.
-   */
-  static override [Symbol.hasInstance](x: unknown): boolean {
-    return Function.prototype[Symbol.hasInstance].call(ExpressionError, x);
-  }
 }
 
 /**
