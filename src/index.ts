@@ -130,3 +130,4 @@ export {
   Tensor,
   type TensorOptions,
 } from "./tensor/tensor";
+export { version } from "./version";

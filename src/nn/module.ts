@@ -6,7 +6,7 @@
  */
 import type { RemovableHandle } from "../autograd/hooks";
 import { addModuleHook, type BackwardHook, type ForwardHook } from "../autograd/module-hooks";
-import { ChainruleError, describe, fmtShape } from "../errors";
+import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { Value } from "../scalar/value";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions } from "../validate";
@@ -338,3 +338,6 @@ export abstract class Module {
     }
   }
 }
+
+// error messages can tell this copy's modules from another copy's (see errors.ts)
+markOwnClass(Module);

@@ -5,7 +5,7 @@
 import { anomaly, anomalyScalarForward } from "../autograd/anomaly";
 import { backprop, type GraphNode } from "../autograd/engine";
 import { tagScope } from "../autograd/scope";
-import { ChainruleError, describe } from "../errors";
+import { ChainruleError, describe, markOwnClass } from "../errors";
 import * as m from "../tensor/kernels/scalar";
 import { checkFinite, checkLabel, fail } from "../validate";
 
@@ -472,3 +472,6 @@ export function asValue(x: Value | number, opName: string): Value {
   if (typeof x === "number") return Value._constant(x);
   throw new ChainruleError(`${opName}: operand must be a Value or a number, got ${describe(x)}`);
 }
+
+// error messages can tell this copy's Values from another copy's (see errors.ts)
+markOwnClass(Value);

@@ -9,7 +9,7 @@ import { backprop, type GraphNode } from "../autograd/engine";
 import { isGradEnabled, withGradMode } from "../autograd/grad-mode";
 import { addGradientHook, type RemovableHandle } from "../autograd/hooks";
 import { tagScope } from "../autograd/scope";
-import { ChainruleError, describe, fmtShape } from "../errors";
+import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
 import { type DType, isDType, type TypedArray } from "./dtype";
 import * as ops from "./ops/all";
@@ -627,6 +627,17 @@ export class Tensor implements GraphNode<Tensor> {
   toArray(): NestedNumbers {
     return toNested(this._s.data, this.shape);
   }
+  /**
+   * What `JSON.stringify` writes: `{ shape, dtype, data }` with `data` as nested arrays (a number
+   * for a 0-d tensor), never the internals. NaN and ±Infinity become `null`, as JSON has no
+   * spelling for them; `tensor(json.data, { dtype: json.dtype })` rebuilds a finite tensor.
+   *
+   * @example
+   * JSON.stringify(tensor([[1, 2], [3, 4]])); // '{"shape":[2,2],"dtype":"float64","data":[[1,2],[3,4]]}'
+   */
+  toJSON(): { shape: number[]; dtype: DType; data: NestedNumbers } {
+    return { shape: [...this.shape], dtype: this.dtype, data: this.toArray() };
+  }
   /** A differentiable copy with its own memory. */
   clone(): Tensor {
     return ops.clone(this);
@@ -771,3 +782,6 @@ function formatTensor(t: Tensor): string {
   else if (t.requiresGrad) extras.push("requiresGrad=true");
   return `tensor(${fmt(0, 0, "       ")}, ${extras.join(", ")})`;
 }
+
+// error messages can tell this copy's tensors from another copy's (see errors.ts)
+markOwnClass(Tensor);
