@@ -16,6 +16,7 @@ export class ChainruleError extends Error {
    */
   static override [Symbol.hasInstance](x: unknown): boolean {
     // subclasses (which inherit this method) keep the ordinary prototype-chain test
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof was asked about
     if (this !== ChainruleError) return Function.prototype[Symbol.hasInstance].call(this, x);
     return typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[ERROR_KEY] === true;
   }
@@ -55,8 +56,12 @@ export function markOwnClass(cls: { prototype: object }): void {
 /** Whether `x` was made by another loaded copy of chainrule (ESM vs CommonJS, or two versions). */
 export function isFromOtherCopy(x: unknown): boolean {
   if (!hasOwnClasses || x === null || typeof x !== "object") return false;
-  const copy = (x as Record<symbol, unknown>)[COPY_KEY];
-  return copy !== undefined && copy !== THIS_COPY;
+  try {
+    const copy = (x as Record<symbol, unknown>)[COPY_KEY];
+    return copy !== undefined && copy !== THIS_COPY;
+  } catch {
+    return false; // a proxy whose get trap throws is nobody's tensor
+  }
 }
 
 /** Describes a runtime value for error messages: `number 3`, `string "a"`, `Tensor [2,3]`. */
@@ -78,7 +83,15 @@ export function describe(x: unknown): string {
 }
 
 function describeObject(x: object): string {
-  const shape = (x as { shape?: unknown }).shape;
-  const name = x.constructor?.name || "object";
-  return Array.isArray(shape) ? `${name} ${fmtShape(shape)}` : name;
+  // a hostile object (getters that throw, a `constructor` that is no class) still gets a name
+  try {
+    const shape = (x as { shape?: unknown }).shape;
+    const ctor = (x as { constructor?: { name?: unknown } }).constructor;
+    const name = typeof ctor?.name === "string" && ctor.name !== "" ? ctor.name : "object";
+    return Array.isArray(shape) && shape.every((d) => typeof d === "number")
+      ? `${name} ${fmtShape(shape)}`
+      : name;
+  } catch {
+    return "object";
+  }
 }

@@ -23,7 +23,7 @@ describe("ChainruleError", () => {
     Object.defineProperty(OtherCopyError.prototype, Symbol.for("chainrule.error"), { value: true });
     expect(new OtherCopyError("x")).toBeInstanceOf(ChainruleError);
     expect(new Error("x")).not.toBeInstanceOf(ChainruleError);
-    expect(null instanceof ChainruleError).toBe(false);
+    expect((null as unknown) instanceof ChainruleError).toBe(false);
     expect({} instanceof ChainruleError).toBe(false);
   });
 
@@ -42,6 +42,21 @@ describe("error messages about another copy of chainrule (the dual-package hazar
     expect(isFromOtherCopy(new nn.Linear(1, 1))).toBe(false);
     expect(isFromOtherCopy({ shape: [2] })).toBe(false);
     expect(describeValue(tensor([1, 2]))).toBe("Tensor [2]");
+  });
+
+  it("describes hostile objects without throwing", () => {
+    expect(describeValue({ constructor: { name: { toString: 1 } } })).toBe("object");
+    const trap = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("trap");
+        },
+      },
+    );
+    expect(describeValue(trap)).toBe("object");
+    expect(describeValue(Object.create(null))).toBe("object");
+    expect(describeValue({ shape: ["a"] })).toBe("Object");
   });
 
   it("a tensor of another copy is named as such, and the message says how to avoid it", () => {

@@ -21,6 +21,9 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
 };
 let c: Consumer;
 
+/** What browser.ts leaves on the page's window. */
+type PageWindow = { chainruleResult?: Record<string, unknown>; chainruleError?: string };
+
 beforeAll(async () => {
   c = await createConsumer();
 });
@@ -222,11 +225,15 @@ describe("in a browser", () => {
         if (m.type() === "error") errors.push(`console: ${m.text()}`);
       });
       await page.goto(url);
-      await page.waitForFunction(() => window.chainruleResult || window.chainruleError, null, {
-        timeout: 60_000,
-      });
-      expect(await page.evaluate(() => window.chainruleError)).toBeUndefined();
-      const result = (await page.evaluate(() => window.chainruleResult)) as {
+      await page.waitForFunction(
+        () => (window as PageWindow).chainruleResult || (window as PageWindow).chainruleError,
+        null,
+        {
+          timeout: 60_000,
+        },
+      );
+      expect(await page.evaluate(() => (window as PageWindow).chainruleError)).toBeUndefined();
+      const result = (await page.evaluate(() => (window as PageWindow).chainruleResult)) as {
         lossBefore: number;
         lossAfter: number;
         svg: string;
