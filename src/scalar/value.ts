@@ -77,9 +77,9 @@ export const scalarOps = {
   pow: op({
     name: "pow",
     arity: 2,
-    forward: (a, b) => a ** b,
+    forward: m.pow,
     local: [
-      (a, b) => (b === 0 ? 0 : b * a ** (b - 1)),
+      (a, b) => (b === 0 ? 0 : b * m.pow(a, b - 1)),
       (a, b, out) => (a === 0 && b >= 0 ? 0 : out * Math.log(a)),
     ],
     symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],

@@ -655,6 +655,10 @@ const TORCH_BINARY_RULES: Record<"pow" | "maximum" | "minimum", [number, number,
       [-2, 3, -8, 12, Number.NaN],
       [-2, 0, 1, 0, Number.NaN],
       [2, 3, 8, 12, 8 * Math.log(2)],
+      // C's pow (and PyTorch's), where JavaScript's ** gives NaN: 1ᵇ = 1 for any b, (−1)^±∞ = 1
+      [1, Number.NaN, 1, Number.NaN, 0],
+      [-1, Number.POSITIVE_INFINITY, 1, Number.POSITIVE_INFINITY, Number.NaN],
+      [-1, Number.NEGATIVE_INFINITY, 1, Number.NEGATIVE_INFINITY, Number.NaN],
     ],
     maximum: [
       [1, 1, 1, 0.5, 0.5],

@@ -3,6 +3,17 @@
  * formulations live here once.
  */
 
+/**
+ * aᵇ as C's `pow` (and so PyTorch) defines it. JavaScript's `**` differs in two corners, where it
+ * gives NaN: 1ᵇ is 1 for every b, NaN included, and (−1)^±∞ is 1.
+ */
+export function pow(a: number, b: number): number {
+  const r = a ** b;
+  if (r === r) return r;
+  if (a === 1 || (a === -1 && (b === Number.POSITIVE_INFINITY || b === Number.NEGATIVE_INFINITY))) return 1;
+  return r;
+}
+
 const TWO_OVER_SQRT_PI = 1.1283791670955126; // 2/√π
 const INV_SQRT_PI = 0.5641895835477563; // 1/√π
 const INV_SQRT2 = Math.SQRT1_2; // 1/√2

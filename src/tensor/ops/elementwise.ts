@@ -113,7 +113,7 @@ export const divOp = binaryOp(
 );
 export const powOp = binaryOp(
   "pow",
-  (a, b) => a ** b,
+  m.pow,
   // ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0), exactly
   // PyTorch's pow_backward_self / pow_backward_exponent, and Value.pow's rule: at a = 0 and b < 0
   // both are −∞ (b·0^(b−1) and ∞·ln 0), for a < 0 ∂/∂b is NaN.
