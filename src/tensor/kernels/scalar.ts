@@ -9,7 +9,7 @@
  */
 export function pow(a: number, b: number): number {
   const r = a ** b;
-  if (r === r) return r;
+  if (!Number.isNaN(r)) return r;
   if (a === 1 || (a === -1 && (b === Number.POSITIVE_INFINITY || b === Number.NEGATIVE_INFINITY))) return 1;
   return r;
 }
