@@ -19,6 +19,12 @@ export interface ScalarOp {
   readonly arity: 1 | 2;
   readonly forward: (a: number, b: number) => number;
   readonly local: readonly ((a: number, b: number, out: number) => number)[];
+  /**
+   * Where PyTorch masks an operand's gradient (relu, pow, maximum, minimum): where
+   * `masked[i](a, b)` holds, ∂L/∂operand i is exactly 0 whatever ∂L/∂out is, even ±∞ or NaN
+   * (the product ∂L/∂out · 0 would give NaN).
+   */
+  readonly masked?: readonly ((a: number, b: number) => boolean)[];
   /** The local derivatives in words, for diagrams and explanations. */
   readonly symbols: readonly string[];
 }
@@ -26,6 +32,7 @@ export interface ScalarOp {
 const op = (o: ScalarOp): ScalarOp => o;
 
 type LocalDerivative = (a: number, b: number, out: number) => number;
+type Mask = (a: number, b: number) => boolean;
 
 /** Scratch results of `Value._vjp` (see there). */
 const ONE = [0];
@@ -82,20 +89,23 @@ export const scalarOps = {
       (a, b) => (b === 0 ? 0 : b * m.pow(a, b - 1)),
       (a, b, out) => (a === 0 && b >= 0 ? 0 : out * Math.log(a)),
     ],
+    masked: [(_a, b) => b === 0, (a, b) => a === 0 && b >= 0],
     symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
   }),
   maximum: op({
     name: "maximum",
     arity: 2,
-    forward: (a, b) => Math.max(a, b),
+    forward: m.maximum,
     local: [(a, b) => (a < b ? 0 : a === b ? 0.5 : 1), (a, b) => (a > b ? 0 : a === b ? 0.5 : 1)],
+    masked: [(a, b) => a < b, (a, b) => a > b],
     symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
   }),
   minimum: op({
     name: "minimum",
     arity: 2,
-    forward: (a, b) => Math.min(a, b),
+    forward: m.minimum,
     local: [(a, b) => (a > b ? 0 : a === b ? 0.5 : 1), (a, b) => (a < b ? 0 : a === b ? 0.5 : 1)],
+    masked: [(a, b) => a > b, (a, b) => a < b],
     symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
   }),
   neg: op({ name: "neg", arity: 1, forward: (a) => -a, local: [() => -1], symbols: ["−1"] }),
@@ -134,6 +144,7 @@ export const scalarOps = {
     arity: 1,
     forward: (a) => Math.max(a, 0),
     local: [(a) => (a > 0 ? 1 : 0)],
+    masked: [(a) => !(a > 0)],
     symbols: ["[x > 0]"],
   }),
   gelu: op({
@@ -312,12 +323,17 @@ export class Value implements GraphNode<number> {
     const rule = this._rule as ScalarOp;
     const a = (this._a as Value).data;
     if (this._b === null) {
-      ONE[0] = grad * (rule.local[0] as LocalDerivative)(a, 0, this.data);
+      ONE[0] = rule.masked?.[0]?.(a, 0) ? 0 : grad * (rule.local[0] as LocalDerivative)(a, 0, this.data);
       return ONE;
     }
     const b = this._b.data;
     TWO[0] = grad * (rule.local[0] as LocalDerivative)(a, b, this.data);
     TWO[1] = grad * (rule.local[1] as LocalDerivative)(a, b, this.data);
+    const masked = rule.masked;
+    if (masked !== undefined) {
+      if ((masked[0] as Mask)(a, b)) TWO[0] = 0;
+      if ((masked[1] as Mask)(a, b)) TWO[1] = 0;
+    }
     return TWO;
   }
 

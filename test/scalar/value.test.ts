@@ -15,6 +15,7 @@ import {
   pow,
   scalarOps,
   sub,
+  type Tensor,
   tensor,
   Value,
   value,
@@ -662,6 +663,9 @@ const TORCH_BINARY_RULES: Record<"pow" | "maximum" | "minimum", [number, number,
     ],
     maximum: [
       [1, 1, 1, 0.5, 0.5],
+      // ties return the first operand, as PyTorch (Math.max(−0, 0) would be +0)
+      [-0, 0, -0, 0.5, 0.5],
+      [0, -0, 0, 0.5, 0.5],
       [2, 1, 2, 1, 0],
       [1, 2, 2, 0, 1],
       [Number.NaN, 1, Number.NaN, 1, 1],
@@ -671,6 +675,8 @@ const TORCH_BINARY_RULES: Record<"pow" | "maximum" | "minimum", [number, number,
       [-3, -3, -3, 0.5, 0.5],
     ],
     minimum: [
+      [-0, 0, -0, 0.5, 0.5],
+      [0, -0, 0, 0.5, 0.5],
       [1, 1, 1, 0.5, 0.5],
       [2, 1, 1, 0, 1],
       [1, 2, 1, 1, 0],
@@ -763,5 +769,25 @@ describe("labels", () => {
     expect(() => new Value(1, 5 as unknown as string)).toThrow(
       /^Value: options must be an object or a label string, got number 5/,
     );
+  });
+});
+
+describe("PyTorch's masked gradients (both engines)", () => {
+  // where PyTorch's backward selects with `where` (relu's threshold_backward, maximum/minimum's
+  // loser, pow's masks), an infinite or NaN upstream gradient still gives exactly 0, not ∞·0 = NaN
+  const cases: [string, (x: Value) => Value, (x: Tensor) => Tensor, number, number][] = [
+    ["sqrt(relu(x)) at −1", (x) => x.relu().sqrt(), (x) => x.relu().sqrt(), -1, 0],
+    ["sqrt(maximum(x, 0)) at −1", (x) => x.maximum(0).sqrt(), (x) => x.maximum(0).sqrt(), -1, 0],
+    ["sqrt(minimum(x, 0)·−1) at 1", (x) => x.minimum(0).neg().sqrt(), (x) => x.minimum(0).neg().sqrt(), 1, 0],
+    ["sqrt(x⁰ − 1) at 2", (x) => x.pow(0).sub(1).sqrt(), (x) => x.pow(0).sub(1).sqrt(), 2, 0],
+    ["|log x| at −1 (abs′(NaN) = sign(NaN) = 0)", (x) => x.log().abs(), (x) => x.log().abs(), -1, 0],
+  ];
+  it.each(cases)("%s", (_name, fv, ft, at, grad) => {
+    const x = new Value(at);
+    fv(x).backward();
+    expect(x.grad).toBe(grad);
+    const t = tensor(at, { requiresGrad: true });
+    ft(t).backward();
+    expect((t.grad?.item() as number) + 0).toBe(grad); // +0 folds −0 into 0
   });
 });

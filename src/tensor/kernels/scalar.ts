@@ -14,6 +14,24 @@ export function pow(a: number, b: number): number {
   return r;
 }
 
+/**
+ * max(a, b) as PyTorch's `maximum`: NaN if either operand is NaN, and `a` on ties (so
+ * maximum(−0, +0) is −0; `Math.max` would give +0).
+ */
+export function maximum(a: number, b: number): number {
+  return b > a || Number.isNaN(b) ? b : a;
+}
+
+/** min(a, b) as PyTorch's `minimum`: NaN if either operand is NaN, and `a` on ties. */
+export function minimum(a: number, b: number): number {
+  return b < a || Number.isNaN(b) ? b : a;
+}
+
+/** sign(x) as PyTorch's: 1, −1, ±0 for ±0, and 0 for NaN (so abs′(NaN) = 0). */
+export function sign(x: number): number {
+  return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? x : 0;
+}
+
 const TWO_OVER_SQRT_PI = 1.1283791670955126; // 2/√π
 const INV_SQRT_PI = 0.5641895835477563; // 1/√π
 const INV_SQRT2 = Math.SQRT1_2; // 1/√2

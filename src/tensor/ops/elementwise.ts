@@ -140,7 +140,7 @@ function extremumGrad(g: Tensor, a: Tensor, b: Tensor, loses: Tensor): Tensor {
 
 export const maximumOp = binaryOp(
   "maximum",
-  (a, b) => (a > b || Number.isNaN(a) ? a : b),
+  m.maximum,
   // ḡ to the larger operand, ½ḡ to each on ties, ḡ to both when either is NaN
   (g, ctx) => {
     const [a, b] = inputs2(ctx);
@@ -153,7 +153,7 @@ export const maximumOp = binaryOp(
 );
 export const minimumOp = binaryOp(
   "minimum",
-  (a, b) => (a < b || Number.isNaN(a) ? a : b),
+  m.minimum,
   // ḡ to the smaller operand, ½ḡ to each on ties, ḡ to both when either is NaN
   (g, ctx) => {
     const [a, b] = inputs2(ctx);
@@ -230,7 +230,8 @@ export const sigmoidOp = unaryOp(
 export const reluOp = unaryOp(
   "relu",
   () => (x) => Math.max(x, 0),
-  (g, ctx) => [mul(g, gt(x0(ctx), 0))],
+  // PyTorch's threshold_backward: ḡ where x > 0, exactly 0 elsewhere (even for ḡ = ±∞ or NaN)
+  (g, ctx) => [where(gt(x0(ctx), 0), g, 0)],
   "inputs",
 );
 export const leakyReluOp = unaryOp<{ slope: number }>(
@@ -281,7 +282,7 @@ export const squareOp = unaryOp(
 /** sign(x) ∈ {−1, 0, 1}; piecewise constant, so its gradient is 0. */
 export const signOp = unaryOp(
   "sign",
-  () => (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  () => m.sign,
   (g) => [mul(g, 0)],
   "none",
 );
