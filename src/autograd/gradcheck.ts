@@ -54,6 +54,50 @@ export interface GradcheckResult {
   failures: GradcheckFailure[];
 }
 
+/** A point whose entries {@link centralDifferences} can move one at a time. */
+export interface MutablePoint {
+  [index: number]: number;
+  readonly length: number;
+}
+
+/**
+ * @internal Central finite differences, the one helper behind `gradcheck` and `checkDerivative`:
+ * for each entry j of `x`, (f(x + ε eⱼ) − f(x − ε eⱼ)) / 2ε for every output of f.
+ *
+ * `x` is moved in place (xⱼ + ε, then xⱼ − ε) and restored before the next entry, so `evaluate`
+ * reads the current point from wherever `x` lives (a tensor's storage, an array of arguments).
+ * Each output is copied before the next evaluation, so `evaluate` may return a live buffer.
+ *
+ * @param x the point, float64 (changed during the call, restored on return)
+ * @param eps the step ε > 0
+ * @param evaluate f at the current x, its outputs flat (one number for a scalar function)
+ * @returns `columns[j][k]` ≈ ∂fₖ/∂xⱼ
+ *
+ * @example
+ * const x = [1, 2];
+ * centralDifferences(x, 1e-6, () => [x[0] * x[1]]); // [Float64Array [≈2], Float64Array [≈1]]
+ */
+export function centralDifferences(
+  x: MutablePoint,
+  eps: number,
+  evaluate: () => ArrayLike<number>,
+): Float64Array[] {
+  const columns: Float64Array[] = [];
+  for (let j = 0; j < x.length; j++) {
+    const orig = x[j] as number;
+    x[j] = orig + eps;
+    const plus = Float64Array.from(evaluate());
+    x[j] = orig - eps;
+    const minus = Float64Array.from(evaluate());
+    x[j] = orig;
+    const column = new Float64Array(plus.length);
+    for (let k = 0; k < plus.length; k++)
+      column[k] = ((plus[k] as number) - (minus[k] as number)) / (2 * eps);
+    columns.push(column);
+  }
+  return columns;
+}
+
 /**
  * Compares the gradients autodiff gives for `f(...inputs)` with central finite differences.
  * Inputs are copied to float64 leaves (the caller's tensors are not touched); `f` may return a
@@ -99,16 +143,11 @@ export function gradcheck(
 
   const result: GradcheckResult = { ok: true, maxAbsError: 0, maxRelError: 0, failures: [] };
   xs.forEach((x, i) => {
-    const data = x._s.data;
+    const columns = centralDifferences(x._s.data, eps, () => f(...xs)._s.data);
     for (let j = 0; j < x.size; j++) {
-      const orig = data[j] as number;
-      data[j] = orig + eps;
-      const plus = Float64Array.from(f(...xs)._s.data);
-      data[j] = orig - eps;
-      const minus = Float64Array.from(f(...xs)._s.data);
-      data[j] = orig;
+      const column = columns[j] as Float64Array;
       for (let k = 0; k < outSize; k++) {
-        const numeric = ((plus[k] as number) - (minus[k] as number)) / (2 * eps);
+        const numeric = column[k] as number;
         const a = (analytic[k] as Float64Array[])[i]?.[j] as number;
         const abs = Math.abs(a - numeric);
         const scale = Math.max(Math.abs(numeric), Math.abs(a));

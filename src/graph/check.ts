@@ -16,6 +16,7 @@
  */
 import { gradients } from "../autograd/functional";
 import { enableGrad, noGrad } from "../autograd/grad-mode";
+import { centralDifferences } from "../autograd/gradcheck";
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { Value } from "../scalar/value";
 import { tensor } from "../tensor/creation";
@@ -321,13 +322,8 @@ function scalarSides(
     const r = evaluate(args).out;
     return r instanceof Value ? r.data : r;
   };
-  const numeric = xs.map((_, i) => {
-    const plus = xs.slice();
-    const minus = xs.slice();
-    plus[i] = (xs[i] as number) + eps;
-    minus[i] = (xs[i] as number) - eps;
-    return (valueAt(plus) - valueAt(minus)) / (2 * eps);
-  });
+  const point = xs.slice();
+  const numeric = centralDifferences(point, eps, () => [valueAt(point)]).map((c) => c[0] as number);
   const raw = derivative(...xs);
   const hand = handList(raw, xs.length);
   return xs.map((_, i) => ({
@@ -435,21 +431,13 @@ function tensorSides(
 
   const numeric = noGrad(() =>
     base.map((d, i) => {
-      const out = new Float64Array(d.length);
       const args = base.map((b, k) => make(k, b, false));
-      for (let j = 0; j < d.length; j++) {
-        const x = d[j] as number;
-        const plus = d.slice();
-        const minus = d.slice();
-        plus[j] = x + eps;
-        minus[j] = x - eps;
-        args[i] = make(i, plus, false);
-        const fp = check(f(...args)).item();
-        args[i] = make(i, minus, false);
-        const fm = check(f(...args)).item();
-        out[j] = (fp - fm) / (2 * eps);
-      }
-      return out;
+      const point = d.slice();
+      const columns = centralDifferences(point, eps, () => {
+        args[i] = make(i, point, false);
+        return [check(f(...args)).item()];
+      });
+      return Float64Array.from(columns, (c) => c[0] as number);
     }),
   );
 
