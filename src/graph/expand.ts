@@ -17,7 +17,7 @@ import { Value } from "../scalar/value";
 import { tensor } from "../tensor/creation";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
-import { linearStages, type Stage, type StageActivation } from "./report";
+import { linearStages, type Stage, type StageActivation } from "./stages";
 
 /** Options of {@link expandToScalars}. */
 export interface ExpandOptions {
@@ -34,7 +34,7 @@ export interface ExpandOptions {
   target?: Tensor | NestedNumbers;
   /**
    * Adds the cost as one more Value, labelled "C" (n = examples, the rows of x):
-   * `"sse"`: C = Σ (a − y)² (lecture 004's L = l₀ + l₁); `"quadratic"`: C = (1/2n) Σ (a − y)²;
+   * `"sse"`: C = Σ (a − y)² (`004_810f82919249e872.txt`'s L = l₀ + l₁); `"quadratic"`: C = (1/2n) Σ (a − y)²;
    * `"mse"`: C = mean of (a − y)² over every entry.
    */
   loss?: "sse" | "quadratic" | "mse";
