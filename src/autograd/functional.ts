@@ -5,6 +5,7 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { zeros } from "../tensor/creation";
 import { add, reshape, stack } from "../tensor/ops/all";
+import { readData } from "../tensor/storage";
 import { seedGradient, Tensor } from "../tensor/tensor";
 import { checkBoolean, checkInt, checkOptions, fail } from "../validate";
 import { backprop, topoSort } from "./engine";
@@ -255,7 +256,7 @@ export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
         continue;
       }
       const seed = zeros(y.shape, { dtype: y.dtype });
-      seed._s.data[i] = 1;
+      readData(seed)[i] = 1; // a fresh tensor no op has seen: not an in-place write
       const [g] = gradients([y], [leaf], { gradOutputs: [seed], createGraph: nested, allowUnused: true });
       rows.push(g ?? zeros(x.shape, { dtype: x.dtype }));
     }

@@ -6,6 +6,7 @@
 import { ChainruleError, describe } from "../errors";
 import { Rng } from "../random";
 import { zeros } from "../tensor/creation";
+import { readData, writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import { checkInt, checkOptions, checkPositive } from "../validate";
 import { gradients } from "./functional";
@@ -117,7 +118,7 @@ export function gradcheck(
     throw new ChainruleError("gradcheck: inputs must be an array of Tensors");
   }
   const xs = inputs.map((x) => {
-    const c = new Tensor(Float64Array.from(x._s.data), x.shape);
+    const c = new Tensor(Float64Array.from(readData(x)), x.shape);
     c.requiresGrad = true;
     return c;
   });
@@ -134,16 +135,17 @@ export function gradcheck(
       continue;
     }
     const seed = zeros(y0.shape, { dtype: y0.dtype });
-    seed._s.data[k] = 1;
+    readData(seed)[k] = 1; // a fresh tensor no op has seen: not an in-place write
     const gs = gradients([y0], xs, { gradOutputs: [seed], allowUnused: true });
     analytic.push(
-      gs.map((g, i) => (g ? Float64Array.from(g._s.data) : new Float64Array((xs[i] as Tensor).size))),
+      gs.map((g, i) => (g ? Float64Array.from(readData(g)) : new Float64Array((xs[i] as Tensor).size))),
     );
   }
 
   const result: GradcheckResult = { ok: true, maxAbsError: 0, maxRelError: 0, failures: [] };
   xs.forEach((x, i) => {
-    const columns = centralDifferences(x._s.data, eps, () => f(...xs)._s.data);
+    // x is gradcheck's own copy; its numbers move and come back (one in-place write)
+    const columns = writeData(x, (d) => centralDifferences(d, eps, () => readData(f(...xs))));
     for (let j = 0; j < x.size; j++) {
       const column = columns[j] as Float64Array;
       for (let k = 0; k < outSize; k++) {
@@ -187,7 +189,8 @@ export function gradgradcheck(
   const rng = new Rng(seed);
   const probe = (shape: readonly number[]) => {
     const t = zeros(shape);
-    for (let i = 0; i < t.size; i++) t._s.data[i] = rng.uniform(-1, 1);
+    const d = readData(t); // a fresh tensor no op has seen: not an in-place write
+    for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-1, 1);
     return t;
   };
   const us = inputs.map((x) => probe(x.shape));

@@ -5,6 +5,7 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { isTypedArray } from "../tensor/dtype";
 import { indexSelect } from "../tensor/ops/shape";
+import { readData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions, fail } from "../validate";
 import type { Dataset } from "./datasets";
@@ -105,7 +106,7 @@ export function trainTestSplit(data: Dataset, options: SplitOptions): { train: D
     );
   }
   const labels: Tensor = data.y;
-  const { train, test } = split(labels._s.data, options, op);
+  const { train, test } = split(readData(labels), options, op);
   const take = (idx: number[]): Dataset =>
     noGrad(() => ({ x: indexSelect(data.x, 0, idx), y: indexSelect(data.y, 0, idx) }));
   return { train: take(train), test: take(test) };

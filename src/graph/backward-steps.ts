@@ -6,6 +6,7 @@
 import { noGrad } from "../autograd/grad-mode";
 import { Value } from "../scalar/value";
 import { ones } from "../tensor/creation";
+import { readData } from "../tensor/storage";
 import type { NestedNumbers, Tensor } from "../tensor/tensor";
 import { checkOptions, fail } from "../validate";
 import { formatNumber, nested, norm } from "./format";
@@ -213,7 +214,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 function toQuantity(x: number | Tensor, maxValues: number): Quantity {
   if (typeof x === "number") return { shape: [], value: x, norm: Math.abs(x) };
-  const data = x._s.data;
+  const data = readData(x);
   return {
     shape: Array.from(x.shape),
     value: x.size <= maxValues ? nested(data, x.shape) : null,

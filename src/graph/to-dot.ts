@@ -6,6 +6,7 @@
 import { fmtShape } from "../errors";
 import { Module, type Parameter } from "../nn/module";
 import { Value } from "../scalar/value";
+import { readData } from "../tensor/storage";
 import type { Tensor } from "../tensor/tensor";
 import {
   checkBoolean,
@@ -317,7 +318,7 @@ function dataAttrs(node: DataNode, label: string, number: number, o: CheckedOpti
     if (o.showGrad && !constant) fields.push(`grad ${formatNumber(node.grad, o.precision)}`);
   } else {
     const t = node as Tensor;
-    const preview = (x: Tensor) => previewData(x._s.data, x.shape, o.precision, o.maxPreview);
+    const preview = (x: Tensor) => previewData(readData(x), x.shape, o.precision, o.maxPreview);
     fields.push(`${fmtShape(t.shape)} ${t.dtype}`);
     fields.push(`data ${preview(t)}`);
     if (o.showGrad && !constant) fields.push(`grad ${t.grad === null ? "—" : preview(t.grad)}`);

@@ -5,6 +5,7 @@
  */
 import { Value } from "../scalar/value";
 import type { DType } from "../tensor/dtype";
+import { readData } from "../tensor/storage";
 import type { NestedNumbers, Tensor } from "../tensor/tensor";
 import { checkInt, checkOptions } from "../validate";
 import { nested } from "./format";
@@ -121,7 +122,7 @@ function dataNode(node: DataNode, id: string, maxElements: number): TraceNode {
   const t = node as Tensor;
   const cut = t.size > maxElements;
   const values = (x: Tensor): NestedNumbers =>
-    cut ? Array.from(x._s.data.subarray(0, maxElements)) : nested(x._s.data, x.shape);
+    cut ? Array.from(readData(x).subarray(0, maxElements)) : nested(readData(x), x.shape);
   const out: TraceNode = {
     id,
     kind: "tensor",

@@ -9,6 +9,7 @@ import { gemm } from "../tensor/kernels/matmul";
 import { matmul, mul, reshape, sum, transpose } from "../tensor/ops/all";
 import { alloc, checkSameDType, checkTensor } from "../tensor/ops/util";
 import { checkResultShape } from "../tensor/shape";
+import { readData } from "../tensor/storage";
 import { apply, type OpDef, Tensor } from "../tensor/tensor";
 import { checkBoolean } from "../validate";
 
@@ -41,9 +42,9 @@ export const linearOp: OpDef = {
     const rows = x.size / inF;
     const shape = [...x.shape.slice(0, -1), out];
     const y = alloc(x, checkResultShape(shape, "linear"));
-    gemm(x._s.data, 0, w._s.data, 0, y, 0, rows, inF, out, true);
+    gemm(readData(x), 0, readData(w), 0, y, 0, rows, inF, out, true);
     if (b) {
-      const bd = b._s.data;
+      const bd = readData(b);
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < out; j++) y[r * out + j] = (y[r * out + j] as number) + (bd[j] as number);
     }
@@ -80,8 +81,8 @@ export const dropoutOp: OpDef<{ mask: Tensor }> = {
   forward: ([x], { mask }) => {
     const t = x as Tensor;
     const out = alloc(t, t.size);
-    const m = mask._s.data;
-    const d = t._s.data;
+    const m = readData(mask);
+    const d = readData(t);
     for (let i = 0; i < out.length; i++) out[i] = (d[i] as number) * (m[i] as number);
     return { shape: t.shape, data: out };
   },
@@ -96,9 +97,9 @@ export function dropout(x: Tensor, p: number, training = true, generator?: Rng):
   checkBoolean(training, "dropout", "training");
   const rng = generatorOf(generator, "dropout");
   if (!training || p === 0) return x;
-  const mask = new Tensor(alloc(x, x.size), x.shape);
   const keep = 1 / (1 - p);
-  const m = mask._s.data;
+  const m = alloc(x, x.size);
   for (let i = 0; i < m.length; i++) m[i] = rng.next() < p ? 0 : keep;
+  const mask = new Tensor(m, x.shape);
   return apply(dropoutOp, [x], { mask });
 }

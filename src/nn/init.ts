@@ -5,6 +5,7 @@
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
+import { writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import { checkFinite, checkNumber, checkPositive } from "../validate";
 
@@ -25,9 +26,9 @@ function fans(t: Tensor, op: string): [number, number] {
 }
 
 function fill(t: Tensor, draw: () => number): Tensor {
-  const d = t._s.data;
-  for (let i = 0; i < d.length; i++) d[i] = draw();
-  t._bump();
+  writeData(t, (d) => {
+    for (let i = 0; i < d.length; i++) d[i] = draw();
+  });
   return t;
 }
 

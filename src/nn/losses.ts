@@ -8,6 +8,7 @@ import { logSoftmaxAxis } from "../tensor/kernels/reduce";
 import { div, lt, mul, neg, sigmoid, softmax, sub, sum } from "../tensor/ops/all";
 import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util";
 import { sameShape } from "../tensor/shape";
+import { readData } from "../tensor/storage";
 import { apply, type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
 
@@ -73,8 +74,8 @@ function elementwiseLoss(
     name,
     saves: "inputs",
     forward: ([x, t], attrs) => {
-      const a = (x as Tensor)._s.data;
-      const b = (t as Tensor)._s.data;
+      const a = readData(x as Tensor);
+      const b = readData(t as Tensor);
       const l = new Float64Array(a.length);
       for (let i = 0; i < l.length; i++) l[i] = f(a[i] as number, b[i] as number);
       return reduced(x as Tensor, l, (x as Tensor).shape, attrs);
@@ -150,11 +151,10 @@ function classLayout(shape: readonly number[]): {
 /** A one-hot tensor (constant) of `like`'s shape with 1 at the labelled class. */
 function oneHot(like: Tensor, labels: Int32Array): Tensor {
   const { classes, outer, inner } = classLayout(like.shape);
-  const t = new Tensor(alloc(like, like.size), like.shape);
-  const d = t._s.data;
+  const d = alloc(like, like.size);
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) d[(o * classes + (labels[o * inner + i] as number)) * inner + i] = 1;
-  return t;
+  return new Tensor(d, like.shape);
 }
 
 /** ḡ per position with the class axis restored (size 1) so it broadcasts over classes. */
@@ -175,7 +175,7 @@ export const crossEntropyOp: OpDef<IndexLossAttrs> = {
     const t = x as Tensor;
     const { classes, outer, inner, labelShape } = classLayout(t.shape);
     const logp = new Float64Array(t.size);
-    logSoftmaxAxis(t._s.data, outer, classes, inner, logp, false);
+    logSoftmaxAxis(readData(t), outer, classes, inner, logp, false);
     const l = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++)
@@ -203,8 +203,8 @@ export const crossEntropySoftOp: OpDef<LossAttrs> = {
     const t = x as Tensor;
     const { classes, outer, inner, labelShape } = classLayout(t.shape);
     const logp = new Float64Array(t.size);
-    logSoftmaxAxis(t._s.data, outer, classes, inner, logp, false);
-    const pd = (p as Tensor)._s.data;
+    logSoftmaxAxis(readData(t), outer, classes, inner, logp, false);
+    const pd = readData(p as Tensor);
     const l = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < classes; c++) {
@@ -235,7 +235,7 @@ export const nllOp: OpDef<IndexLossAttrs> = {
   forward: ([x], attrs) => {
     const t = x as Tensor;
     const { classes, outer, inner, labelShape } = classLayout(t.shape);
-    const d = t._s.data;
+    const d = readData(t);
     const l = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++)
@@ -276,7 +276,7 @@ export function mse(pred: Tensor, target: Tensor, options?: LossOptions): Tensor
 /** Binary cross-entropy on probabilities in [0, 1]. Prefer `bceWithLogits` for stability. */
 export function bce(prob: Tensor, target: Tensor, options?: LossOptions): Tensor {
   checkPair(prob, target, "bce", ["prob", "target"]);
-  for (const p of prob._s.data) {
+  for (const p of readData(prob)) {
     if (!(p >= 0 && p <= 1))
       throw new ChainruleError(
         `bce: probabilities must be in [0, 1], got ${p} (use bceWithLogits for logits)`,

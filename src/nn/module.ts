@@ -8,6 +8,7 @@ import type { RemovableHandle } from "../autograd/hooks";
 import { addModuleHook, type BackwardHook, type ForwardHook } from "../autograd/module-hooks";
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { Value } from "../scalar/value";
+import { readData, writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions } from "../validate";
 
@@ -240,7 +241,7 @@ export abstract class Module {
       const entry: StateEntry =
         p instanceof Value
           ? { shape: [], dtype: "float64", data: [p.data] }
-          : { shape: Array.from(p.shape), dtype: p.dtype, data: Array.from(p._s.data) };
+          : { shape: Array.from(p.shape), dtype: p.dtype, data: Array.from(readData(p)) };
       // defineProperty, not `out[name] =`: a parameter named `__proto__` must stay a key
       Object.defineProperty(out, name, {
         value: entry,
@@ -332,8 +333,7 @@ export abstract class Module {
     for (const [p, values] of updates) {
       if (p instanceof Value) p.data = values[0] as number;
       else {
-        p._s.data.set(values);
-        p._bump();
+        writeData(p, (data) => data.set(values));
       }
     }
   }

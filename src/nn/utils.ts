@@ -1,6 +1,7 @@
 /** `nn.utils`: gradient clipping. */
 import { ChainruleError, describe } from "../errors";
 import { Value } from "../scalar/value";
+import { readData, writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import type { Parameter } from "./module";
 
@@ -30,7 +31,7 @@ export function clipGradNorm(params: readonly Parameter[], maxNorm: number): num
   for (const p of unique) {
     if (p instanceof Value) sq += p.grad * p.grad;
     else if (p instanceof Tensor) {
-      if (p.grad) for (const g of p.grad._s.data) sq += g * g;
+      if (p.grad) for (const g of readData(p.grad)) sq += g * g;
     } else throw new ChainruleError(`clipGradNorm: parameters must be Tensors or Values, got ${describe(p)}`);
   }
   const norm = Math.sqrt(sq);
@@ -39,9 +40,9 @@ export function clipGradNorm(params: readonly Parameter[], maxNorm: number): num
     for (const p of unique as Parameter[]) {
       if (p instanceof Value) p.grad *= coef;
       else if (p.grad) {
-        const g = p.grad._s.data;
-        for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) * coef;
-        p.grad._bump();
+        writeData(p.grad, (g) => {
+          for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) * coef;
+        });
       }
     }
   }

@@ -5,6 +5,7 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import type { Parameter } from "../nn/module";
 import { Value } from "../scalar/value";
+import { readData, writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 
 /**
@@ -63,8 +64,9 @@ export abstract class Optimizer {
       } else {
         if (p.grad === null) continue;
         state ??= {};
-        this.update({ param: p, data: p._s.data, grad: p.grad._s.data, state });
-        p._bump();
+        const grad = readData(p.grad);
+        const slot = state;
+        writeData(p, (data) => this.update({ param: p, data, grad, state: slot }));
       }
       this.states.set(p, state);
     }

@@ -2,6 +2,23 @@
  * The memory behind a tensor: a typed array plus a version counter. Tensors that share memory
  * (`detach`, `reshape`) share one `Storage`, so a write through any of them is seen by all and
  * bumps the one counter that recorded graphs check.
+ *
+ * Code outside `src/tensor` reaches a tensor's numbers only through the two functions below,
+ * never through the `_s` field:
+ *
+ * - `readData(t)`: the raw array, for reading (kernels, losses, reports, serialisation). Reading
+ *   never changes the version. Do not write through it, except to fill a tensor you have just
+ *   created (see below): a recorded graph would not notice the change.
+ * - `writeData(t, write)`: an in-place write. `write` gets the raw array and may change any
+ *   element; afterwards the version goes up by one, also when `write` throws part way (the
+ *   memory may already have changed). One call is one write, however many elements it touches.
+ *
+ * What counts as a write: anything that changes the numbers of an existing tensor that a graph
+ * may have recorded (optimizer steps, initialisers, loading a state dict, clipping gradients in
+ * place). Filling a tensor you have just created, before any op has seen it, is not one: the
+ * version only matters once an op has recorded it. The version is what backward compares:
+ * an op saves its inputs' (and result's) versions when it runs, and its backward refuses to run
+ * if one has changed since, rather than compute gradients from the new numbers.
  */
 import type { TypedArray } from "./dtype";
 
@@ -66,4 +83,56 @@ const views = new WeakMap<object, TypedArray>();
 /** The raw typed array behind a `tensor.data` view (or the array itself if it is not one). */
 export function unwrapView<T>(x: T): T | TypedArray {
   return (typeof x === "object" && x !== null && views.get(x)) || x;
+}
+
+/** Anything whose numbers live in a `Storage` (a `Tensor`). */
+export interface Stored {
+  /** @internal memory and version counter */
+  readonly _s: Storage;
+}
+
+/**
+ * The raw row-major numbers of `t` (its live memory, not a copy, and not the guarded
+ * `tensor.data` view): for reading only. Writes go through `writeData`, which bumps the version.
+ *
+ * @example
+ * readData(tensor([[1, 2], [3, 4]])); // Float64Array [1, 2, 3, 4]
+ */
+export function readData(t: Stored): TypedArray {
+  return t._s.data;
+}
+
+/**
+ * Writes `t`'s memory in place: calls `write` with the raw array, then bumps the version counter
+ * once (also if `write` throws), so a recorded graph that used the old numbers refuses to
+ * backpropagate through them. Returns what `write` returns.
+ *
+ * @example
+ * writeData(w, (d) => d.fill(0)); // w is all zeros; w's version went up by one
+ */
+export function writeData<R>(t: Stored, write: (data: TypedArray) => R): R {
+  const s = t._s;
+  try {
+    return write(s.data);
+  } finally {
+    s.version++;
+  }
+}
+
+/** The version counter of `t`'s memory: how many in-place writes it has seen. */
+export function versionOf(t: Stored): number {
+  return t._s.version;
+}
+
+/** Whether `x` is backed by a `Storage` (a tensor), for code that also sees numbers and `Value`s. */
+export function isStored(x: unknown): x is Stored {
+  return typeof x === "object" && x !== null && (x as Partial<Stored>)._s instanceof Storage;
+}
+
+/**
+ * @internal The `Storage` itself, for a view op's forward (`RawResult.storage`): its result
+ * shares `t`'s memory and version counter.
+ */
+export function storageOf(t: Stored): Storage {
+  return t._s;
 }
