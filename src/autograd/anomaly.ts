@@ -15,10 +15,11 @@
  *   naming the op and where it was called. This part also covers scalar `Value` graphs.
  *
  * When off, each op and each backward pass test one boolean (`anomaly.on`) and do nothing else.
- * This file knows nodes only by their shape (`shape`, `data`/`_s.data`, `parents`, `op`): it sits
- * below the tensor and scalar engines and imports neither.
+ * This file knows nodes only by their shape (`shape`, `data` or `readData`, `parents`, `op`): it
+ * sits below the tensor and scalar engines and imports neither, only tensor memory (storage.ts).
  */
 import { ChainruleError, fmtShape } from "../errors";
+import { isStored, readData, type Stored } from "../tensor/storage";
 import { checkBoolean, checkFunction } from "../validate";
 
 /** @internal The switch the hot paths read (`anomaly.on`), and the backward-formula depth. */
@@ -116,16 +117,14 @@ interface Record {
 const records = new WeakMap<object, Record>();
 
 /** A tensor as this file sees it. */
-interface TensorLike {
+interface TensorLike extends Stored {
   readonly shape: readonly number[];
-  readonly _s: { readonly data: ArrayLike<number> & { slice(): Float64Array | Float32Array } };
 }
 
-/** The numbers of a tensor (`_s.data`) or a scalar `Value` / number. */
+/** The numbers of a tensor (`readData`) or a scalar `Value` / number. */
 function valuesOf(x: unknown): ArrayLike<number> {
   if (typeof x === "number") return [x];
-  const s = (x as { _s?: { data: ArrayLike<number> } })._s;
-  if (s !== undefined) return s.data;
+  if (isStored(x)) return readData(x);
   return [(x as { data: number }).data];
 }
 
@@ -164,19 +163,19 @@ export function anomalyForward(
   saves: "inputs" | "result" | "both" | "none",
 ): void {
   if (anomaly.quiet === 0) {
-    const bad = firstNonFinite(result._s.data);
+    const bad = firstNonFinite(readData(result));
     if (bad >= 0 && allFinite(inputs)) {
       throw new ChainruleError(
-        `${op}: produced ${kind(result._s.data[bad] as number)} at element ${bad} of its result ${fmtShape(result.shape)} ` +
+        `${op}: produced ${kind(readData(result)[bad] as number)} at element ${bad} of its result ${fmtShape(result.shape)} ` +
           `from finite inputs ${shapesOf(inputs)} (anomaly mode); ${op} was called at\n${callSite()}`,
       );
     }
   }
   if (!recorded) return;
   const saved: (Float64Array | Float32Array | null)[] = inputs.map((x) =>
-    saves === "inputs" || saves === "both" ? x._s.data.slice() : null,
+    saves === "inputs" || saves === "both" ? readData(x).slice() : null,
   );
-  saved.push(saves === "result" || saves === "both" ? result._s.data.slice() : null);
+  saved.push(saves === "result" || saves === "both" ? readData(result).slice() : null);
   records.set(result, { site: captureStack(), saved });
 }
 
@@ -220,7 +219,7 @@ export function anomalyCheckSaved(
   for (let i = 0; i < arrays.length; i++) {
     const copy = rec.saved[i];
     if (copy === null || copy === undefined) continue;
-    const now = (arrays[i] as TensorLike)._s.data;
+    const now = readData(arrays[i] as TensorLike);
     for (let j = 0; j < copy.length; j++) {
       const a = copy[j] as number;
       const b = now[j] as number;

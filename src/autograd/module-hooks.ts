@@ -18,6 +18,7 @@
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { sameShape } from "../tensor/shape";
+import { readData, storageOf } from "../tensor/storage";
 import { apply, type OpDef, Tensor } from "../tensor/tensor";
 import { checkFunction } from "../validate";
 import { anomaly } from "./anomaly";
@@ -155,7 +156,11 @@ const gatherDef: OpDef<Gather> = {
 const viewDef: OpDef<{ source: Tensor; gather: Gather; index: number }> = {
   name: "backwardHookView",
   saves: "none",
-  forward: (_inputs, { source }) => ({ shape: source.shape, data: source._s.data, storage: source._s }),
+  forward: (_inputs, { source }) => ({
+    shape: source.shape,
+    data: readData(source),
+    storage: storageOf(source),
+  }),
   backward: (g, { attrs }) => {
     attrs.gather.slots[attrs.index] = g;
     return [empty()];

@@ -3,7 +3,10 @@
  * significant digits, `-0` shown as `0`, and short tensor previews.
  */
 import { ChainruleError, describe } from "../errors";
+import { formatNumber } from "../format-number";
 import type { NestedNumbers } from "../tensor/tensor";
+
+export { formatNumber };
 
 /** @internal Checks a `precision` option (significant digits, 1–17). */
 export function checkPrecision(precision: unknown, fn: string): number {
@@ -12,25 +15,6 @@ export function checkPrecision(precision: unknown, fn: string): number {
     throw new ChainruleError(`${fn}: precision must be an integer from 1 to 17, got ${describe(precision)}`);
   }
   return precision;
-}
-
-/**
- * Formats `x` with at most `precision` significant digits, without trailing zeros.
- *
- * @example
- * formatNumber(0.41997434161402614, 4); // "0.42"
- * formatNumber(-3, 4);                  // "-3"
- * formatNumber(123456789, 4);           // "1.235e+8"
- */
-export function formatNumber(x: number, precision = 4): string {
-  if (Number.isNaN(x)) return "NaN";
-  if (!Number.isFinite(x)) return x > 0 ? "∞" : "-∞";
-  if (x === 0) return "0";
-  const rounded = Number(x.toPrecision(precision));
-  const abs = Math.abs(rounded);
-  if (abs >= 10 ** precision || abs < 1e-4)
-    return rounded.toExponential(Math.max(0, precision - 1)).replace(/\.?0+e/, "e");
-  return String(rounded);
 }
 
 /**
