@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { ChainruleError } from "../errors";
 import { explainBackward, renderSvg, toDot, toHtml } from "../graph/index";
+import { version } from "../version";
 import { runDemo } from "./demo";
 import { functionNames } from "./expression";
 import { ExpressionError, formatExpressionError, gradCommand } from "./grad-command";
@@ -30,7 +31,10 @@ const FORMATS = ["text", "markdown", "latex"] as const;
 function program(io: CliIo): Command {
   const say = (line = "") => io.out(`${line}\n`);
   const cli = new Command();
-  cli.name("chainrule").description("Reverse-mode automatic differentiation you can see and check.");
+  cli
+    .name("chainrule")
+    .description("Reverse-mode automatic differentiation you can see and check.")
+    .version(version, "-V, --version", "print the version");
   // before the commands are added: subcommands copy these settings when they are created
   cli.exitOverride();
   cli.configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });

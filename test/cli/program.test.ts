@@ -2,7 +2,7 @@
  * The command line in-process: `runCli(args, io)` returns the exit code and writes to `io`, as
  * `chainrule` does with the process's streams (test/cli/main.test.ts runs the real process).
  */
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,6 +16,14 @@ async function cli(...args: string[]) {
   const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t) });
   return { code, out, err };
 }
+
+describe("--version", () => {
+  it("prints the package's version and exits 0 (also -V)", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    expect(await cli("--version")).toEqual({ code: 0, out: `${pkg.version}\n`, err: "" });
+    expect(await cli("-V")).toEqual({ code: 0, out: `${pkg.version}\n`, err: "" });
+  });
+});
 
 describe("variable names that are Object.prototype members", () => {
   for (const name of ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__"]) {
