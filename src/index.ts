@@ -8,8 +8,8 @@
 // autograd: anomaly mode (debugging NaN/Infinity)
 export { detectAnomaly, isAnomalyEnabled, setDetectAnomaly } from "./autograd/anomaly";
 // types that appear in the signatures above
-export type { BackwardPass } from "./autograd/engine";
-export { backprop, type GraphNode, topoSort } from "./autograd/engine";
+// the engine itself (backprop, topoSort) is internal: tests import it from src/autograd/engine
+export type { GraphNode } from "./autograd/engine";
 export type { GradResult } from "./autograd/functional";
 export {
   type GradientsOptions,
@@ -119,7 +119,6 @@ export type { AxisAttrs, ReduceAttrs } from "./tensor/ops/reduce";
 export type { GatherAttrs, SelectAttrs, ShapeAttrs, SliceAttrs } from "./tensor/ops/shape";
 export { concat, stack } from "./tensor/ops/shape";
 export type { IndexArg } from "./tensor/ops/util";
-export type { Storage } from "./tensor/storage";
 export type { RawResult } from "./tensor/tensor";
 // tensors
 export {

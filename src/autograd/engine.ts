@@ -22,18 +22,28 @@
 import { anomaly, anomalyBackward } from "./anomaly";
 import { hookState, runGradientHooks } from "./hooks";
 
-/** What the engine needs from a node. `G` is the gradient type: `number` or `Tensor`. */
+/**
+ * A node of the computation graph as users see it: a `Value` or a `Tensor`. `G` is the gradient
+ * type: `number` or `Tensor`.
+ */
 export interface GraphNode<G> {
   /** The operands this node was computed from (empty for a leaf). */
   readonly parents: readonly GraphNode<G>[];
+  /** Whether gradients flow into this node at all (constants and detached values say no). */
+  readonly requiresGrad: boolean;
+}
+
+/**
+ * @internal What the engine needs from a node besides the public `GraphNode`: fast access to the
+ * operands, the local chain rule, and two scratch fields. Not exported from the package.
+ */
+export interface EngineNode<G> extends GraphNode<G> {
   /**
    * How the engine reads the operands: their number and operand `i`. (Scalar nodes keep their
    * two operands in fields rather than an array, to stay small; `parents` builds the array.)
    */
   readonly _arity: number;
-  _parent(i: number): GraphNode<G>;
-  /** Whether gradients flow into this node at all (constants and detached values say no). */
-  readonly requiresGrad: boolean;
+  _parent(i: number): EngineNode<G>;
   /**
    * The local chain rule: given ∂L/∂this, returns ∂L/∂parent for each parent (`null` where
    * there is none, e.g. for a parent that does not require grad).
@@ -57,7 +67,7 @@ let activePasses = 0;
  * so it is *emitted*. `_mark` tells the two states apart for this sort: 2·epoch for entered,
  * 2·epoch + 1 for emitted.
  */
-export function topoSort<N extends GraphNode<unknown>>(roots: readonly N[]): N[] {
+export function topoSort<N extends EngineNode<unknown>>(roots: readonly N[]): N[] {
   epoch++;
   const entered = 2 * epoch;
   const emitted = entered + 1;
@@ -105,7 +115,7 @@ export interface BackwardPass<N, G> {
  * A pass started from inside another (a custom op whose backward differentiates something)
  * restores the positions it shares with the outer pass when it ends.
  */
-export function backprop<N extends GraphNode<G>, G>(
+export function backprop<N extends EngineNode<G>, G>(
   roots: readonly N[],
   seeds: readonly G[],
   add: (a: G, b: G) => G,
@@ -138,7 +148,7 @@ export function backprop<N extends GraphNode<G>, G>(
  * Walks `order` backwards, pushing each node's gradient to its parents (the chain rule):
  * ∂L/∂parent += contribution, for every edge.
  */
-function applyChainRule<N extends GraphNode<G>, G>(
+function applyChainRule<N extends EngineNode<G>, G>(
   order: readonly N[],
   grads: (G | undefined)[],
   add: (a: G, b: G) => G,
@@ -163,7 +173,7 @@ function applyChainRule<N extends GraphNode<G>, G>(
  * complete (their result replaces it, so it is what flows on and what `.grad` receives), and in
  * anomaly mode each backward step's gradients are checked for NaN/±Infinity from finite numbers.
  */
-function applyChainRuleChecked<N extends GraphNode<G>, G>(
+function applyChainRuleChecked<N extends EngineNode<G>, G>(
   order: readonly N[],
   grads: (G | undefined)[],
   add: (a: G, b: G) => G,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { topoSort } from "../../src/autograd/engine";
 import {
   ChainruleError,
   customOp,
@@ -12,7 +13,6 @@ import {
   randn,
   type Tensor,
   tensor,
-  topoSort,
 } from "../../src/index";
 import { expectAllClose, expectClose } from "../helpers/close";
 

@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  backprop,
-  customOp,
-  enableGrad,
-  gradients,
-  type Tensor,
-  tensor,
-  topoSort,
-  Value,
-} from "../../src/index";
+import { backprop, topoSort } from "../../src/autograd/engine";
+import { customOp, enableGrad, gradients, type Tensor, tensor, Value } from "../../src/index";
 import { expectAllClose } from "../helpers/close";
 
 describe("topoSort", () => {

@@ -4,6 +4,7 @@
  * calls, `.grad` never aliasing, and the version counter that refuses stale graphs.
  */
 import { describe, expect, it } from "vitest";
+import { topoSort } from "../../src/autograd/engine";
 import {
   add,
   ChainruleError,
@@ -15,7 +16,6 @@ import {
   sub,
   type Tensor,
   tensor,
-  topoSort,
   where,
 } from "../../src/index";
 
