@@ -5,9 +5,10 @@
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
-import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions, checkSize } from "../validate";
+import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions } from "../validate";
 import { allocate, type DType, isDType, isTypedArray, type TypedArray } from "./dtype";
-import { checkResultShape, checkShape, MAX_DIMS, sizeOf } from "./shape";
+import { readNested } from "./nested";
+import { checkResultShape, checkShape, sizeOf } from "./shape";
 import { unwrapView } from "./storage";
 import { type NestedNumbers, Tensor, type TensorOptions } from "./tensor";
 
@@ -97,59 +98,11 @@ function checkedShape(shape: readonly number[], n: number): readonly number[] {
 }
 
 /**
- * @internal Reads a number or rectangular nested array of numbers into a new tensor. Arrays
- * nested deeper than `MAX_DIMS` (64) levels — or containing themselves — are refused.
+ * @internal Reads a number or rectangular nested array of numbers into a new tensor (see
+ * `readNested`, which does the reading without making a tensor).
  */
 export function fromNested(x: NestedNumbers | readonly number[], dtype: DType, op: string): Tensor {
-  if (typeof x === "number") {
-    const data = allocate(dtype, 1);
-    data[0] = x;
-    return new Tensor(data, []);
-  }
-  if (!Array.isArray(x)) {
-    throw new ChainruleError(
-      `${op}: expected a number, nested arrays of numbers or a typed array, got ${describe(x)}`,
-    );
-  }
-  const shape: number[] = [];
-  for (let level: unknown = x; Array.isArray(level); level = level[0]) {
-    if (shape.length === MAX_DIMS) {
-      throw new ChainruleError(
-        `${op}: nested arrays deeper than ${MAX_DIMS} levels (a tensor has at most ${MAX_DIMS} dimensions)`,
-      );
-    }
-    shape.push(level.length);
-    if (level.length === 0) break;
-  }
-  const data = allocate(dtype, checkSize(sizeOf(shape), op, `a nested array of shape ${fmtShape(shape)}`));
-  let k = 0;
-  const path: number[] = []; // the indices of the node being read, for error messages
-  const walk = (node: unknown, dim: number): void => {
-    if (dim === shape.length) {
-      if (typeof node !== "number") {
-        throw new ChainruleError(
-          `${op}: element at [${path.join(",")}] is ${describe(node)}, expected a number`,
-        );
-      }
-      data[k++] = node;
-      return;
-    }
-    const arr = unwrapView(node) as unknown;
-    const list = Array.isArray(arr) ? arr : isTypedArray(arr) ? Array.from(arr) : null;
-    if (list === null || list.length !== shape[dim]) {
-      const got = list === null ? describe(node) : `length ${list.length}`;
-      throw new ChainruleError(
-        `${op}: ragged nested array at [${path.join(",")}]: expected length ${shape[dim]}, got ${got}`,
-      );
-    }
-    path.push(0);
-    for (let i = 0; i < list.length; i++) {
-      path[dim] = i;
-      walk(list[i], dim + 1);
-    }
-    path.pop();
-  };
-  walk(x, 0); // at most MAX_DIMS + 1 frames deep
+  const { data, shape } = readNested(x, dtype, op);
   return new Tensor(data, shape);
 }
 

@@ -11,7 +11,8 @@ import { addGradientHook, type RemovableHandle } from "../autograd/hooks";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
-import { type DType, isDType, type TypedArray } from "./dtype";
+import { allocate, type DType, isDType, type TypedArray } from "./dtype";
+import { readNested } from "./nested";
 import * as ops from "./ops/all";
 import { checkedSizeOf, type Shape, sameShape, sizeOf } from "./shape";
 import { Storage } from "./storage";
@@ -259,11 +260,6 @@ export class Tensor implements GraphNode<Tensor> {
       );
     }
     this._grad = value;
-  }
-
-  /** @internal Marks an in-place write to the storage. */
-  _bump(): void {
-    this._s.version++;
   }
 
   /**
@@ -725,10 +721,14 @@ export function seedGradient(
           "(pass a tensor of the same shape, e.g. onesLike(t))",
       );
     }
-    return ops.full(root.shape, 1, root.dtype);
+    return new Tensor(allocate(root.dtype, root.size).fill(1), root.shape);
   }
-  const g =
-    gradOutput instanceof Tensor ? gradOutput : ops.fromNested(gradOutput, root.dtype, `${op} gradOutput`);
+  let g: Tensor;
+  if (gradOutput instanceof Tensor) g = gradOutput;
+  else {
+    const nested = readNested(gradOutput, root.dtype, `${op} gradOutput`);
+    g = new Tensor(nested.data, nested.shape);
+  }
   if (!sameShape(g.shape, root.shape)) {
     throw new ChainruleError(
       `${op}: gradOutput has shape ${fmtShape(g.shape)}, the tensor has ${fmtShape(root.shape)}`,
