@@ -15,6 +15,7 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { LeakyReLU, Linear, type Sequential } from "../nn/layers";
 import { Value } from "../scalar/value";
 import { tensor } from "../tensor/creation";
+import { readData } from "../tensor/storage";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
 import { linearStages, type Stage, type StageActivation } from "./stages";
@@ -175,7 +176,7 @@ export function expandToScalars(
     `${base}${stages.length > 1 ? layer : ""}[${idx.join(",")}]`;
   const rowIdx = (r: number, j: number) => (batched ? [r, j] : [j]);
 
-  const xd = xt._s.data;
+  const xd = readData(xt);
   const inputs: Value[] = [];
   const xRows: Value[][] = [];
   for (let r = 0; r < rows; r++) {
@@ -194,7 +195,7 @@ export function expandToScalars(
   for (const s of stages) {
     const l = s.index;
     const { inFeatures: nIn, outFeatures: nOut } = s.linear;
-    const wd = s.linear.weight._s.data;
+    const wd = readData(s.linear.weight);
     const weight: Value[][] = [];
     for (let j = 0; j < nOut; j++) {
       const row: Value[] = [];
@@ -204,7 +205,7 @@ export function expandToScalars(
     }
     let bias: Value[] | null = null;
     if (s.linear.bias) {
-      const bd = s.linear.bias._s.data;
+      const bd = readData(s.linear.bias);
       bias = Array.from({ length: nOut }, (_, j) => leaf(bd[j] as number, name("b", l, [j])));
       for (const b of bias) parameters.push(b);
     }
@@ -304,7 +305,7 @@ function costValue(
       `${op}: target ${fmtShape(t.shape)} must have the output's shape ${fmtShape(shape)}`,
     );
   }
-  const td = t._s.data;
+  const td = readData(t);
   // Σ (a − y)², one sub and one mul node per output, summed left to right
   let cost: Value | null = null;
   for (let k = 0; k < outputs.length; k++) {

@@ -8,6 +8,7 @@
  */
 import { leakyReluOp, type ScalarOp, scalarOps } from "../scalar/value";
 import type { DType } from "../tensor/dtype";
+import { readData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import type { Stage, StageActivation } from "./stages";
 
@@ -80,8 +81,8 @@ export function sigmaPrime(s: Stage, z: Tensor, a: Tensor): Tensor | null {
   if (s.activation === "softmax") return null;
   const rule = activationRule(s);
   const local = rule?.local[0];
-  const zd = z.data;
-  const ad = a.data;
+  const zd = readData(z);
+  const ad = readData(a);
   const out = new Float64Array(z.size);
   for (let i = 0; i < out.length; i++) out[i] = local ? local(zd[i] as number, 0, ad[i] as number) : 1;
   return new Tensor(out, z.shape).astype(z.dtype);

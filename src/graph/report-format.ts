@@ -4,6 +4,7 @@
  */
 import { ChainruleError, describe } from "../errors";
 import type { DType } from "../tensor/dtype";
+import { readData } from "../tensor/storage";
 import type { Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
 import { formatNumber } from "./format";
@@ -29,7 +30,7 @@ function sup(n: number): string {
 function fmtValues(t: Tensor, precision: number, oneLine: boolean): string {
   if (t.ndim === 0) return formatNumber(t.item(), precision);
   const cols = t.shape[t.ndim - 1] as number;
-  const cells = Array.from(t.data, (v) => formatNumber(v, precision));
+  const cells = Array.from(readData(t), (v) => formatNumber(v, precision));
   const width = oneLine || t.ndim === 1 ? 0 : cells.reduce((w, c) => Math.max(w, c.length), 0);
   const pad = (c: string) => c.padStart(width);
   if (t.ndim === 1) return `[${cells.map(pad).join(", ")}]`;
@@ -47,7 +48,7 @@ function fmtValues(t: Tensor, precision: number, oneLine: boolean): string {
 /** ✓ when an equation reproduces autodiff to rounding (relative to the values' size), ✗ otherwise. */
 function verdict(err: number, t: Tensor, dtype: DType): string {
   let scale = 1;
-  for (const v of t.data) scale = Math.max(scale, Math.abs(v));
+  for (const v of readData(t)) scale = Math.max(scale, Math.abs(v));
   const tol = (dtype === "float64" ? 1e-10 : 1e-4) * scale;
   return err <= tol ? "✓" : "✗";
 }
