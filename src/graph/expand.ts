@@ -18,7 +18,7 @@ import { tensor } from "../tensor/creation";
 import { readData } from "../tensor/storage";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
-import { linearStages, type Stage, type StageActivation } from "./stages";
+import { linearStages, STAGE_ACTIVATIONS, type Stage, type StageActivation } from "./stages";
 
 /** Options of {@link expandToScalars}. */
 export interface ExpandOptions {
@@ -245,15 +245,7 @@ export function expandToScalars(
   return { inputs, parameters, outputs, outputShape, loss, values, layers };
 }
 
-const ACTIVATIONS: readonly StageActivation[] = [
-  "identity",
-  "sigmoid",
-  "tanh",
-  "relu",
-  "leakyRelu",
-  "gelu",
-  "softmax",
-];
+const ACTIVATIONS: readonly StageActivation[] = STAGE_ACTIVATIONS;
 
 function label(v: Value, text: string, values: Map<string, Value>): Value {
   v.label = text;

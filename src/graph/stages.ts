@@ -5,8 +5,24 @@
 import { ChainruleError, describe } from "../errors";
 import { GELU, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh } from "../nn/layers";
 
+/**
+ * The activation modules a stage can end with, each with its name in the report: the one list
+ * behind {@link StageActivation}, the model reading below and its error messages.
+ */
+const ACTIVATION_MODULES = [
+  { module: ReLU, label: "ReLU", kind: "relu" },
+  { module: Tanh, label: "Tanh", kind: "tanh" },
+  { module: Sigmoid, label: "Sigmoid", kind: "sigmoid" },
+  { module: LeakyReLU, label: "LeakyReLU", kind: "leakyRelu" },
+  { module: GELU, label: "GELU", kind: "gelu" },
+  { module: Softmax, label: "Softmax", kind: "softmax" },
+] as const;
+
+/** Every activation a stage can end with, "identity" first (a Linear with no activation after it). */
+export const STAGE_ACTIVATIONS = ["identity", ...ACTIVATION_MODULES.map((a) => a.kind)] as const;
+
 /** The activations a stage can end with; `"identity"` when a Linear has no activation after it. */
-export type StageActivation = "identity" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "gelu" | "softmax";
+export type StageActivation = "identity" | (typeof ACTIVATION_MODULES)[number]["kind"];
 
 /** @internal One layer of a Linear + activation network. */
 export interface Stage {
@@ -17,21 +33,17 @@ export interface Stage {
   readonly linearName: string;
   readonly activation: StageActivation;
   /** The activation module, or null for "identity". */
-  readonly activationModule: ReLU | Tanh | Sigmoid | LeakyReLU | GELU | Softmax | null;
+  readonly activationModule: InstanceType<(typeof ACTIVATION_MODULES)[number]["module"]> | null;
   /** Its child name in the model ("1"), or null. */
   readonly activationName: string | null;
 }
 
-const ACTIVATION_LIST = "ReLU, Tanh, Sigmoid, LeakyReLU, GELU or Softmax";
+const labels = ACTIVATION_MODULES.map((a) => a.label);
+/** "ReLU, Tanh, Sigmoid, LeakyReLU, GELU or Softmax", for error messages. */
+const ACTIVATION_LIST = `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
 
 function activationKind(m: unknown): StageActivation | null {
-  if (m instanceof Sigmoid) return "sigmoid";
-  if (m instanceof Tanh) return "tanh";
-  if (m instanceof ReLU) return "relu";
-  if (m instanceof LeakyReLU) return "leakyRelu";
-  if (m instanceof GELU) return "gelu";
-  if (m instanceof Softmax) return "softmax";
-  return null;
+  return ACTIVATION_MODULES.find((a) => m instanceof a.module)?.kind ?? null;
 }
 
 /**
