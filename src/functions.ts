@@ -5,7 +5,7 @@
  */
 import { ChainruleError, describe } from "./errors";
 import { asValue, type ScalarOp, scalarOps, Value } from "./scalar/value";
-import * as t from "./tensor/ops/elementwise";
+import * as t from "./tensor/ops/all";
 import { Tensor } from "./tensor/tensor";
 
 /** An operand of the root binary functions. */

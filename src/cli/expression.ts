@@ -5,7 +5,8 @@
  */
 import { create, parseDependencies } from "mathjs";
 import { ChainruleError } from "../errors";
-import { Value } from "../scalar/value";
+import { type ScalarOp, Value } from "../scalar/value";
+import { unaryTable } from "../tensor/ops/all";
 
 const math = create({ parseDependencies: parseDependencies as NonNullable<typeof parseDependencies> });
 
@@ -19,30 +20,29 @@ export class ExpressionError extends ChainruleError {
   }
 }
 
+/** A function an expression may call: its arity and how it builds the `Value`. */
+interface ExpressionFunction {
+  readonly arity: number;
+  readonly apply: (args: Value[]) => Value;
+}
+
 /**
- * The scalar functions an expression may call, with their arity. A `Map` (as are the constants
- * and the variables): user names such as `constructor` or `toString` must find nothing here.
+ * The scalar functions an expression may call, with their arity: every unary op of the table
+ * with a scalar form (tensor/ops/elementwise.ts; `neg` is written `-x`), `ln` for `log`, and
+ * pow, max and min. A `Map` (as are the constants and the variables): user names such as
+ * `constructor` or `toString` must find nothing here.
  */
-const FUNCTIONS = new Map<string, { arity: number; apply: (args: Value[]) => Value }>(
-  Object.entries({
-    exp: { arity: 1, apply: ([a]) => (a as Value).exp() },
-    log: { arity: 1, apply: ([a]) => (a as Value).log() },
-    ln: { arity: 1, apply: ([a]) => (a as Value).log() },
-    sqrt: { arity: 1, apply: ([a]) => (a as Value).sqrt() },
-    abs: { arity: 1, apply: ([a]) => (a as Value).abs() },
-    tanh: { arity: 1, apply: ([a]) => (a as Value).tanh() },
-    sigmoid: { arity: 1, apply: ([a]) => (a as Value).sigmoid() },
-    relu: { arity: 1, apply: ([a]) => (a as Value).relu() },
-    leakyRelu: { arity: 1, apply: ([a]) => (a as Value).leakyRelu() },
-    gelu: { arity: 1, apply: ([a]) => (a as Value).gelu() },
-    softplus: { arity: 1, apply: ([a]) => (a as Value).softplus() },
-    sin: { arity: 1, apply: ([a]) => (a as Value).sin() },
-    cos: { arity: 1, apply: ([a]) => (a as Value).cos() },
-    pow: { arity: 2, apply: ([a, b]) => (a as Value).pow(b as Value) },
-    max: { arity: 2, apply: ([a, b]) => (a as Value).maximum(b as Value) },
-    min: { arity: 2, apply: ([a, b]) => (a as Value).minimum(b as Value) },
-  }),
-);
+const FUNCTIONS = new Map<string, ExpressionFunction>();
+for (const row of Object.values(unaryTable())) {
+  const rule = row.scalar as (() => ScalarOp) | undefined;
+  if (rule === undefined || !row.method || row.name === "neg") continue;
+  const fn: ExpressionFunction = { arity: 1, apply: ([a]) => Value._make(rule(), a as Value) };
+  FUNCTIONS.set(row.name, fn);
+  if (row.name === "log") FUNCTIONS.set("ln", fn);
+}
+FUNCTIONS.set("pow", { arity: 2, apply: ([a, b]) => (a as Value).pow(b as Value) });
+FUNCTIONS.set("max", { arity: 2, apply: ([a, b]) => (a as Value).maximum(b as Value) });
+FUNCTIONS.set("min", { arity: 2, apply: ([a, b]) => (a as Value).minimum(b as Value) });
 
 /** Named constants available unless a variable of the same name is given. */
 const CONSTANTS = new Map<string, number>([
@@ -271,7 +271,7 @@ function evaluate(
     }
     default: {
       const name = (node.fn as MathNode).name as string;
-      return (FUNCTIONS.get(name) as { apply: (args: Value[]) => Value }).apply(args.map(asValue));
+      return (FUNCTIONS.get(name) as ExpressionFunction).apply(args.map(asValue));
     }
   }
 }

@@ -8,6 +8,7 @@
  * `Value`s carry their own strings (`scalarOps[name].symbols`); the two tables use the same
  * notation: a, b the operands, x the input, y the result, n the number of averaged elements.
  */
+import { type UnaryTable, unaryTable } from "../tensor/ops/all";
 
 /** One op's local derivatives. */
 export interface OpSymbols {
@@ -18,6 +19,13 @@ export interface OpSymbols {
 }
 
 const ew = (...local: string[]): OpSymbols => ({ local, elementwise: true });
+
+/** The symbols of the unary table's rows, by op name. */
+function unarySymbols(): { readonly [K in keyof UnaryTable]: OpSymbols } {
+  const out: Record<string, OpSymbols> = {};
+  for (const row of Object.values(unaryTable())) out[row.name] = ew(row.symbol);
+  return out as { readonly [K in keyof UnaryTable]: OpSymbols };
+}
 const map = (...local: string[]): OpSymbols => ({ local, elementwise: false });
 const NONE = map("not differentiable");
 const RESHAPE = map("reshape(ḡ, x.shape)");
@@ -41,24 +49,8 @@ export const tensorSymbols = {
   maximum: ew("[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"),
   minimum: ew("[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"),
   where: ew("none (condition)", "[cond ≠ 0]", "[cond = 0]"),
-  // elementwise, unary
-  neg: ew("−1"),
-  exp: ew("eˣ"),
-  log: ew("1/x"),
-  sqrt: ew("1/(2√x)"),
-  abs: ew("sign(x)"),
-  sin: ew("cos x"),
-  cos: ew("−sin x"),
-  tanh: ew("1 − tanh²(x)"),
-  sigmoid: ew("σ(x)(1 − σ(x))"),
-  relu: ew("[x > 0]"),
-  leakyRelu: ew("1 if x > 0 else slope"),
-  gelu: ew("Φ(x) + x·φ(x)"),
-  softplus: ew("σ(x)"),
-  erf: ew("(2/√π)·e^(−x²)"),
-  square: ew("2x"),
-  sign: ew("0"),
-  clamp: ew("[min ≤ x ≤ max]"),
+  // elementwise, unary: each row of the unary table carries its symbol (tensor/ops/elementwise.ts)
+  ...unarySymbols(),
   // reductions and the softmax family
   sum: map("ḡ broadcast over the summed axes"),
   mean: map("ḡ/n broadcast over the averaged axes"),

@@ -7,7 +7,8 @@ import { backprop, type GraphNode } from "../autograd/engine";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, markOwnClass } from "../errors";
 import * as m from "../tensor/kernels/scalar";
-import { checkFinite, checkLabel, fail } from "../validate";
+import { SCALAR_ATTRS_CACHE_LIMIT, type UnaryTable, unaryTable } from "../tensor/ops/all";
+import { checkLabel, fail } from "../validate";
 
 /**
  * One scalar operation: `forward` maps the operands' numbers a, b to the result's, and `local`
@@ -108,91 +109,44 @@ export const scalarOps = {
     masked: [(a, b) => a > b, (a, b) => a < b],
     symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
   }),
-  neg: op({ name: "neg", arity: 1, forward: (a) => -a, local: [() => -1], symbols: ["−1"] }),
-  exp: op({ name: "exp", arity: 1, forward: Math.exp, local: [(_a, _b, out) => out], symbols: ["eˣ"] }),
-  log: op({ name: "log", arity: 1, forward: Math.log, local: [(a) => 1 / a], symbols: ["1/x"] }),
-  sqrt: op({
-    name: "sqrt",
-    arity: 1,
-    forward: Math.sqrt,
-    local: [(_a, _b, out) => 1 / (2 * out)],
-    symbols: ["1/(2√x)"],
-  }),
-  abs: op({
-    name: "abs",
-    arity: 1,
-    forward: Math.abs,
-    local: [(a) => (a > 0 ? 1 : a < 0 ? -1 : 0)],
-    symbols: ["sign(x)"],
-  }),
-  tanh: op({
-    name: "tanh",
-    arity: 1,
-    forward: Math.tanh,
-    local: [(_a, _b, out) => 1 - out * out],
-    symbols: ["1 − tanh²(x)"],
-  }),
-  sigmoid: op({
-    name: "sigmoid",
-    arity: 1,
-    forward: m.sigmoid,
-    local: [(_a, _b, out) => out * (1 - out)],
-    symbols: ["σ(x)(1 − σ(x))"],
-  }),
-  relu: op({
-    name: "relu",
-    arity: 1,
-    forward: (a) => Math.max(a, 0),
-    local: [(a) => (a > 0 ? 1 : 0)],
-    masked: [(a) => !(a > 0)],
-    symbols: ["[x > 0]"],
-  }),
-  gelu: op({
-    name: "gelu",
-    arity: 1,
-    forward: m.gelu,
-    local: [(a) => m.geluGrad(a)],
-    symbols: ["Φ(x) + x·φ(x)"],
-  }),
-  softplus: op({
-    name: "softplus",
-    arity: 1,
-    forward: m.softplus,
-    local: [(a) => m.softplusGrad(a)],
-    symbols: ["σ(x)"],
-  }),
-  sin: op({ name: "sin", arity: 1, forward: Math.sin, local: [(a) => Math.cos(a)], symbols: ["cos x"] }),
-  cos: op({ name: "cos", arity: 1, forward: Math.cos, local: [(a) => -Math.sin(a)], symbols: ["−sin x"] }),
+  // the unary ops with a scalar form: one row each in tensor/ops/elementwise.ts
+  ...unaryScalarOps(),
 } as const satisfies Record<string, ScalarOp>;
 
-/**
- * How many leakyRelu slopes keep a shared table entry. A program uses a handful of slopes, and
- * their nodes share one entry each; past this many distinct slopes, each node gets an entry of
- * its own, freed with the node, so no slope is remembered forever.
- */
-export const LEAKY_RELU_CACHE_LIMIT = 64;
+/** The `ScalarOp` of every unary row with a scalar form and no arguments, by name. */
+type UnaryScalarOps = {
+  readonly [K in keyof UnaryTable as UnaryTable[K]["scalar"] extends () => ScalarOp
+    ? Parameters<UnaryTable[K]["scalar"]> extends []
+      ? K
+      : never
+    : never]: ScalarOp;
+};
 
-const leakyReluRules = new Map<number, ScalarOp>();
+function unaryScalarOps(): UnaryScalarOps {
+  const out: Record<string, ScalarOp> = {};
+  for (const row of Object.values(unaryTable())) {
+    if (row.scalar !== undefined && !row.parameterized) {
+      out[row.name] = (row.scalar as () => ScalarOp)();
+    }
+  }
+  return out as UnaryScalarOps;
+}
+
+/**
+ * How many leakyRelu slopes (and other unary-op arguments) keep a shared table entry. A program
+ * uses a handful of slopes, and their nodes share one entry each; past this many distinct slopes,
+ * each node gets an entry of its own, freed with the node, so no slope is remembered forever.
+ */
+export const LEAKY_RELU_CACHE_LIMIT = SCALAR_ATTRS_CACHE_LIMIT;
 
 /** leakyRelu's table entry for one slope (x if x > 0 else slope·x; ′ = 1 if x > 0 else slope). */
 export function leakyReluOp(slope: number): ScalarOp {
-  let rule = leakyReluRules.get(slope);
-  if (rule === undefined) {
-    rule = op({
-      name: "leakyRelu",
-      arity: 1,
-      forward: (a) => (a > 0 ? a : slope * a),
-      local: [(a) => (a > 0 ? 1 : slope)],
-      symbols: [`1 if x > 0 else ${slope}`],
-    });
-    if (leakyReluRules.size < LEAKY_RELU_CACHE_LIMIT) leakyReluRules.set(slope, rule);
-  }
-  return rule;
+  return unaryTable().leakyRelu.scalar(slope);
 }
 
 /** @internal How many slopes hold a shared leakyRelu entry (at most `LEAKY_RELU_CACHE_LIMIT`). */
 export function _leakyReluCacheSize(): number {
-  return leakyReluRules.size;
+  return unaryTable().leakyRelu.cache.size;
 }
 
 /** The marker rule of constant leaves (plain-number operands): no gradient flows into them. */
@@ -214,6 +168,7 @@ export interface ValueOptions {
  * L.backward();
  * a.grad; // -0.0040228520490775965  ((1 − tanh²(4))·(−3))
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface of the same name adds the unary table's methods (defined at the end of the file)
 export class Value implements GraphNode<number> {
   /** The number this node holds. Writable (micrograd-style updates: `p.data -= lr * p.grad`). */
   data: number;
@@ -379,59 +334,8 @@ export class Value implements GraphNode<number> {
   minimum(other: Value | number): Value {
     return this.binary(scalarOps.minimum, other);
   }
-  /** −x. ∂/∂x = −1. */
-  neg(): Value {
-    return Value._make(scalarOps.neg, this);
-  }
-  /** eˣ. ∂/∂x = eˣ. */
-  exp(): Value {
-    return Value._make(scalarOps.exp, this);
-  }
-  /** ln x. ∂/∂x = 1/x. */
-  log(): Value {
-    return Value._make(scalarOps.log, this);
-  }
-  /** √x. ∂/∂x = 1/(2√x). */
-  sqrt(): Value {
-    return Value._make(scalarOps.sqrt, this);
-  }
-  /** |x|. ∂/∂x = sign(x), with abs′(0) = 0. */
-  abs(): Value {
-    return Value._make(scalarOps.abs, this);
-  }
-  /** tanh x. ∂/∂x = 1 − tanh²x. */
-  tanh(): Value {
-    return Value._make(scalarOps.tanh, this);
-  }
-  /** σ(x) = 1/(1 + e⁻ˣ), overflow-safe. ∂/∂x = σ(x)(1 − σ(x)). */
-  sigmoid(): Value {
-    return Value._make(scalarOps.sigmoid, this);
-  }
-  /** max(0, x). ∂/∂x = [x > 0], with relu′(0) = 0. */
-  relu(): Value {
-    return Value._make(scalarOps.relu, this);
-  }
-  /** x if x > 0 else slope·x. ∂/∂x = 1 if x > 0 else slope. */
-  leakyRelu(slope = 0.01): Value {
-    checkFinite(slope, "leakyRelu", "slope");
-    return Value._make(leakyReluOp(slope), this);
-  }
-  /** GELU, exact form x·Φ(x) with Φ the standard normal CDF. ∂/∂x = Φ(x) + x·φ(x). */
-  gelu(): Value {
-    return Value._make(scalarOps.gelu, this);
-  }
-  /** ln(1 + eˣ) (exactly x above 20, as PyTorch). ∂/∂x = σ(x). */
-  softplus(): Value {
-    return Value._make(scalarOps.softplus, this);
-  }
-  /** sin x. ∂/∂x = cos x. */
-  sin(): Value {
-    return Value._make(scalarOps.sin, this);
-  }
-  /** cos x. ∂/∂x = −sin x. */
-  cos(): Value {
-    return Value._make(scalarOps.cos, this);
-  }
+  // The unary methods (v.exp(), v.relu(), v.leakyRelu(0.2), …) are made from the rows of the
+  // unary table (tensor/ops/elementwise.ts) that have a scalar form: see the end of this file.
 
   /**
    * Backpropagates from this node: seeds ∂L/∂this = 1, walks the graph in reverse topological
@@ -487,6 +391,30 @@ export function asValue(x: Value | number, opName: string): Value {
   if (x instanceof Value) return x;
   if (typeof x === "number") return Value._constant(x);
   throw new ChainruleError(`${opName}: operand must be a Value or a number, got ${describe(x)}`);
+}
+
+/** One method per unary row with a scalar form: `v.exp()`, `v.leakyRelu(0.2)`, … */
+type UnaryValueMethods = {
+  readonly [K in keyof UnaryTable as UnaryTable[K]["scalar"] extends undefined
+    ? never
+    : UnaryTable[K]["method"] extends true
+      ? K
+      : never]: (...args: Parameters<NonNullable<UnaryTable[K]["scalar"]>>) => Value;
+};
+
+// The methods of the unary table, defined just below (the class and this interface merge).
+export interface Value extends UnaryValueMethods {}
+
+for (const row of Object.values(unaryTable())) {
+  const rule = row.scalar as ((...args: unknown[]) => ScalarOp) | undefined;
+  if (rule === undefined || !row.method) continue;
+  Object.defineProperty(Value.prototype, row.name, {
+    value: function (this: Value, ...args: unknown[]): Value {
+      return Value._make(rule(...args), this);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 // error messages can tell this copy's Values from another copy's (see errors.ts)

@@ -14,6 +14,8 @@ import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../valida
 import { allocate, type DType, isDType, type TypedArray } from "./dtype";
 import { readNested } from "./nested";
 import * as ops from "./ops/all";
+// Imported by name too, so elementwise.ts has run before the method loop at the end of this file.
+import { type UnaryTable, unaryTable } from "./ops/elementwise";
 import { checkedSizeOf, type Shape, sameShape, sizeOf } from "./shape";
 import { Storage } from "./storage";
 
@@ -26,9 +28,9 @@ export interface RawResult {
 }
 
 /** What an op's backward receives besides ḡ = ∂L/∂result. */
-export interface BackwardContext<A> {
-  /** The op's inputs, as recorded. */
-  readonly inputs: readonly Tensor[];
+export interface BackwardContext<A, I extends readonly Tensor[] = readonly Tensor[]> {
+  /** The op's inputs, as recorded (a tuple type when the op's arity is fixed). */
+  readonly inputs: I;
   /** The op's result (differentiable itself when the backward is being recorded). */
   readonly result: Tensor;
   /** The op's non-tensor arguments (axes, shapes, slopes…). */
@@ -41,16 +43,16 @@ export interface BackwardContext<A> {
  * One tensor operation: the graph node's label, the forward computation on raw storage, and the
  * backward formula written with differentiable tensor ops (so gradients of gradients work).
  */
-export interface OpDef<A = undefined> {
+export interface OpDef<A = undefined, I extends readonly Tensor[] = readonly Tensor[]> {
   readonly name: string;
   /** Checks the arguments (throwing `ChainruleError` before anything is created) and computes. */
-  readonly forward: (inputs: readonly Tensor[], attrs: A) => RawResult;
+  readonly forward: (inputs: I, attrs: A) => RawResult;
   /**
    * ∂L/∂inputᵢ for each input given ḡ. A gradient may have the broadcast shape of the result:
    * the engine sums it back to the input's shape (`sumTo`), the one broadcasting rule.
    * Absent for non-differentiable ops (comparisons, argmax), whose results never require grad.
    */
-  readonly backward?: (grad: Tensor, ctx: BackwardContext<A>) => readonly (Tensor | null | undefined)[];
+  readonly backward?: (grad: Tensor, ctx: BackwardContext<A, I>) => readonly (Tensor | null | undefined)[];
   /**
    * Which recorded data the backward reads, for the in-place modification check: the inputs,
    * the result, both (default) or none.
@@ -79,6 +81,7 @@ const NO_PARENTS: readonly Tensor[] = [];
  * y.backward();
  * x.grad?.toArray();          // [[2, 4], [6, 8]]
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface of the same name adds the unary table's methods (defined at the end of the file)
 export class Tensor implements GraphNode<Tensor> {
   /** The dimensions, outermost first (`[]` for a 0-d tensor). */
   readonly shape: readonly number[];
@@ -436,70 +439,8 @@ export class Tensor implements GraphNode<Tensor> {
   minimum(other: Tensor | number): Tensor {
     return ops.minimum(this, other);
   }
-  /** −x. */
-  neg(): Tensor {
-    return ops.neg(this);
-  }
-  /** eˣ. ∂ = ḡ ⊙ eˣ. */
-  exp(): Tensor {
-    return ops.exp(this);
-  }
-  /** ln x. ∂ = ḡ / x. */
-  log(): Tensor {
-    return ops.log(this);
-  }
-  /** √x. ∂ = ḡ / (2√x). */
-  sqrt(): Tensor {
-    return ops.sqrt(this);
-  }
-  /** |x|. ∂ = ḡ ⊙ sign(x), with abs′(0) = 0. */
-  abs(): Tensor {
-    return ops.abs(this);
-  }
-  /** sin x. ∂ = ḡ ⊙ cos x. */
-  sin(): Tensor {
-    return ops.sin(this);
-  }
-  /** cos x. ∂ = −ḡ ⊙ sin x. */
-  cos(): Tensor {
-    return ops.cos(this);
-  }
-  /** tanh x. ∂ = ḡ ⊙ (1 − tanh²x). */
-  tanh(): Tensor {
-    return ops.tanh(this);
-  }
-  /** σ(x) = 1/(1 + e⁻ˣ), overflow-safe. ∂ = ḡ ⊙ σ(x)(1 − σ(x)). */
-  sigmoid(): Tensor {
-    return ops.sigmoid(this);
-  }
-  /** max(0, x). ∂ = ḡ ⊙ [x > 0] (relu′(0) = 0). */
-  relu(): Tensor {
-    return ops.relu(this);
-  }
-  /** x if x > 0 else slope·x. ∂ = ḡ ⊙ (1 if x > 0 else slope). */
-  leakyRelu(slope = 0.01): Tensor {
-    return ops.leakyRelu(this, slope);
-  }
-  /** GELU, exact erf form x·Φ(x). ∂ = ḡ ⊙ (Φ(x) + x·φ(x)). */
-  gelu(): Tensor {
-    return ops.gelu(this);
-  }
-  /** ln(1 + eˣ), exactly x above 20 (PyTorch). ∂ = ḡ ⊙ σ(x) (1 above 20). */
-  softplus(): Tensor {
-    return ops.softplus(this);
-  }
-  /** The error function. ∂ = ḡ ⊙ (2/√π)·e^(−x²). */
-  erf(): Tensor {
-    return ops.erf(this);
-  }
-  /** x², as `x·x`. */
-  square(): Tensor {
-    return ops.square(this);
-  }
-  /** Clamps into [min, max] (either may be omitted). ∂ = ḡ where min ≤ x ≤ max, else 0. */
-  clamp(min?: number | null, max?: number | null): Tensor {
-    return ops.clamp(this, min, max);
-  }
+  // The unary elementwise methods (x.exp(), x.relu(), x.leakyRelu(0.2), …) are made from the
+  // rows of the unary table in ops/elementwise.ts: see the loop at the end of this file.
 
   // ---- reductions ----
   /** Σ over `axis` (all axes by default). ∂ = ḡ broadcast back over the reduced axes. */
@@ -683,7 +624,7 @@ const addGrads = (a: Tensor, b: Tensor): Tensor => ops.add(a, b);
  * to its inputs. Every op is recorded, so any computation can be drawn; the result requires grad
  * when the op is differentiable and some input requires grad.
  */
-export function apply<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+export function apply<A, I extends readonly Tensor[]>(def: OpDef<A, I>, inputs: I, attrs: A): Tensor {
   const raw = def.forward(inputs, attrs);
   const t = raw.storage ? Tensor._view(raw.storage, raw.shape) : new Tensor(raw.data, raw.shape);
   if (!isGradEnabled()) {
@@ -692,7 +633,7 @@ export function apply<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Te
   }
   const w = t as unknown as {
     parents: readonly Tensor[];
-    _op: OpDef<A>;
+    _op: OpDef<A, I>;
     _attrs: A;
     _versions: number[];
     _requiresGrad: boolean;
@@ -781,6 +722,28 @@ function formatTensor(t: Tensor): string {
   if (t.op) extras.push(`op=${t.op}`);
   else if (t.requiresGrad) extras.push("requiresGrad=true");
   return `tensor(${fmt(0, 0, "       ")}, ${extras.join(", ")})`;
+}
+
+/** One method per row of the unary table (ops/elementwise.ts): `x.exp()` is `exp(x)`. */
+type UnaryMethods = {
+  readonly [K in keyof UnaryTable as UnaryTable[K] extends { method: true } ? K : never]: (
+    ...args: Parameters<UnaryTable[K]["fn"]> extends [Tensor, ...infer Rest] ? Rest : never
+  ) => Tensor;
+};
+
+// The methods of the unary table, defined just below (the class and this interface merge).
+export interface Tensor extends UnaryMethods {}
+
+for (const row of Object.values(unaryTable())) {
+  if (!row.method) continue;
+  const fn = row.fn as (x: Tensor, ...args: unknown[]) => Tensor;
+  Object.defineProperty(Tensor.prototype, row.name, {
+    value: function (this: Tensor, ...args: unknown[]): Tensor {
+      return fn(this, ...args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 // error messages can tell this copy's tensors from another copy's (see errors.ts)

@@ -198,12 +198,16 @@ export function broadcastTo(x: Arr, shape: Shape, out: Arr, target: Shape): void
   }
 }
 
+/** out[i] = f(x[i]) for one fixed f, written out (see `unaryLoops`). */
+export type UnaryLoop = (x: Arr, out: Arr) => void;
+
 /**
  * Call-free loops for the most used unary ops. `map(x, out, f)` calls `f` once per element
  * from a call site every op shares, so V8 can never inline it; a loop of its own lets the math
- * be inlined (about twice as fast). Ops without an entry use `map`.
+ * be inlined (about twice as fast). An op's row in ops/elementwise.ts refers to its loop
+ * (`loop: unaryLoops.exp`); ops without one use `map`.
  */
-export const unaryLoops: Readonly<Record<string, (x: Arr, out: Arr) => void>> = {
+export const unaryLoops = {
   neg(x, out) {
     for (let i = 0; i < out.length; i++) out[i] = -(x[i] as number);
   },
@@ -231,4 +235,4 @@ export const unaryLoops: Readonly<Record<string, (x: Arr, out: Arr) => void>> = 
   square(x, out) {
     for (let i = 0; i < out.length; i++) out[i] = (x[i] as number) * (x[i] as number);
   },
-};
+} as const satisfies Record<string, UnaryLoop>;

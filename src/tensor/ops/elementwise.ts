@@ -4,6 +4,7 @@
  * result. Broadcast gradients are summed back to the inputs' shapes by the engine (`sumTo`).
  */
 import { ChainruleError, describe } from "../../errors";
+import type { ScalarOp } from "../../scalar/value";
 import { checkFinite, checkNumber } from "../../validate";
 import {
   type Arith,
@@ -11,39 +12,17 @@ import {
   type Binary,
   broadcastTo,
   map,
-  type Unary,
+  type UnaryLoop,
   unaryLoops,
   zip,
 } from "../kernels/elementwise";
 import * as m from "../kernels/scalar";
 import { broadcastShapes, checkResultShape } from "../shape";
-import { apply, type OpDef, Tensor } from "../tensor";
+import { apply, type BackwardContext, type OpDef, Tensor } from "../tensor";
 import { alloc, checkSameDType, checkTensor, lift } from "./util";
 
 type Saves = OpDef["saves"];
 type Backward<A = undefined> = NonNullable<OpDef<A>["backward"]>;
-
-/** An op y = f(x) applied elementwise. */
-function unaryOp<A = undefined>(
-  name: string,
-  f: (attrs: A) => Unary,
-  backward: Backward<A>,
-  saves: Saves = "both",
-): OpDef<A> {
-  return {
-    name,
-    saves,
-    forward: ([x], attrs) => {
-      const t = x as Tensor;
-      const out = alloc(t, t.size);
-      const loop = unaryLoops[name];
-      if (loop) loop(t._s.data, out);
-      else map(t._s.data, out, f(attrs));
-      return { shape: t.shape, data: out };
-    },
-    backward,
-  };
-}
 
 /**
  * An op y = f(a, b) with broadcasting. The four arithmetic ops (`arith`) take call-free loops on
@@ -171,132 +150,330 @@ export const ltOp = binaryOp("lt", (a, b) => (a < b ? 1 : 0), undefined);
 export const geOp = binaryOp("ge", (a, b) => (a >= b ? 1 : 0), undefined);
 export const leOp = binaryOp("le", (a, b) => (a <= b ? 1 : 0), undefined);
 
-const x0 = (ctx: { inputs: readonly Tensor[] }) => ctx.inputs[0] as Tensor;
+/**
+ * One elementwise unary op, declared once: everything chainrule knows about it. The tensor op
+ * (`OpDef`), the function, the `Tensor` method, the `Value` method and op (`scalarOps`), the symbol
+ * in explanations, the CLI function and the activation modules are all read from this row.
+ */
+export interface UnarySpec<A, Args extends unknown[]> {
+  /** y = f(x) on one number (attributes bound): the kernel's element function, `Value`'s forward. */
+  readonly f: (attrs: A) => (x: number) => number;
+  /** A call-free typed-array loop (kernels/elementwise.ts), for the ops where speed needs one. */
+  readonly loop?: UnaryLoop;
+  /** ∂L/∂x from ḡ with tensor ops (so it is differentiable again); `x`, `y`: input, result. */
+  readonly backward: (g: Tensor, ctx: BackwardContext<A, readonly [Tensor]>) => readonly [Tensor];
+  /** What the backward reads (the version check): "inputs", "result", "both" or "none". */
+  readonly saves: Saves;
+  /** ∂y/∂x in words, for explanations; attribute names stand for their values (`slope`). */
+  readonly symbol: string;
+  /**
+   * The scalar form, for `Value`: ∂y/∂x on numbers from the input x and the result y (the middle
+   * argument is the absent second operand). Absent for ops without a `Value` twin.
+   */
+  readonly local?: LocalOf<A>;
+  /** Where `Value`'s ∂L/∂x is exactly 0 whatever ∂L/∂y is, even ±∞ or NaN (PyTorch's masking). */
+  readonly masked?: (x: number) => boolean;
+  /** Checks the arguments after x (defaults included) and makes the attributes. */
+  readonly attrs?: (...args: Args) => A;
+  /** False for ops without a public method (sign: a backward's helper). */
+  readonly method?: boolean;
+}
 
-export const negOp = unaryOp(
-  "neg",
-  () => (x) => -x,
-  (g) => [neg(g)],
-  "none",
-);
-export const expOp = unaryOp(
-  "exp",
-  () => Math.exp,
-  (g, ctx) => [mul(g, ctx.result)],
-  "result",
-);
-export const logOp = unaryOp(
-  "log",
-  () => Math.log,
-  (g, ctx) => [div(g, x0(ctx))],
-  "inputs",
-);
-export const sqrtOp = unaryOp(
-  "sqrt",
-  () => Math.sqrt,
-  (g, ctx) => [div(g, mul(ctx.result, 2))],
-  "result",
-);
-export const absOp = unaryOp(
-  "abs",
-  () => Math.abs,
-  (g, ctx) => [mul(g, sign(x0(ctx)))],
-  "inputs",
-);
-export const sinOp = unaryOp(
-  "sin",
-  () => Math.sin,
-  (g, ctx) => [mul(g, cos(x0(ctx)))],
-  "inputs",
-);
-export const cosOp = unaryOp(
-  "cos",
-  () => Math.cos,
-  (g, ctx) => [neg(mul(g, sin(x0(ctx))))],
-  "inputs",
-);
-export const tanhOp = unaryOp(
-  "tanh",
-  () => Math.tanh,
-  (g, { result: y }) => [mul(g, sub(1, mul(y, y)))],
-  "result",
-);
-export const sigmoidOp = unaryOp(
-  "sigmoid",
-  () => m.sigmoid,
-  (g, { result: y }) => [mul(g, mul(y, sub(1, y)))],
-  "result",
-);
-export const reluOp = unaryOp(
-  "relu",
-  () => (x) => Math.max(x, 0),
-  // PyTorch's threshold_backward: ḡ where x > 0, exactly 0 elsewhere (even for ḡ = ±∞ or NaN)
-  (g, ctx) => [where(gt(x0(ctx), 0), g, 0)],
-  "inputs",
-);
-export const leakyReluOp = unaryOp<{ slope: number }>(
-  "leakyRelu",
-  ({ slope }) =>
-    (x) =>
-      x > 0 ? x : slope * x,
-  (g, ctx) => [mul(g, where(gt(x0(ctx), 0), 1, ctx.attrs.slope))],
-  "inputs",
-);
-export const geluOp = unaryOp(
-  "gelu",
-  () => m.gelu,
-  // GELU′(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π)
-  (g, ctx) => {
-    const x = x0(ctx);
-    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-    return [mul(g, add(cdf, mul(x, pdf)))];
-  },
-  "inputs",
-);
-export const softplusOp = unaryOp(
-  "softplus",
-  () => m.softplus,
-  (g, ctx) => {
-    const x = x0(ctx);
-    return [mul(g, where(gt(x, 20), 1, sigmoid(x)))];
-  },
-  "inputs",
-);
-export const erfOp = unaryOp(
-  "erf",
-  () => m.erf,
-  // erf′(x) = (2/√π)·e^(−x²)
-  (g, ctx) => {
-    const x = x0(ctx);
-    return [mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)))];
-  },
-  "inputs",
-);
-export const squareOp = unaryOp(
-  "square",
-  () => (x) => x * x,
-  (g, ctx) => [mul(g, mul(x0(ctx), 2))],
-  "inputs",
-);
-/** sign(x) ∈ {−1, 0, 1}; piecewise constant, so its gradient is 0. */
-export const signOp = unaryOp(
-  "sign",
-  () => m.sign,
-  (g) => [mul(g, 0)],
-  "none",
-);
-export const clampOp = unaryOp<{ min: number; max: number }>(
-  "clamp",
-  ({ min, max }) =>
-    (x) =>
-      x < min ? min : Math.min(x, max),
-  (g, ctx) => {
-    const x = x0(ctx);
-    return [mul(g, mul(ge(x, ctx.attrs.min), le(x, ctx.attrs.max)))];
-  },
-  "inputs",
-);
+/** What a unary row produces (see `UnarySpec`). */
+export interface UnaryOp<A, Args extends unknown[]> {
+  readonly name: string;
+  /** The recorded tensor op. */
+  readonly op: OpDef<A, readonly [Tensor]>;
+  /** The function: `fn(x, ...args)` is `x.<name>(...args)`. */
+  readonly fn: (x: Tensor, ...args: Args) => Tensor;
+  /** ∂y/∂x in words (attribute names, not values). */
+  readonly symbol: string;
+  /** The `Value` op for these arguments (shared per distinct arguments), if the op has a scalar form. */
+  readonly scalar: ((...args: Args) => ScalarOp) | undefined;
+  /** Whether `Tensor` (and `Value`, with a scalar form) have a method of this name. */
+  readonly method: boolean;
+  /** Whether the op takes arguments after x (leakyRelu's slope): then no single `Value` op. */
+  readonly parameterized: boolean;
+}
+
+/**
+ * How many attribute values (leakyRelu slopes…) keep a shared `Value` op. A program uses a
+ * handful, and their nodes share one op each; past this many, each node gets an op of its own,
+ * freed with the node, so no value is remembered forever.
+ */
+export const SCALAR_ATTRS_CACHE_LIMIT = 64;
+
+/** ∂y/∂x of a unary `Value` op: from the input x and the result y (the middle argument is unused). */
+type LocalOf<A> = (attrs: A) => (x: number, _: number, y: number) => number;
+
+/** A row with a scalar form (`local`): `scalar` makes its `Value` op. */
+type WithScalar<Args extends unknown[]> = { readonly scalar: (...args: Args) => ScalarOp };
+/** What `unaryOp` returns besides the `UnaryOp` fields it types more precisely. */
+type Extras<M extends boolean> = { readonly method: M; readonly cache: Map<string, ScalarOp> };
+
+function unaryOp<A = undefined, Args extends unknown[] = [], M extends boolean = true>(
+  name: string,
+  spec: UnarySpec<A, Args> & { readonly method?: M; readonly local: LocalOf<A> },
+): UnaryOp<A, Args> & WithScalar<Args> & Extras<M>;
+function unaryOp<A = undefined, Args extends unknown[] = [], M extends boolean = true>(
+  name: string,
+  spec: UnarySpec<A, Args> & { readonly method?: M; readonly local?: undefined },
+): UnaryOp<A, Args> & { readonly scalar: undefined } & Extras<M>;
+function unaryOp<A, Args extends unknown[], M extends boolean>(
+  name: string,
+  spec: UnarySpec<A, Args> & { readonly method?: M },
+): UnaryOp<A, Args> & Extras<M> {
+  const { f, loop, saves, backward, local, masked } = spec;
+  const makeAttrs = spec.attrs ?? ((() => undefined) as unknown as (...args: Args) => A);
+  const op: OpDef<A, readonly [Tensor]> = {
+    name,
+    saves,
+    forward: ([x], attrs) => {
+      const out = alloc(x, x.size);
+      if (loop) loop(x._s.data, out);
+      else map(x._s.data, out, f(attrs));
+      return { shape: x.shape, data: out };
+    },
+    backward,
+  };
+  const fn = (x: Tensor, ...args: Args): Tensor => {
+    const attrs = makeAttrs(...args);
+    return apply(op, [checkTensor(x, name)], attrs);
+  };
+  const cache = new Map<string, ScalarOp>();
+  const scalarOp = (attrs: A): ScalarOp => {
+    let symbol = spec.symbol;
+    if (attrs !== undefined) {
+      for (const [k, v] of Object.entries(attrs as object))
+        symbol = symbol.replace(new RegExp(`\\b${k}\\b`, "g"), String(v));
+    }
+    return {
+      name,
+      arity: 1,
+      forward: f(attrs),
+      local: [(local as NonNullable<typeof local>)(attrs)],
+      ...(masked ? { masked: [masked] } : {}),
+      symbols: [symbol],
+    };
+  };
+  let scalar: ((...args: Args) => ScalarOp) | undefined;
+  if (local !== undefined) {
+    if (spec.attrs === undefined) {
+      const rule = scalarOp(undefined as A);
+      scalar = () => rule;
+    } else {
+      scalar = (...args: Args) => {
+        const attrs = makeAttrs(...args);
+        const key = JSON.stringify(attrs);
+        let rule = cache.get(key);
+        if (rule === undefined) {
+          rule = scalarOp(attrs);
+          if (cache.size < SCALAR_ATTRS_CACHE_LIMIT) cache.set(key, rule);
+        }
+        return rule;
+      };
+    }
+  }
+  return {
+    name,
+    op,
+    fn,
+    symbol: spec.symbol,
+    scalar,
+    method: (spec.method ?? true) as M,
+    parameterized: spec.attrs !== undefined,
+    cache,
+  };
+}
+
+// `var`, not `let`: hoisted, so it reads as undefined, never as "not initialised" (see unaryTable)
+var unaryRows: ReturnType<typeof buildUnaryTable> | undefined;
+
+/**
+ * THE elementwise unary ops, one row each (see `UnarySpec`). Built on first use rather than at
+ * load: `Tensor` gets one method per row when tensor.ts loads, and tensor.ts and this file import
+ * each other, so whichever of the two loads first must already be able to read the rows.
+ */
+export function unaryTable(): ReturnType<typeof buildUnaryTable> {
+  if (unaryRows === undefined) unaryRows = buildUnaryTable();
+  return unaryRows;
+}
+
+function buildUnaryTable() {
+  return {
+    /** −x. ∂ = −ḡ. */
+    neg: unaryOp("neg", {
+      f: () => (x) => -x,
+      loop: unaryLoops.neg,
+      backward: (g) => [neg(g)],
+      saves: "none",
+      symbol: "−1",
+      local: () => () => -1,
+    }),
+    /** eˣ. ∂ = ḡ ⊙ eˣ. */
+    exp: unaryOp("exp", {
+      f: () => Math.exp,
+      loop: unaryLoops.exp,
+      backward: (g, { result: y }) => [mul(g, y)],
+      saves: "result",
+      symbol: "eˣ",
+      local: () => (_x, _, y) => y,
+    }),
+    /** ln x. ∂ = ḡ / x. */
+    log: unaryOp("log", {
+      f: () => Math.log,
+      loop: unaryLoops.log,
+      backward: (g, { inputs: [x] }) => [div(g, x)],
+      saves: "inputs",
+      symbol: "1/x",
+      local: () => (x) => 1 / x,
+    }),
+    /** √x. ∂ = ḡ / (2√x). */
+    sqrt: unaryOp("sqrt", {
+      f: () => Math.sqrt,
+      loop: unaryLoops.sqrt,
+      backward: (g, { result: y }) => [div(g, mul(y, 2))],
+      saves: "result",
+      symbol: "1/(2√x)",
+      local: () => (_x, _, y) => 1 / (2 * y),
+    }),
+    /** |x|. ∂ = ḡ ⊙ sign(x), with abs′(0) = 0. */
+    abs: unaryOp("abs", {
+      f: () => Math.abs,
+      loop: unaryLoops.abs,
+      backward: (g, { inputs: [x] }) => [mul(g, sign(x))],
+      saves: "inputs",
+      symbol: "sign(x)",
+      local: () => (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+    }),
+    /** tanh x. ∂ = ḡ ⊙ (1 − tanh²x). */
+    tanh: unaryOp("tanh", {
+      f: () => Math.tanh,
+      loop: unaryLoops.tanh,
+      backward: (g, { result: y }) => [mul(g, sub(1, mul(y, y)))],
+      saves: "result",
+      symbol: "1 − tanh²(x)",
+      local: () => (_x, _, y) => 1 - y * y,
+    }),
+    /** σ(x) = 1/(1 + e⁻ˣ), overflow-safe. ∂ = ḡ ⊙ σ(x)(1 − σ(x)). */
+    sigmoid: unaryOp("sigmoid", {
+      f: () => m.sigmoid,
+      loop: unaryLoops.sigmoid,
+      backward: (g, { result: y }) => [mul(g, mul(y, sub(1, y)))],
+      saves: "result",
+      symbol: "σ(x)(1 − σ(x))",
+      local: () => (_x, _, y) => y * (1 - y),
+    }),
+    /** max(0, x). ∂ = ḡ ⊙ [x > 0] (relu′(0) = 0), exactly 0 where x ≤ 0 (PyTorch's threshold_backward). */
+    relu: unaryOp("relu", {
+      f: () => (x) => Math.max(x, 0),
+      loop: unaryLoops.relu,
+      backward: (g, { inputs: [x] }) => [where(gt(x, 0), g, 0)],
+      saves: "inputs",
+      symbol: "[x > 0]",
+      local: () => (x) => (x > 0 ? 1 : 0),
+      masked: (x) => !(x > 0),
+    }),
+    /** x if x > 0 else slope·x (a finite slope, default 0.01). ∂ = ḡ ⊙ (1 if x > 0 else slope). */
+    leakyRelu: unaryOp<{ slope: number }, [slope?: number]>("leakyRelu", {
+      f:
+        ({ slope }) =>
+        (x) =>
+          x > 0 ? x : slope * x,
+      backward: (g, { inputs: [x], attrs }) => [mul(g, where(gt(x, 0), 1, attrs.slope))],
+      saves: "inputs",
+      symbol: "1 if x > 0 else slope",
+      local:
+        ({ slope }) =>
+        (x) =>
+          x > 0 ? 1 : slope,
+      attrs: (slope = 0.01) => ({ slope: checkFinite(slope, "leakyRelu", "slope") }),
+    }),
+    /** GELU, exact erf form x·Φ(x). ∂ = ḡ ⊙ (Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π). */
+    gelu: unaryOp("gelu", {
+      f: () => m.gelu,
+      backward: (g, { inputs: [x] }) => {
+        const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+        const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return [mul(g, add(cdf, mul(x, pdf)))];
+      },
+      saves: "inputs",
+      symbol: "Φ(x) + x·φ(x)",
+      local: () => (x) => m.geluGrad(x),
+    }),
+    /** ln(1 + eˣ), exactly x above 20 (PyTorch). ∂ = ḡ ⊙ σ(x) (1 above 20). */
+    softplus: unaryOp("softplus", {
+      f: () => m.softplus,
+      backward: (g, { inputs: [x] }) => [mul(g, where(gt(x, 20), 1, sigmoid(x)))],
+      saves: "inputs",
+      symbol: "σ(x)",
+      local: () => (x) => m.softplusGrad(x),
+    }),
+    /** sin x. ∂ = ḡ ⊙ cos x. */
+    sin: unaryOp("sin", {
+      f: () => Math.sin,
+      backward: (g, { inputs: [x] }) => [mul(g, cos(x))],
+      saves: "inputs",
+      symbol: "cos x",
+      local: () => (x) => Math.cos(x),
+    }),
+    /** cos x. ∂ = −ḡ ⊙ sin x. */
+    cos: unaryOp("cos", {
+      f: () => Math.cos,
+      backward: (g, { inputs: [x] }) => [neg(mul(g, sin(x)))],
+      saves: "inputs",
+      symbol: "−sin x",
+      local: () => (x) => -Math.sin(x),
+    }),
+    /** The error function. ∂ = ḡ ⊙ (2/√π)·e^(−x²). */
+    erf: unaryOp("erf", {
+      f: () => m.erf,
+      backward: (g, { inputs: [x] }) => [mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)))],
+      saves: "inputs",
+      symbol: "(2/√π)·e^(−x²)",
+    }),
+    /** x², as `x·x`. ∂ = ḡ ⊙ 2x. */
+    square: unaryOp("square", {
+      f: () => (x) => x * x,
+      loop: unaryLoops.square,
+      backward: (g, { inputs: [x] }) => [mul(g, mul(x, 2))],
+      saves: "inputs",
+      symbol: "2x",
+    }),
+    /** sign(x) ∈ {−1, 0, 1}; piecewise constant, so its gradient is 0. */
+    sign: unaryOp("sign", {
+      f: () => m.sign,
+      backward: (g) => [mul(g, 0)],
+      saves: "none",
+      symbol: "0",
+      method: false,
+    }),
+    /**
+     * Clamps into [min, max]; `null`/`undefined` leaves that side open. Bounds are numbers (±∞
+     * allowed, NaN refused) with min ≤ max. ∂ = ḡ where min ≤ x ≤ max, else 0.
+     */
+    clamp: unaryOp<{ min: number; max: number }, [min?: number | null, max?: number | null]>("clamp", {
+      f:
+        ({ min, max }) =>
+        (x) =>
+          x < min ? min : Math.min(x, max),
+      backward: (g, { inputs: [x], attrs }) => [mul(g, mul(ge(x, attrs.min), le(x, attrs.max)))],
+      saves: "inputs",
+      symbol: "[min ≤ x ≤ max]",
+      attrs: (min, max) => {
+        const lo =
+          min === null || min === undefined ? Number.NEGATIVE_INFINITY : checkNumber(min, "clamp", "min");
+        const hi =
+          max === null || max === undefined ? Number.POSITIVE_INFINITY : checkNumber(max, "clamp", "max");
+        if (lo > hi) throw new ChainruleError(`clamp: min ${lo} is greater than max ${hi}`);
+        return { min: lo, max: hi };
+      },
+    }),
+  };
+}
+
+/** The unary table's type: one `UnaryOp` per row. */
+export type UnaryTable = ReturnType<typeof unaryTable>;
 
 /**
  * where(cond, a, b): a where cond ≠ 0, else b; all three broadcast.
@@ -338,10 +515,6 @@ function binary(def: OpDef, a: Tensor | number, b: Tensor | number): Tensor {
   return apply(def, [a, lift(b, a, def.name)], undefined);
 }
 
-function unary(def: OpDef, x: Tensor): Tensor {
-  return apply(def, [checkTensor(x, def.name)], undefined);
-}
-
 export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary(addOp, a, b);
 export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary(subOp, a, b);
 export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary(mulOp, a, b);
@@ -355,37 +528,29 @@ export const lt = (a: Tensor | number, b: Tensor | number): Tensor => binary(ltO
 export const ge = (a: Tensor | number, b: Tensor | number): Tensor => binary(geOp, a, b);
 export const le = (a: Tensor | number, b: Tensor | number): Tensor => binary(leOp, a, b);
 
-export const neg = (x: Tensor): Tensor => unary(negOp, x);
-export const exp = (x: Tensor): Tensor => unary(expOp, x);
-export const log = (x: Tensor): Tensor => unary(logOp, x);
-export const sqrt = (x: Tensor): Tensor => unary(sqrtOp, x);
-export const abs = (x: Tensor): Tensor => unary(absOp, x);
-export const sin = (x: Tensor): Tensor => unary(sinOp, x);
-export const cos = (x: Tensor): Tensor => unary(cosOp, x);
-export const tanh = (x: Tensor): Tensor => unary(tanhOp, x);
-export const sigmoid = (x: Tensor): Tensor => unary(sigmoidOp, x);
-export const relu = (x: Tensor): Tensor => unary(reluOp, x);
-export const gelu = (x: Tensor): Tensor => unary(geluOp, x);
-export const softplus = (x: Tensor): Tensor => unary(softplusOp, x);
-export const erf = (x: Tensor): Tensor => unary(erfOp, x);
-export const square = (x: Tensor): Tensor => unary(squareOp, x);
-export const sign = (x: Tensor): Tensor => unary(signOp, x);
-
-export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  checkFinite(slope, "leakyRelu", "slope");
-  return apply(leakyReluOp, [checkTensor(x, "leakyRelu")], { slope });
-}
-
+export const neg = (x: Tensor): Tensor => unaryTable().neg.fn(x);
+export const exp = (x: Tensor): Tensor => unaryTable().exp.fn(x);
+export const log = (x: Tensor): Tensor => unaryTable().log.fn(x);
+export const sqrt = (x: Tensor): Tensor => unaryTable().sqrt.fn(x);
+export const abs = (x: Tensor): Tensor => unaryTable().abs.fn(x);
+export const sin = (x: Tensor): Tensor => unaryTable().sin.fn(x);
+export const cos = (x: Tensor): Tensor => unaryTable().cos.fn(x);
+export const tanh = (x: Tensor): Tensor => unaryTable().tanh.fn(x);
+export const sigmoid = (x: Tensor): Tensor => unaryTable().sigmoid.fn(x);
+export const relu = (x: Tensor): Tensor => unaryTable().relu.fn(x);
+export const gelu = (x: Tensor): Tensor => unaryTable().gelu.fn(x);
+export const softplus = (x: Tensor): Tensor => unaryTable().softplus.fn(x);
+export const erf = (x: Tensor): Tensor => unaryTable().erf.fn(x);
+export const square = (x: Tensor): Tensor => unaryTable().square.fn(x);
+export const sign = (x: Tensor): Tensor => unaryTable().sign.fn(x);
+/** x if x > 0 else slope·x (default slope 0.01). */
+export const leakyRelu = (x: Tensor, slope?: number): Tensor => unaryTable().leakyRelu.fn(x, slope);
 /**
  * Clamps into [min, max]; `null`/`undefined` leaves that side open. Bounds are numbers (±∞
  * allowed, NaN refused) with min ≤ max.
  */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  const lo = min === null || min === undefined ? Number.NEGATIVE_INFINITY : checkNumber(min, "clamp", "min");
-  const hi = max === null || max === undefined ? Number.POSITIVE_INFINITY : checkNumber(max, "clamp", "max");
-  if (lo > hi) throw new ChainruleError(`clamp: min ${lo} is greater than max ${hi}`);
-  return apply(clampOp, [checkTensor(x, "clamp")], { min: lo, max: hi });
-}
+export const clamp = (x: Tensor, min?: number | null, max?: number | null): Tensor =>
+  unaryTable().clamp.fn(x, min, max);
 
 /**
  * Elementwise selection: `a` where `cond` is nonzero, else `b`; the three broadcast together.

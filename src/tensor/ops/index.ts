@@ -11,6 +11,8 @@ import * as s from "./shape";
 
 /** Every recorded tensor op by name (see the file comment). */
 export const opTable = {
+  // elementwise, unary: one row each in elementwise.ts (neg, exp, …, clamp)
+  ...unaryOpDefs(),
   // elementwise, binary (broadcasting)
   add: e.addOp,
   sub: e.subOp,
@@ -20,24 +22,6 @@ export const opTable = {
   maximum: e.maximumOp,
   minimum: e.minimumOp,
   where: e.whereOp,
-  // elementwise, unary
-  neg: e.negOp,
-  exp: e.expOp,
-  log: e.logOp,
-  sqrt: e.sqrtOp,
-  abs: e.absOp,
-  sin: e.sinOp,
-  cos: e.cosOp,
-  tanh: e.tanhOp,
-  sigmoid: e.sigmoidOp,
-  relu: e.reluOp,
-  leakyRelu: e.leakyReluOp,
-  gelu: e.geluOp,
-  softplus: e.softplusOp,
-  erf: e.erfOp,
-  square: e.squareOp,
-  sign: e.signOp,
-  clamp: e.clampOp,
   // reductions and the softmax family
   sum: r.sumOp,
   mean: r.meanOp,
@@ -75,7 +59,15 @@ export const opTable = {
   le: e.leOp,
   argmax: r.argmaxOp,
   argmin: r.argminOp,
-} as const satisfies Record<string, OpDef<never>>;
+} as const satisfies Record<string, OpDef<never, never>>;
+
+/** The `OpDef` of every row of the unary table, by name. */
+function unaryOpDefs(): { readonly [K in keyof e.UnaryTable]: e.UnaryTable[K]["op"] } {
+  const table = e.unaryTable();
+  return Object.fromEntries(Object.entries(table).map(([k, row]) => [k, row.op])) as {
+    readonly [K in keyof e.UnaryTable]: e.UnaryTable[K]["op"];
+  };
+}
 
 /** The name of a tensor op in the table. */
 export type OpName = keyof typeof opTable;
