@@ -1,7 +1,7 @@
 /**
- * The library's one number formatter, with no imports: diagrams, explanations, reports, the
- * HTML viewer's script (bundled into the page by `npm run build:viewer`) print numbers
- * through it.
+ * How the library prints numbers, in one place and with no imports: `formatNumber` (significant
+ * digits) for diagrams, explanations, reports and the HTML viewer's script (bundled into the
+ * page by `npm run build:viewer`), and `formatDecimals` for `Tensor#toString` (PyTorch-like).
  *
  * It is written without a less-than sign (`1e-4 > abs`), because the viewer's script is inlined
  * in an HTML page that must contain no `<` inside its scripts.
@@ -25,4 +25,22 @@ export function formatNumber(x: number, precision = 4): string {
   if (abs >= 10 ** precision || 1e-4 > abs)
     return rounded.toExponential(Math.max(0, precision - 1)).replace(/\.?0+e/, "e");
   return String(rounded);
+}
+
+/**
+ * @internal `Tensor#toString`'s style, like PyTorch's print: integers below 1e15 in full, other
+ * numbers rounded to `decimals` places without trailing zeros, and scientific notation (with
+ * `decimals` places) below 1e-4 and from 1e6 on; NaN as "NaN", ±Infinity as "Infinity" /
+ * "-Infinity".
+ *
+ * @example
+ * formatDecimals(10000000);   // "10000000"
+ * formatDecimals(0.123456);   // "0.1235"
+ * formatDecimals(1e-7);       // "1.0000e-7"
+ */
+export function formatDecimals(x: number, decimals = 4): string {
+  if (Number.isInteger(x) && 1e15 > Math.abs(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (1e-4 > a || a >= 1e6)) return x.toExponential(decimals);
+  return Number(x.toFixed(decimals)).toString();
 }

@@ -10,6 +10,7 @@ import { isGradEnabled, withGradMode } from "../autograd/grad-mode";
 import { addGradientHook, type RemovableHandle } from "../autograd/hooks";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
+import { formatDecimals } from "../format-number";
 import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
 import { allocate, type DType, isDType, type TypedArray } from "./dtype";
 import { readNested } from "./nested";
@@ -697,23 +698,16 @@ function toNested(data: TypedArray, shape: Shape): NestedNumbers {
   return build(0, 0);
 }
 
-function formatNumber(x: number): string {
-  if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return x.toExponential(4);
-  return Number(x.toFixed(4)).toString();
-}
-
 function formatTensor(t: Tensor): string {
   const data = t._s.data;
   const limit = 6;
   const fmt = (offset: number, dim: number, indent: string): string => {
-    if (t.ndim === 0) return formatNumber(data[0] as number);
+    if (t.ndim === 0) return formatDecimals(data[0] as number);
     const n = t.shape[dim] as number;
     const step = sizeOf(t.shape.slice(dim + 1));
     const idx = n > limit ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
     if (dim === t.ndim - 1) {
-      return `[${idx.map((i) => (i < 0 ? "…" : formatNumber(data[offset + i] as number))).join(", ")}]`;
+      return `[${idx.map((i) => (i < 0 ? "…" : formatDecimals(data[offset + i] as number))).join(", ")}]`;
     }
     const rows = idx.map((i) => (i < 0 ? "…" : fmt(offset + i * step, dim + 1, `${indent} `)));
     return `[${rows.join(`,\n${indent} `)}]`;
