@@ -6,9 +6,11 @@
 import { withScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
 import { allocate, type DType, isDType } from "../tensor/dtype";
+import { type UnaryTable, unaryTable } from "../tensor/ops/all";
+import { checkTensor } from "../tensor/ops/util";
 import { checkResultShape, MAX_DIMS } from "../tensor/shape";
-import { Tensor } from "../tensor/tensor";
-import { checkBoolean, checkFinite, checkInt, checkOneOf, checkOptions } from "../validate";
+import { apply, type OpDef, Tensor } from "../tensor/tensor";
+import { checkBoolean, checkInt, checkOneOf, checkOptions } from "../validate";
 import { dropout, linear } from "./functional";
 import * as init from "./init";
 import { Module } from "./module";
@@ -116,49 +118,58 @@ export class Sequential extends Layer {
   }
 }
 
-/** max(0, x). */
-export class ReLU extends Layer {
-  /** max(0, x) elementwise. */
-  forward(x: Tensor): Tensor {
-    return x.relu();
-  }
+/** The arguments of unary op `K`'s function after x (LeakyReLU's slope). */
+type ArgsOf<K extends keyof UnaryTable> =
+  Parameters<UnaryTable[K]["fn"]> extends [Tensor, ...infer R] ? R : never;
+
+/** The attributes of unary op `K` (`{ slope }` for leakyRelu), or none. */
+type AttrsOf<K extends keyof UnaryTable> =
+  ReturnType<UnaryTable[K]["checkArgs"]> extends infer A ? (A extends object ? Readonly<A> : unknown) : never;
+
+/** An activation module class made by `unaryModule`. */
+export type UnaryModule<K extends keyof UnaryTable> = new (...args: ArgsOf<K>) => Layer & AttrsOf<K>;
+
+/**
+ * The activation module of one op of the unary table (tensor/ops/elementwise.ts): `forward(x)` is
+ * `x.<op>(...args)`. The arguments are checked when the module is made (errors name the class)
+ * and kept as its fields, named as the op's attributes (`new nn.LeakyReLU(0.2).slope` is 0.2).
+ */
+function unaryModule<K extends keyof UnaryTable>(op: K, className: string): UnaryModule<K> {
+  const row = unaryTable()[op] as unknown as {
+    op: OpDef<unknown, readonly [Tensor]>;
+    checkArgs: (caller: string, ...args: unknown[]) => unknown;
+  };
+  const attrsKey = Symbol("attrs");
+  const cls = class extends Layer {
+    constructor(...args: unknown[]) {
+      super();
+      const attrs = row.checkArgs(className, ...args);
+      if (attrs !== undefined) Object.assign(this, attrs);
+      Object.defineProperty(this, attrsKey, { value: attrs });
+    }
+    forward(x: Tensor): Tensor {
+      return apply(row.op, [checkTensor(x, op)], (this as unknown as Record<symbol, unknown>)[attrsKey]);
+    }
+  };
+  Object.defineProperty(cls, "name", { value: className });
+  return cls as unknown as UnaryModule<K>;
 }
 
-/** tanh x. */
-export class Tanh extends Layer {
-  /** tanh x elementwise. */
-  forward(x: Tensor): Tensor {
-    return x.tanh();
-  }
-}
-
-/** σ(x). */
-export class Sigmoid extends Layer {
-  /** σ(x) elementwise. */
-  forward(x: Tensor): Tensor {
-    return x.sigmoid();
-  }
-}
-
-/** x if x > 0 else slope·x (a finite slope, default 0.01). */
-export class LeakyReLU extends Layer {
-  constructor(readonly slope = 0.01) {
-    super();
-    checkFinite(slope, "LeakyReLU", "slope");
-  }
-  /** x if x > 0 else slope·x, elementwise. */
-  forward(x: Tensor): Tensor {
-    return x.leakyRelu(this.slope);
-  }
-}
-
-/** GELU, exact erf form. */
-export class GELU extends Layer {
-  /** x·Φ(x) elementwise. */
-  forward(x: Tensor): Tensor {
-    return x.gelu();
-  }
-}
+/** max(0, x) elementwise. */
+export const ReLU = unaryModule("relu", "ReLU");
+export type ReLU = InstanceType<typeof ReLU>;
+/** tanh x elementwise. */
+export const Tanh = unaryModule("tanh", "Tanh");
+export type Tanh = InstanceType<typeof Tanh>;
+/** σ(x) elementwise. */
+export const Sigmoid = unaryModule("sigmoid", "Sigmoid");
+export type Sigmoid = InstanceType<typeof Sigmoid>;
+/** x if x > 0 else slope·x elementwise (a finite slope, default 0.01). */
+export const LeakyReLU = unaryModule("leakyRelu", "LeakyReLU");
+export type LeakyReLU = InstanceType<typeof LeakyReLU>;
+/** GELU, exact erf form: x·Φ(x) elementwise. */
+export const GELU = unaryModule("gelu", "GELU");
+export type GELU = InstanceType<typeof GELU>;
 
 /** softmax along `axis` (default −1; an integer, checked against the input's rank in forward). */
 export class Softmax extends Layer {
@@ -185,29 +196,24 @@ export class Dropout extends Layer {
   }
 }
 
+/** The activation modules by name, for `activation(name)` and `MLP`'s options. */
+const ACTIVATIONS = {
+  relu: ReLU,
+  tanh: Tanh,
+  sigmoid: Sigmoid,
+  leakyRelu: LeakyReLU,
+  gelu: GELU,
+  softmax: Softmax,
+} as const;
+
 /** Activation names accepted by `MLP`. */
-export type ActivationName = "relu" | "tanh" | "sigmoid" | "leakyRelu" | "gelu" | "softmax";
+export type ActivationName = keyof typeof ACTIVATIONS;
 
-const ACTIVATIONS: readonly ActivationName[] = ["relu", "tanh", "sigmoid", "leakyRelu", "gelu", "softmax"];
+const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
 
-/** A new activation module by name ("relu", "tanh", "sigmoid", "leakyRelu", "gelu", "softmax"). */
+/** A new activation module by name ("relu", "tanh", "sigmoid", "leakyRelu", "gelu", "softmax"), with default arguments. */
 export function activation(name: ActivationName): Layer {
-  switch (checkOneOf(name, ACTIVATIONS, "activation", "name")) {
-    case "relu":
-      return new ReLU();
-    case "tanh":
-      return new Tanh();
-    case "sigmoid":
-      return new Sigmoid();
-    case "leakyRelu":
-      return new LeakyReLU();
-    case "gelu":
-      return new GELU();
-    case "softmax":
-      return new Softmax();
-    default:
-      throw new ChainruleError(`activation: unknown activation ${describe(name)}`);
-  }
+  return new ACTIVATIONS[checkOneOf(name, ACTIVATION_NAMES, "activation", "name")]();
 }
 
 /** Options of `nn.MLP`. */
@@ -230,9 +236,9 @@ export class MLP extends Sequential {
     if (!Array.isArray(sizes) || sizes.length === 0)
       throw new ChainruleError(`MLP: sizes must be a non-empty array, got ${describe(sizes)}`);
     const o = checkOptions(options, "MLP");
-    const act = checkOneOf(o.activation ?? "relu", ACTIVATIONS, "MLP", "activation");
+    const act = checkOneOf(o.activation ?? "relu", ACTIVATION_NAMES, "MLP", "activation");
     if (o.outputActivation !== undefined)
-      checkOneOf(o.outputActivation, ACTIVATIONS, "MLP", "outputActivation");
+      checkOneOf(o.outputActivation, ACTIVATION_NAMES, "MLP", "outputActivation");
     const scheme = checkOneOf(
       o.init ?? (act === "tanh" || act === "sigmoid" ? "xavier" : "he"),
       INIT_SCHEMES,

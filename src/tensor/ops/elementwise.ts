@@ -173,8 +173,8 @@ export interface UnarySpec<A, Args extends unknown[]> {
   readonly local?: LocalOf<A>;
   /** Where `Value`'s ∂L/∂x is exactly 0 whatever ∂L/∂y is, even ±∞ or NaN (PyTorch's masking). */
   readonly masked?: (x: number) => boolean;
-  /** Checks the arguments after x (defaults included) and makes the attributes. */
-  readonly attrs?: (...args: Args) => A;
+  /** Checks the arguments after x (defaults included; `op` names the caller in errors), makes the attributes. */
+  readonly attrs?: (op: string, ...args: Args) => A;
   /** False for ops without a public method (sign: a backward's helper). */
   readonly method?: boolean;
 }
@@ -186,6 +186,8 @@ export interface UnaryOp<A, Args extends unknown[]> {
   readonly op: OpDef<A, readonly [Tensor]>;
   /** The function: `fn(x, ...args)` is `x.<name>(...args)`. */
   readonly fn: (x: Tensor, ...args: Args) => Tensor;
+  /** Checks `fn`'s arguments after x and makes the op's attributes (`op` names the caller in errors). */
+  readonly checkArgs: (op: string, ...args: Args) => A;
   /** ∂y/∂x in words (attribute names, not values). */
   readonly symbol: string;
   /** The `Value` op for these arguments (shared per distinct arguments), if the op has a scalar form. */
@@ -224,7 +226,8 @@ function unaryOp<A, Args extends unknown[], M extends boolean>(
   spec: UnarySpec<A, Args> & { readonly method?: M },
 ): UnaryOp<A, Args> & Extras<M> {
   const { f, loop, saves, backward, local, masked } = spec;
-  const makeAttrs = spec.attrs ?? ((() => undefined) as unknown as (...args: Args) => A);
+  const checkArgs = spec.attrs ?? ((() => undefined) as unknown as (op: string, ...args: Args) => A);
+  const makeAttrs = (...args: Args): A => checkArgs(name, ...args);
   const op: OpDef<A, readonly [Tensor]> = {
     name,
     saves,
@@ -278,6 +281,7 @@ function unaryOp<A, Args extends unknown[], M extends boolean>(
     name,
     op,
     fn,
+    checkArgs,
     symbol: spec.symbol,
     scalar,
     method: (spec.method ?? true) as M,
@@ -387,7 +391,7 @@ function buildUnaryTable() {
         ({ slope }) =>
         (x) =>
           x > 0 ? 1 : slope,
-      attrs: (slope = 0.01) => ({ slope: checkFinite(slope, "leakyRelu", "slope") }),
+      attrs: (op, slope = 0.01) => ({ slope: checkFinite(slope, op, "slope") }),
     }),
     /** GELU, exact erf form x·Φ(x). ∂ = ḡ ⊙ (Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π). */
     gelu: unaryOp("gelu", {
@@ -460,12 +464,10 @@ function buildUnaryTable() {
       backward: (g, { inputs: [x], attrs }) => [mul(g, mul(ge(x, attrs.min), le(x, attrs.max)))],
       saves: "inputs",
       symbol: "[min ≤ x ≤ max]",
-      attrs: (min, max) => {
-        const lo =
-          min === null || min === undefined ? Number.NEGATIVE_INFINITY : checkNumber(min, "clamp", "min");
-        const hi =
-          max === null || max === undefined ? Number.POSITIVE_INFINITY : checkNumber(max, "clamp", "max");
-        if (lo > hi) throw new ChainruleError(`clamp: min ${lo} is greater than max ${hi}`);
+      attrs: (op, min, max) => {
+        const lo = min === null || min === undefined ? Number.NEGATIVE_INFINITY : checkNumber(min, op, "min");
+        const hi = max === null || max === undefined ? Number.POSITIVE_INFINITY : checkNumber(max, op, "max");
+        if (lo > hi) throw new ChainruleError(`${op}: min ${lo} is greater than max ${hi}`);
         return { min: lo, max: hi };
       },
     }),
