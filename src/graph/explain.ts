@@ -9,6 +9,7 @@ import { checkInt, checkOneOf, checkOptions } from "../validate";
 import { type BackwardStep, type Quantity, type StepNode, stepsAs } from "./backward-steps";
 import { checkPrecision, formatNumber } from "./format";
 import { latexMath, latexText } from "./latex";
+import { STEP_COLUMNS } from "./step-columns";
 import type { GraphRoot } from "./walk";
 
 /** Output formats of {@link explainBackward}. */
@@ -26,7 +27,7 @@ export interface ExplainOptions {
 
 const FORMATS = ["text", "markdown", "latex"] as const;
 
-const HEADER = ["step", "node", "op", "∂L/∂out", "∂out/∂in", "local", "contribution", "into"] as const;
+const HEADER = STEP_COLUMNS;
 
 /**
  * Explains one backward pass from `root` (recomputed: `.grad` is neither read nor changed),

@@ -16,6 +16,18 @@ export const VIEWER_SCRIPT = `"use strict";
     return String(rounded);
   }
 
+  // src/graph/step-columns.ts
+  var STEP_COLUMNS = [
+    "step",
+    "node",
+    "op",
+    "∂L/∂out",
+    "∂out/∂in",
+    "local",
+    "contribution",
+    "into"
+  ];
+
   // src/graph/viewer/page.ts
   var byIdOrThrow = (id) => document.getElementById(id);
   var _a;
@@ -325,9 +337,7 @@ export const VIEWER_SCRIPT = `"use strict";
   var headRow = el(
     "tr",
     null,
-    ["step", "node", "op", "∂L/∂out", "∂out/∂in", "local", "contribution", "into"].map(
-      (h) => el("th", { scope: "col" }, [h])
-    )
+    STEP_COLUMNS.map((h) => el("th", { scope: "col" }, [h]))
   );
   table.appendChild(el("thead", null, [headRow]));
   var body = el("tbody", null, []);

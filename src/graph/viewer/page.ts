@@ -13,6 +13,7 @@
 import { formatNumber } from "../../format-number";
 import type { BackwardStep, Quantity } from "../backward-steps";
 import type { HtmlNode, HtmlPageData } from "../html";
+import { STEP_COLUMNS } from "../step-columns";
 
 /** Non-finite numbers arrive as the strings "NaN", "Infinity", "-Infinity" (see `embedJson`). */
 type JsonNumber = number | string;
@@ -348,9 +349,7 @@ const table = byIdOrThrow("steps");
 const headRow = el(
   "tr",
   null,
-  ["step", "node", "op", "∂L/∂out", "∂out/∂in", "local", "contribution", "into"].map((h) =>
-    el("th", { scope: "col" }, [h]),
-  ),
+  STEP_COLUMNS.map((h) => el("th", { scope: "col" }, [h])),
 );
 table.appendChild(el("thead", null, [headRow]));
 const body = el("tbody", null, []);
