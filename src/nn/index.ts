@@ -4,6 +4,7 @@ export {
   type ActivationName,
   activation,
   Dropout,
+  ELU,
   GELU,
   type InitScheme,
   Layer,

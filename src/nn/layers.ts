@@ -170,6 +170,9 @@ export type LeakyReLU = InstanceType<typeof LeakyReLU>;
 /** GELU, exact erf form: x·Φ(x) elementwise. */
 export const GELU = unaryModule("gelu", "GELU");
 export type GELU = InstanceType<typeof GELU>;
+/** ELU: x if x > 0 else α(eˣ − 1) elementwise (a finite α, default 1). */
+export const ELU = unaryModule("elu", "ELU");
+export type ELU = InstanceType<typeof ELU>;
 
 /** softmax along `axis` (default −1; an integer, checked against the input's rank in forward). */
 export class Softmax extends Layer {
@@ -203,6 +206,7 @@ const ACTIVATIONS = {
   sigmoid: Sigmoid,
   leakyRelu: LeakyReLU,
   gelu: GELU,
+  elu: ELU,
   softmax: Softmax,
 } as const;
 

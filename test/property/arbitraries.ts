@@ -393,6 +393,13 @@ const unaries: Candidate[] = [
     (lo, hi) => [Math.tanh(lo), Math.tanh(hi)],
   ),
   unary(
+    "elu",
+    "elu()",
+    (t) => t.elu(),
+    (lo, hi) => [lo > 0 ? lo : Math.expm1(lo), hi > 0 ? hi : Math.expm1(hi)],
+    { smooth: awayFrom(0) },
+  ),
+  unary(
     "sigmoid",
     "sigmoid()",
     (t) => t.sigmoid(),

@@ -7,6 +7,7 @@
  * whole table runs again in float32 to check that the dtype survives forward and backward.
  */
 import { describe, expect, it } from "vitest";
+import { functionNames } from "../../src/cli/expression";
 import {
   add,
   concat,
@@ -15,9 +16,11 @@ import {
   type GradcheckOptions,
   gradcheck,
   gradgradcheck,
+  localSymbol,
   maximum,
   minimum,
   mul,
+  nn,
   noGrad,
   type OpName,
   onesLike,
@@ -28,6 +31,7 @@ import {
   sub,
   type Tensor,
   tensor,
+  Value,
   where,
 } from "../../src/index";
 import { apply } from "../../src/tensor/tensor";
@@ -282,6 +286,12 @@ const cases: { readonly [K in OpName]: OpCase } = {
     ]),
   },
   gelu: { differentiable: true, variants: unaryVariants((x) => x.gelu(), uniform(-3, 3)) },
+  elu: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.elu(), kinkFree, [
+      { name: "alpha 0.5", inputs: draw([[2, 3], uniform(-3, -0.1)]), call: (x) => x.elu(0.5) },
+    ]),
+  },
   softplus: {
     differentiable: true,
     variants: unaryVariants((x) => x.softplus(), uniform(-3, 3), [
@@ -747,5 +757,23 @@ describe.each(rows(entries))("float32 $label", ({ v, label }) => {
       y.backward(onesLike(y));
       for (const x of xs) expect(x.grad?.dtype).toBe("float32");
     }
+  });
+});
+
+describe("an op declared once in the unary table (elu)", () => {
+  it("is a Tensor method, a Value method, an nn module, an activation name and a CLI function", () => {
+    const e1 = Math.expm1(-1);
+    expect(Array.from(tensor([-1, 0, 2]).elu().data)).toEqual([e1, 0, 2]);
+    expect(Array.from(tensor([-1]).elu(0.5).data)).toEqual([0.5 * e1]);
+    const v = new Value(-1);
+    const y = v.elu(2);
+    y.backward();
+    expect([y.data, v.grad, y.op]).toEqual([2 * e1, 2 * Math.exp(-1), "elu"]);
+    expect(Array.from(new nn.ELU(0.5).forward(tensor([-1])).data)).toEqual([0.5 * e1]);
+    expect(new nn.ELU(0.5).alpha).toBe(0.5);
+    expect(nn.activation("elu")).toBeInstanceOf(nn.ELU);
+    expect(() => new nn.ELU(Number.NaN)).toThrow("ELU: alpha must be a finite number, got number NaN");
+    expect(functionNames).toContain("elu");
+    expect(localSymbol("elu", 0)).toBe("1 if x > 0 else y + alpha");
   });
 });

@@ -405,6 +405,21 @@ function buildUnaryTable() {
       symbol: "Φ(x) + x·φ(x)",
       local: () => (x) => m.geluGrad(x),
     }),
+    /** ELU: x if x > 0 else α(eˣ − 1) (α finite, default 1). ∂ = ḡ if x > 0 else ḡ ⊙ (y + α) (PyTorch's elu_backward). */
+    elu: unaryOp<{ alpha: number }, [alpha?: number]>("elu", {
+      f:
+        ({ alpha }) =>
+        (x) =>
+          x > 0 ? x : alpha * Math.expm1(x),
+      backward: (g, { inputs: [x], result: y, attrs }) => [mul(g, where(gt(x, 0), 1, add(y, attrs.alpha)))],
+      saves: "both",
+      symbol: "1 if x > 0 else y + alpha",
+      local:
+        ({ alpha }) =>
+        (x, _, y) =>
+          x > 0 ? 1 : y + alpha,
+      attrs: (op, alpha = 1) => ({ alpha: checkFinite(alpha, op, "alpha") }),
+    }),
     /** ln(1 + eˣ), exactly x above 20 (PyTorch). ∂ = ḡ ⊙ σ(x) (1 above 20). */
     softplus: unaryOp("softplus", {
       f: () => m.softplus,
