@@ -17,6 +17,7 @@ import {
   gradcheck,
   gradgradcheck,
   localSymbol,
+  losses,
   maximum,
   minimum,
   mul,
@@ -26,7 +27,7 @@ import {
   onesLike,
   opTable,
   pow,
-  type Rng,
+  Rng,
   stack,
   sub,
   type Tensor,
@@ -34,6 +35,7 @@ import {
   Value,
   where,
 } from "../../src/index";
+import { type NnOpKey, nnOpTable } from "../../src/nn/op-table";
 import { apply } from "../../src/tensor/tensor";
 import { expectAllClose } from "../helpers/close";
 import { avoiding, awayFromZero, distinct, near, rngFor, type Sampler, sampled, uniform } from "./fixtures";
@@ -668,12 +670,122 @@ const cases: { readonly [K in OpName]: OpCase } = {
   },
 };
 
+/**
+ * The fused nn ops (`nnOpTable`): the same checks through their public functions. The table test
+ * below fails when an op is added to `nnOpTable` without a case here.
+ */
+const nnCases: Record<NnOpKey, OpCase> = {
+  linear: {
+    differentiable: true,
+    variants: [
+      {
+        name: "x [3,4], W [2,4], b [2]",
+        inputs: draw([[3, 4], fine], [[2, 4], fine], [[2], fine]),
+        call: (x, w, b) => nn.linear(x, w, b),
+      },
+      { name: "no bias", inputs: draw([[3, 4], fine], [[2, 4], fine]), call: (x, w) => nn.linear(x, w) },
+      {
+        name: "x [2,3,4] (batch dims)",
+        inputs: draw([[2, 3, 4], fine], [[2, 4], fine], [[2], fine]),
+        call: (x, w, b) => nn.linear(x, w, b),
+      },
+      {
+        name: "x [4] (no batch)",
+        inputs: draw([[4], fine], [[2, 4], fine]),
+        call: (x, w) => nn.linear(x, w),
+      },
+    ],
+  },
+  dropout: {
+    differentiable: true,
+    // a fresh generator per call: the same mask every time gradcheck calls it
+    variants: unaryVariants((x) => nn.dropout(x, 0.4, true, new Rng(3)), fine),
+  },
+  crossEntropy: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[4,3], labels",
+        inputs: draw([[4, 3], fine]),
+        call: (x) => losses.crossEntropy(x, [0, 2, 1, 2]),
+      },
+      {
+        name: "reduction sum",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => losses.crossEntropy(x, [1, 0], { reduction: "sum" }),
+      },
+    ],
+  },
+  crossEntropySoft: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[3,4], probabilities",
+        inputs: draw([[3, 4], fine], [[3, 4], uniform(0.1, 1)]),
+        call: (x, p) => losses.crossEntropy(x, p),
+      },
+    ],
+  },
+  nll: {
+    differentiable: true,
+    variants: [
+      { name: "[4,3], labels", inputs: draw([[4, 3], fine]), call: (x) => losses.nll(x, [0, 2, 1, 2]) },
+    ],
+  },
+  mse: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3]", inputs: draw([[2, 3], fine], [[2, 3], fine]), call: (a, b) => losses.mse(a, b) },
+    ],
+  },
+  bce: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3]",
+        inputs: draw([[2, 3], uniform(0.1, 0.9)], [[2, 3], uniform(0, 1)]),
+        call: (p, t) => losses.bce(p, t),
+      },
+    ],
+  },
+  bceWithLogits: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3]",
+        inputs: draw([[2, 3], fine], [[2, 3], uniform(0, 1)]),
+        call: (x, t) => losses.bceWithLogits(x, t),
+      },
+    ],
+  },
+  hinge: {
+    differentiable: true,
+    // y·s stays away from the kink at 1
+    variants: [
+      {
+        name: "[2,3]",
+        inputs: draw([[2, 3], avoiding(-2, 2, [-1, 1], 0.2)], [[2, 3], avoiding(-2, 2, [-1, 1], 0.2)]),
+        call: (s, y) => losses.hinge(s, y),
+        noSecond: "piecewise linear in s and y: the second derivative is 0 or a kink",
+      },
+    ],
+  },
+};
+
 const entries = Object.entries(cases) as [OpName, OpCase][];
-const differentiable = entries.filter(([, c]) => c.differentiable);
-const nonDifferentiable = entries.filter(([, c]) => !c.differentiable);
+/** Both tables' cases, by the name the op's nodes carry. */
+const allEntries: [string, OpCase][] = [
+  ...entries,
+  ...(Object.entries(nnCases) as [NnOpKey, OpCase][]).map(([k, c]): [string, OpCase] => [
+    nnOpTable[k].name,
+    c,
+  ]),
+];
+const differentiable = allEntries.filter(([, c]) => c.differentiable);
+const nonDifferentiable = allEntries.filter(([, c]) => !c.differentiable);
 
 /** Each variant with its op and a stream seeded from both names. */
-const rows = (list: [OpName, OpCase][]) =>
+const rows = (list: [string, OpCase][]) =>
   list.flatMap(([op, c]) => c.variants.map((v) => ({ op, v, label: `${op}: ${v.name}` })));
 
 const inputsOf = (label: string, v: Variant, dtype: DType, requiresGrad: boolean): Tensor[] =>
@@ -696,6 +808,13 @@ describe("the op table", () => {
 
   it("marks exactly the ops without a backward as not differentiable", () => {
     for (const [op, c] of entries) expect(opTable[op].backward !== undefined, op).toBe(c.differentiable);
+  });
+
+  it("has a test case for every fused nn op, and every one is differentiable", () => {
+    expect(Object.keys(nnCases).sort()).toEqual(Object.keys(nnOpTable).sort());
+    for (const [k, c] of Object.entries(nnCases) as [NnOpKey, OpCase][]) {
+      expect(nnOpTable[k].backward !== undefined, k).toBe(c.differentiable);
+    }
   });
 });
 
@@ -745,7 +864,7 @@ describe.each(rows(nonDifferentiable))("$label", ({ op, v, label }) => {
   });
 });
 
-describe.each(rows(entries))("float32 $label", ({ v, label }) => {
+describe.each(rows(allEntries))("float32 $label", ({ v, label }) => {
   it("keeps float32 through forward and backward, matching float64 to float32 precision", () => {
     const xs = inputsOf(label, v, "float32", true);
     const y = v.call(...xs);

@@ -1,0 +1,26 @@
+/**
+ * The fused nn ops: `linear`, `dropout` and the losses, each one graph node with its forward
+ * kernel and backward formula (see functional.ts and losses.ts). Like the tensor op table
+ * (tensor/ops/index.ts) one level up; the op-table test walks both, so an op added here is
+ * gradchecked too. Keys are unique; two keys may share an op name (`crossEntropy` with class
+ * indices or with probabilities).
+ */
+import type { OpDef } from "../tensor/tensor";
+import { dropoutOp, linearOp } from "./functional";
+import { bceOp, bceWithLogitsOp, crossEntropyOp, crossEntropySoftOp, hingeOp, mseOp, nllOp } from "./losses";
+
+/** Every fused nn op by key (see the file comment). */
+export const nnOpTable = {
+  linear: linearOp,
+  dropout: dropoutOp,
+  crossEntropy: crossEntropyOp,
+  crossEntropySoft: crossEntropySoftOp,
+  nll: nllOp,
+  mse: mseOp,
+  bce: bceOp,
+  bceWithLogits: bceWithLogitsOp,
+  hinge: hingeOp,
+} as const satisfies Record<string, OpDef<never, never>>;
+
+/** The key of a fused nn op. */
+export type NnOpKey = keyof typeof nnOpTable;
