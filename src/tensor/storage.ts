@@ -108,7 +108,9 @@ export function readData(t: Stored): TypedArray {
  * backpropagate through them. Returns what `write` returns.
  *
  * @example
- * writeData(w, (d) => d.fill(0)); // w is all zeros; w's version went up by one
+ * const w = tensor([1, 2]);
+ * writeData(w, (d) => d.fill(0)); // one write: w's version goes up by one
+ * w.toArray(); // [0, 0]
  */
 export function writeData<R>(t: Stored, write: (data: TypedArray) => R): R {
   const s = t._s;
