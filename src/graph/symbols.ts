@@ -8,7 +8,7 @@
  * `Value`s carry their own strings (`scalarOps[name].symbols`); the two tables use the same
  * notation: a, b the operands, x the input, y the result, n the number of averaged elements.
  */
-import { type UnaryTable, unaryTable } from "../tensor/ops/all";
+import { binaryTable, type UnaryTable, unaryTable } from "../tensor/ops/all";
 
 /** One op's local derivatives. */
 export interface OpSymbols {
@@ -19,6 +19,15 @@ export interface OpSymbols {
 }
 
 const ew = (...local: string[]): OpSymbols => ({ local, elementwise: true });
+
+/** The symbols of the binary table's rows, by op name (the comparisons: "not differentiable"). */
+function binarySymbols(): { readonly [K in keyof typeof binaryTable]: OpSymbols } {
+  const out: Record<string, OpSymbols> = {};
+  for (const [name, row] of Object.entries(binaryTable)) {
+    out[name] = row.scalar === undefined && row.op.backward === undefined ? NONE : ew(...row.symbols);
+  }
+  return out as { readonly [K in keyof typeof binaryTable]: OpSymbols };
+}
 
 /** The symbols of the unary table's rows, by op name. */
 function unarySymbols(): { readonly [K in keyof UnaryTable]: OpSymbols } {
@@ -40,14 +49,8 @@ const ONE = ew("1");
  * tensorSymbols.matmul.local;  // ["ḡ·Bᵀ", "Aᵀ·ḡ"]
  */
 export const tensorSymbols = {
-  // elementwise, binary
-  add: ew("1", "1"),
-  sub: ew("1", "−1"),
-  mul: ew("b", "a"),
-  div: ew("1/b", "−a/b²"),
-  pow: ew("b·aᵇ⁻¹", "aᵇ·ln a"),
-  maximum: ew("[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"),
-  minimum: ew("[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"),
+  // elementwise, binary: each row of the binary table carries its symbols (tensor/ops/elementwise.ts)
+  ...binarySymbols(),
   where: ew("none (condition)", "[cond ≠ 0]", "[cond = 0]"),
   // elementwise, unary: each row of the unary table carries its symbol (tensor/ops/elementwise.ts)
   ...unarySymbols(),
@@ -80,12 +83,7 @@ export const tensorSymbols = {
   stack: map("ḡ selected at this input's index"),
   clone: ONE,
   astype: ew("1 (ḡ cast back)"),
-  // not differentiable
-  eq: NONE,
-  gt: NONE,
-  lt: NONE,
-  ge: NONE,
-  le: NONE,
+  // not differentiable (the comparisons are rows of the binary table)
   argmax: NONE,
   argmin: NONE,
   // nn: fused layers

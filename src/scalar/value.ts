@@ -6,8 +6,7 @@ import { anomaly, anomalyScalarForward } from "../autograd/anomaly";
 import { backprop, type GraphNode } from "../autograd/engine";
 import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, markOwnClass } from "../errors";
-import * as m from "../tensor/kernels/scalar";
-import { SCALAR_ATTRS_CACHE_LIMIT, type UnaryTable, unaryTable } from "../tensor/ops/all";
+import { binaryTable, SCALAR_ATTRS_CACHE_LIMIT, type UnaryTable, unaryTable } from "../tensor/ops/all";
 import { checkLabel, fail } from "../validate";
 
 /**
@@ -40,78 +39,22 @@ const ONE = [0];
 const TWO = [0, 0];
 
 /**
- * The scalar op table: each op's forward beside its local derivative per operand.
- * Subgradients at kinks: relu′(0) = 0, abs′(0) = 0, leakyRelu′(0) = slope.
- *
- * pow, maximum and minimum follow PyTorch's derivative rules exactly (the tensor ops do too):
- * - pow: ∂/∂a = 0 where b = 0, else b·aᵇ⁻¹ (so −∞ at a = 0, b = −1; +∞ at a = 0, b = ½);
- *   ∂/∂b = 0 where a = 0 and b ≥ 0 (the limit of aᵇ·ln a), else aᵇ·ln a (so −∞ at a = 0, b < 0,
- *   and NaN for a < 0).
- * - maximum: ∂/∂a = 0 where a < b, ½ where a = b, else 1; ∂/∂b = 0 where a > b, ½ where a = b,
- *   else 1. A NaN operand fails every comparison, so both operands get the full gradient (and
- *   the result is NaN). minimum is the mirror image.
+ * The scalar op table: each op's forward beside its local derivative per operand, read from the
+ * rows of the elementwise tables (tensor/ops/elementwise.ts), which declare the tensor op and
+ * its scalar form together. Subgradients at kinks: relu′(0) = 0, abs′(0) = 0; pow, maximum and
+ * minimum follow PyTorch's derivative rules exactly (see `binaryTable`).
  */
 export const scalarOps = {
-  add: op({
-    name: "add",
-    arity: 2,
-    forward: (a, b) => a + b,
-    local: [() => 1, () => 1],
-    symbols: ["1", "1"],
-  }),
-  sub: op({
-    name: "sub",
-    arity: 2,
-    forward: (a, b) => a - b,
-    local: [() => 1, () => -1],
-    symbols: ["1", "−1"],
-  }),
-  mul: op({
-    name: "mul",
-    arity: 2,
-    forward: (a, b) => a * b,
-    local: [(_a, b) => b, (a) => a],
-    symbols: ["b", "a"],
-  }),
-  div: op({
-    name: "div",
-    arity: 2,
-    forward: (a, b) => a / b,
-    local: [(_a, b) => 1 / b, (_a, b, out) => -out / b],
-    symbols: ["1/b", "−a/b²"],
-  }),
-  // ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 when b = 0); ∂(aᵇ)/∂b = aᵇ·ln a (0 at a = 0 with b ≥ 0, where the
-  // limit is 0): PyTorch's pow_backward_self / pow_backward_exponent.
-  pow: op({
-    name: "pow",
-    arity: 2,
-    forward: m.pow,
-    local: [
-      (a, b) => (b === 0 ? 0 : b * m.pow(a, b - 1)),
-      (a, b, out) => (a === 0 && b >= 0 ? 0 : out * Math.log(a)),
-    ],
-    masked: [(_a, b) => b === 0, (a, b) => a === 0 && b >= 0],
-    symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
-  }),
-  maximum: op({
-    name: "maximum",
-    arity: 2,
-    forward: m.maximum,
-    local: [(a, b) => (a < b ? 0 : a === b ? 0.5 : 1), (a, b) => (a > b ? 0 : a === b ? 0.5 : 1)],
-    masked: [(a, b) => a < b, (a, b) => a > b],
-    symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
-  }),
-  minimum: op({
-    name: "minimum",
-    arity: 2,
-    forward: m.minimum,
-    local: [(a, b) => (a > b ? 0 : a === b ? 0.5 : 1), (a, b) => (a < b ? 0 : a === b ? 0.5 : 1)],
-    masked: [(a, b) => a > b, (a, b) => a < b],
-    symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
-  }),
-  // the unary ops with a scalar form: one row each in tensor/ops/elementwise.ts
+  add: binaryTable.add.scalar,
+  sub: binaryTable.sub.scalar,
+  mul: binaryTable.mul.scalar,
+  div: binaryTable.div.scalar,
+  pow: binaryTable.pow.scalar,
+  maximum: binaryTable.maximum.scalar,
+  minimum: binaryTable.minimum.scalar,
+  // the unary ops with a scalar form and no arguments
   ...unaryScalarOps(),
-} as const satisfies Record<string, ScalarOp>;
+};
 
 /** The `ScalarOp` of every unary row with a scalar form and no arguments, by name. */
 type UnaryScalarOps = {

@@ -22,7 +22,36 @@ import { apply, type BackwardContext, type OpDef, Tensor } from "../tensor";
 import { alloc, checkSameDType, checkTensor, lift } from "./util";
 
 type Saves = OpDef["saves"];
-type Backward<A = undefined> = NonNullable<OpDef<A>["backward"]>;
+
+/** One broadcasting binary op, declared once (see `binaryOp`). */
+interface BinarySpec {
+  /** y = f(a, b) on numbers: the kernel's element function, and `Value`'s forward. */
+  readonly f: Binary;
+  /** The four arithmetic ops take call-free loops on the common layouts (kernels `arith`). */
+  readonly arith?: Arith;
+  /** [∂L/∂a, ∂L/∂b] from ḡ with tensor ops; absent for comparisons (not differentiable). */
+  readonly backward?: (
+    g: Tensor,
+    ctx: BackwardContext<undefined, readonly [Tensor, Tensor]>,
+  ) => readonly (Tensor | null)[];
+  /** What the backward reads (the version check); default "both". */
+  readonly saves?: Saves;
+  /** [∂y/∂a, ∂y/∂b] in words, for explanations. */
+  readonly symbols: readonly [string, string];
+  /** The scalar form for `Value`: [∂y/∂a, ∂y/∂b] on numbers from a, b and y. */
+  readonly local?: readonly [LocalDerivative, LocalDerivative];
+  /** Where `Value`'s ∂L/∂a (∂L/∂b) is exactly 0 whatever ∂L/∂y is (PyTorch's masking). */
+  readonly masked?: readonly [(a: number, b: number) => boolean, (a: number, b: number) => boolean];
+}
+
+type LocalDerivative = (a: number, b: number, y: number) => number;
+
+/** What a binary row produces: the tensor op, its symbols and its `Value` op (if it has one). */
+export interface BinaryOp {
+  readonly op: OpDef<undefined, readonly [Tensor, Tensor]>;
+  readonly symbols: readonly [string, string];
+  readonly scalar: ScalarOp | undefined;
+}
 
 /**
  * An op y = f(a, b) with broadcasting. The four arithmetic ops (`arith`) take call-free loops on
@@ -30,17 +59,18 @@ type Backward<A = undefined> = NonNullable<OpDef<A>["backward"]>;
  */
 function binaryOp(
   name: string,
-  f: Binary,
-  backward: Backward | undefined,
-  saves: Saves = "both",
-  arithOp?: Arith,
-): OpDef {
-  return {
+  spec: BinarySpec & { readonly local: BinarySpec["local"] & {} },
+): BinaryOp & { readonly scalar: ScalarOp };
+function binaryOp(
+  name: string,
+  spec: BinarySpec & { readonly local?: undefined },
+): BinaryOp & { readonly scalar: undefined };
+function binaryOp(name: string, spec: BinarySpec): BinaryOp {
+  const { f, arith: arithOp } = spec;
+  const op: OpDef<undefined, readonly [Tensor, Tensor]> = {
     name,
-    saves,
-    forward: ([a, b]) => {
-      const x = a as Tensor;
-      const y = b as Tensor;
+    saves: spec.saves ?? "both",
+    forward: ([x, y]) => {
       checkSameDType(name, x, y);
       const shape = broadcastShapes(x.shape, y.shape, name);
       const out = alloc(x, checkResultShape(shape, name));
@@ -49,65 +79,22 @@ function binaryOp(
       if (!done) zip(x._s.data, x.shape, y._s.data, y.shape, out, shape, f);
       return { shape, data: out };
     },
-    backward,
+    backward: spec.backward,
   };
+  const scalar: ScalarOp | undefined =
+    spec.local === undefined
+      ? undefined
+      : {
+          name,
+          arity: 2,
+          forward: f,
+          local: spec.local,
+          ...(spec.masked ? { masked: spec.masked } : {}),
+          symbols: spec.symbols,
+        };
+  return { op, symbols: spec.symbols, scalar };
 }
 
-const inputs2 = (ctx: { inputs: readonly Tensor[] }) => ctx.inputs as [Tensor, Tensor];
-
-export const addOp = binaryOp(
-  "add",
-  (a, b) => a + b,
-  (g) => [g, g],
-  "none",
-  "add",
-);
-export const subOp = binaryOp(
-  "sub",
-  (a, b) => a - b,
-  (g, { needs }) => [g, needs[1] ? neg(g) : null],
-  "none",
-  "sub",
-);
-export const mulOp = binaryOp(
-  "mul",
-  (a, b) => a * b,
-  (g, ctx) => {
-    const [a, b] = inputs2(ctx);
-    return [ctx.needs[0] ? mul(g, b) : null, ctx.needs[1] ? mul(g, a) : null];
-  },
-  "inputs",
-  "mul",
-);
-export const divOp = binaryOp(
-  "div",
-  (a, b) => a / b,
-  // ∂/∂a = ḡ/b; ∂/∂b = −ḡ·a/b² = −ḡ·y/b
-  (g, ctx) => {
-    const [, b] = inputs2(ctx);
-    return [ctx.needs[0] ? div(g, b) : null, ctx.needs[1] ? neg(div(mul(g, ctx.result), b)) : null];
-  },
-  "both",
-  "div",
-);
-export const powOp = binaryOp(
-  "pow",
-  m.pow,
-  // ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0), exactly
-  // PyTorch's pow_backward_self / pow_backward_exponent, and Value.pow's rule: at a = 0 and b < 0
-  // both are −∞ (b·0^(b−1) and ∞·ln 0), for a < 0 ∂/∂b is NaN.
-  (g, ctx) => {
-    const [a, b] = inputs2(ctx);
-    let ga: Tensor | null = null;
-    if (ctx.needs[0]) {
-      ga = mul(g, mul(b, pow(a, sub(b, 1))));
-      if (!(b.size === 1 && b._s.data[0] !== 0)) ga = where(eq(b, 0), 0, ga);
-    }
-    let gb: Tensor | null = null;
-    if (ctx.needs[1]) gb = where(mul(eq(a, 0), ge(b, 0)), 0, mul(g, mul(ctx.result, log(a))));
-    return [ga, gb];
-  },
-);
 /**
  * The gradient of maximum/minimum for one operand, PyTorch's rule (derivatives.yaml):
  * where(a = b, ḡ/2, ḡ) with 0 where the operand loses (`loses` = a < b for maximum's a).
@@ -117,38 +104,125 @@ function extremumGrad(g: Tensor, a: Tensor, b: Tensor, loses: Tensor): Tensor {
   return where(loses, 0, where(eq(a, b), mul(g, 0.5), g));
 }
 
-export const maximumOp = binaryOp(
-  "maximum",
-  m.maximum,
-  // ḡ to the larger operand, ½ḡ to each on ties, ḡ to both when either is NaN
-  (g, ctx) => {
-    const [a, b] = inputs2(ctx);
-    return [
-      ctx.needs[0] ? extremumGrad(g, a, b, lt(a, b)) : null,
-      ctx.needs[1] ? extremumGrad(g, a, b, gt(a, b)) : null,
-    ];
-  },
-  "inputs",
-);
-export const minimumOp = binaryOp(
-  "minimum",
-  m.minimum,
-  // ḡ to the smaller operand, ½ḡ to each on ties, ḡ to both when either is NaN
-  (g, ctx) => {
-    const [a, b] = inputs2(ctx);
-    return [
-      ctx.needs[0] ? extremumGrad(g, a, b, gt(a, b)) : null,
-      ctx.needs[1] ? extremumGrad(g, a, b, lt(a, b)) : null,
-    ];
-  },
-  "inputs",
-);
+const NOT_DIFFERENTIABLE = ["not differentiable", "not differentiable"] as const;
 
-export const eqOp = binaryOp("eq", (a, b) => (a === b ? 1 : 0), undefined);
-export const gtOp = binaryOp("gt", (a, b) => (a > b ? 1 : 0), undefined);
-export const ltOp = binaryOp("lt", (a, b) => (a < b ? 1 : 0), undefined);
-export const geOp = binaryOp("ge", (a, b) => (a >= b ? 1 : 0), undefined);
-export const leOp = binaryOp("le", (a, b) => (a <= b ? 1 : 0), undefined);
+/**
+ * THE broadcasting binary ops, one row each (see `BinarySpec`). pow, maximum and minimum follow
+ * PyTorch's derivative rules exactly, in both engines:
+ * - pow: ∂/∂a = 0 where b = 0, else b·aᵇ⁻¹ (so −∞ at a = 0, b = −1; +∞ at a = 0, b = ½);
+ *   ∂/∂b = 0 where a = 0 and b ≥ 0 (the limit of aᵇ·ln a), else aᵇ·ln a (so −∞ at a = 0, b < 0,
+ *   and NaN for a < 0): pow_backward_self / pow_backward_exponent.
+ * - maximum: ∂/∂a = 0 where a < b, ½ where a = b, else 1; ∂/∂b = 0 where a > b, ½ where a = b,
+ *   else 1. A NaN operand fails every comparison, so both operands get the full gradient (and
+ *   the result is NaN). minimum is the mirror image.
+ */
+export const binaryTable = {
+  /** a + b. ∂/∂a = ḡ, ∂/∂b = ḡ (summed over broadcast dimensions). */
+  add: binaryOp("add", {
+    f: (a, b) => a + b,
+    arith: "add",
+    backward: (g) => [g, g],
+    saves: "none",
+    symbols: ["1", "1"],
+    local: [() => 1, () => 1],
+  }),
+  /** a − b. ∂/∂a = ḡ, ∂/∂b = −ḡ. */
+  sub: binaryOp("sub", {
+    f: (a, b) => a - b,
+    arith: "sub",
+    backward: (g, { needs }) => [g, needs[1] ? neg(g) : null],
+    saves: "none",
+    symbols: ["1", "−1"],
+    local: [() => 1, () => -1],
+  }),
+  /** a ⊙ b. ∂/∂a = ḡ ⊙ b, ∂/∂b = ḡ ⊙ a. */
+  mul: binaryOp("mul", {
+    f: (a, b) => a * b,
+    arith: "mul",
+    backward: (g, { inputs: [a, b], needs }) => [needs[0] ? mul(g, b) : null, needs[1] ? mul(g, a) : null],
+    saves: "inputs",
+    symbols: ["b", "a"],
+    local: [(_a, b) => b, (a) => a],
+  }),
+  /** a / b. ∂/∂a = ḡ / b, ∂/∂b = −ḡ·a/b² = −ḡ·y/b. */
+  div: binaryOp("div", {
+    f: (a, b) => a / b,
+    arith: "div",
+    backward: (g, { inputs: [, b], result: y, needs }) => [
+      needs[0] ? div(g, b) : null,
+      needs[1] ? neg(div(mul(g, y), b)) : null,
+    ],
+    symbols: ["1/b", "−a/b²"],
+    local: [(_a, b) => 1 / b, (_a, b, y) => -y / b],
+  }),
+  /** aᵇ (C's pow). ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0). */
+  pow: binaryOp("pow", {
+    f: m.pow,
+    backward: (g, { inputs: [a, b], result: y, needs }) => {
+      let ga: Tensor | null = null;
+      if (needs[0]) {
+        ga = mul(g, mul(b, pow(a, sub(b, 1))));
+        if (!(b.size === 1 && b._s.data[0] !== 0)) ga = where(eq(b, 0), 0, ga);
+      }
+      let gb: Tensor | null = null;
+      if (needs[1]) gb = where(mul(eq(a, 0), ge(b, 0)), 0, mul(g, mul(y, log(a))));
+      return [ga, gb];
+    },
+    symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
+    local: [
+      (a, b) => (b === 0 ? 0 : b * m.pow(a, b - 1)),
+      (a, b, y) => (a === 0 && b >= 0 ? 0 : y * Math.log(a)),
+    ],
+    masked: [(_a, b) => b === 0, (a, b) => a === 0 && b >= 0],
+  }),
+  /** max(a, b), NaN if either is. ḡ to the larger operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
+  maximum: binaryOp("maximum", {
+    f: m.maximum,
+    backward: (g, { inputs: [a, b], needs }) => [
+      needs[0] ? extremumGrad(g, a, b, lt(a, b)) : null,
+      needs[1] ? extremumGrad(g, a, b, gt(a, b)) : null,
+    ],
+    saves: "inputs",
+    symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
+    local: [(a, b) => (a < b ? 0 : a === b ? 0.5 : 1), (a, b) => (a > b ? 0 : a === b ? 0.5 : 1)],
+    masked: [(a, b) => a < b, (a, b) => a > b],
+  }),
+  /** min(a, b), NaN if either is. ḡ to the smaller operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
+  minimum: binaryOp("minimum", {
+    f: m.minimum,
+    backward: (g, { inputs: [a, b], needs }) => [
+      needs[0] ? extremumGrad(g, a, b, gt(a, b)) : null,
+      needs[1] ? extremumGrad(g, a, b, lt(a, b)) : null,
+    ],
+    saves: "inputs",
+    symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
+    local: [(a, b) => (a > b ? 0 : a === b ? 0.5 : 1), (a, b) => (a < b ? 0 : a === b ? 0.5 : 1)],
+    masked: [(a, b) => a > b, (a, b) => a < b],
+  }),
+  /** 1 where a = b, else 0 (not differentiable). */
+  eq: binaryOp("eq", { f: (a, b) => (a === b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+  /** 1 where a > b, else 0 (not differentiable). */
+  gt: binaryOp("gt", { f: (a, b) => (a > b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+  /** 1 where a < b, else 0 (not differentiable). */
+  lt: binaryOp("lt", { f: (a, b) => (a < b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+  /** 1 where a ≥ b, else 0 (not differentiable). */
+  ge: binaryOp("ge", { f: (a, b) => (a >= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+  /** 1 where a ≤ b, else 0 (not differentiable). */
+  le: binaryOp("le", { f: (a, b) => (a <= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+};
+
+export const addOp = binaryTable.add.op;
+export const subOp = binaryTable.sub.op;
+export const mulOp = binaryTable.mul.op;
+export const divOp = binaryTable.div.op;
+export const powOp = binaryTable.pow.op;
+export const maximumOp = binaryTable.maximum.op;
+export const minimumOp = binaryTable.minimum.op;
+export const eqOp = binaryTable.eq.op;
+export const gtOp = binaryTable.gt.op;
+export const ltOp = binaryTable.lt.op;
+export const geOp = binaryTable.ge.op;
+export const leOp = binaryTable.le.op;
 
 /**
  * One elementwise unary op, declared once: everything chainrule knows about it. The tensor op
@@ -521,7 +595,11 @@ export const whereOp: OpDef = {
 
 // ---- the public functions (first operand a tensor; number operands become constants) ----
 
-function binary(def: OpDef, a: Tensor | number, b: Tensor | number): Tensor {
+function binary(
+  def: OpDef<undefined, readonly [Tensor, Tensor]>,
+  a: Tensor | number,
+  b: Tensor | number,
+): Tensor {
   if (!(a instanceof Tensor)) {
     if (!(b instanceof Tensor))
       throw new ChainruleError(
