@@ -570,11 +570,10 @@ export type UnaryTable = ReturnType<typeof unaryTable>;
  * where(cond, a, b): a where cond ≠ 0, else b; all three broadcast.
  * ∂/∂a = where(cond, ḡ, 0), ∂/∂b = where(cond, 0, ḡ); cond gets no gradient.
  */
-export const whereOp: OpDef = {
+export const whereOp: OpDef<undefined, readonly [Tensor, Tensor, Tensor]> = {
   name: "where",
   saves: "inputs",
-  forward: (ins) => {
-    const [cond, x, y] = ins as [Tensor, Tensor, Tensor];
+  forward: ([cond, x, y]) => {
     checkSameDType("where", x, y);
     const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, "where"), y.shape, "where");
     const n = checkResultShape(shape, "where");
@@ -588,7 +587,7 @@ export const whereOp: OpDef = {
     return { shape, data: out };
   },
   backward: (g, ctx) => {
-    const cond = ctx.inputs[0] as Tensor;
+    const [cond] = ctx.inputs;
     return [null, ctx.needs[1] ? where(cond, g, 0) : null, ctx.needs[2] ? where(cond, 0, g) : null];
   },
 };

@@ -22,12 +22,12 @@ import { alloc, checkSameDType, checkTensor } from "./util";
  *
  * ∂/∂A = ḡ · Bᵀ and ∂/∂B = Aᵀ · ḡ on the 2-D views, summed over broadcast batch dimensions.
  */
-export const matmulOp: OpDef = {
+export const matmulOp: OpDef<undefined, readonly [Tensor, Tensor]> = {
   name: "matmul",
   saves: "inputs",
   forward: ([x, y]) => {
-    const a = x as Tensor;
-    const b = y as Tensor;
+    const a = x;
+    const b = y;
     if (a.ndim === 0 || b.ndim === 0) {
       throw new ChainruleError(
         `matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: both operands need at least 1 dimension (use mul for scalars)`,
@@ -77,8 +77,8 @@ export const matmulOp: OpDef = {
     return { shape, data: out };
   },
   backward: (g, { inputs: [x, y], needs }) => {
-    const a = x as Tensor;
-    const b = y as Tensor;
+    const a = x;
+    const b = y;
     const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
     const b2 = b.ndim === 1 ? unsqueeze(b, -1) : b;
     // ḡ with the dimensions dropped for 1-D operands put back: shape [...batch, m, n]
@@ -92,11 +92,11 @@ export const matmulOp: OpDef = {
 };
 
 /** Reorders dimensions. ∂ = ḡ permuted by the inverse permutation. */
-export const permuteOp: OpDef<{ perm: readonly number[] }> = {
+export const permuteOp: OpDef<{ perm: readonly number[] }, readonly [Tensor]> = {
   name: "permute",
   saves: "none",
   forward: ([x], { perm }) => {
-    const t = x as Tensor;
+    const t = x;
     const out = alloc(t, t.size);
     const shape = perm.map((p) => t.shape[p] as number);
     permuteKernel(t._s.data, t.shape, perm, out);
@@ -112,7 +112,7 @@ export const permuteOp: OpDef<{ perm: readonly number[] }> = {
 };
 
 /** Swaps two dimensions (recorded as its own node). ∂ = ḡ with the same two swapped. */
-export const transposeOp: OpDef<{ perm: readonly number[] }> = {
+export const transposeOp: OpDef<{ perm: readonly number[] }, readonly [Tensor]> = {
   ...permuteOp,
   name: "transpose",
   backward: (g, { attrs: { perm } }) => [apply(transposeOp, [g], { perm })],

@@ -40,31 +40,29 @@ function spread(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
 /** The number of elements each output of the reduction folds. */
 const countOf = (x: Tensor, axes: readonly number[]) => axes.reduce((n, a) => n * (x.shape[a] as number), 1);
 
-export const sumOp: OpDef<ReduceAttrs> = {
+export const sumOp: OpDef<ReduceAttrs, readonly [Tensor]> = {
   name: "sum",
   saves: "none",
-  forward: ([x], attrs) => result(x as Tensor, attrs, fold(x as Tensor, attrs.axes, "sum")),
-  backward: (g, { inputs: [x], attrs }) => [spread(g, x as Tensor, attrs.axes)],
+  forward: ([x], attrs) => result(x, attrs, fold(x, attrs.axes, "sum")),
+  backward: (g, { inputs: [x], attrs }) => [spread(g, x, attrs.axes)],
 };
 
-export const meanOp: OpDef<ReduceAttrs> = {
+export const meanOp: OpDef<ReduceAttrs, readonly [Tensor]> = {
   name: "mean",
   saves: "none",
   forward: ([x], attrs) => {
-    const t = x as Tensor;
+    const t = x;
     return result(t, attrs, fold(t, attrs.axes, "sum"), 1 / countOf(t, attrs.axes));
   },
-  backward: (g, { inputs: [x], attrs }) => [
-    div(spread(g, x as Tensor, attrs.axes), countOf(x as Tensor, attrs.axes)),
-  ],
+  backward: (g, { inputs: [x], attrs }) => [div(spread(g, x, attrs.axes), countOf(x, attrs.axes))],
 };
 
 /** max/min: ḡ goes to the extreme elements, split evenly among ties. */
-function extremeOp(kind: "max" | "min"): OpDef<ReduceAttrs> {
+function extremeOp(kind: "max" | "min"): OpDef<ReduceAttrs, readonly [Tensor]> {
   return {
     name: kind,
     forward: ([x], attrs) => {
-      const t = x as Tensor;
+      const t = x;
       // As PyTorch: only reducing over a dimension of size 0 is an error (max over axis 1 of a
       // [0,3] tensor is fine and gives shape [0]); the message names the shape and the axes.
       if (countOf(t, attrs.axes) === 0) {
@@ -75,7 +73,7 @@ function extremeOp(kind: "max" | "min"): OpDef<ReduceAttrs> {
       return result(t, attrs, fold(t, attrs.axes, kind));
     },
     backward: (g, { inputs: [x], result: y, attrs }) => {
-      const t = x as Tensor;
+      const t = x;
       const mask = eq(t, reshape(y, reducedShape(t.shape, attrs.axes, true)));
       const count = apply(sumOp, [mask], { axes: attrs.axes, keepDims: true });
       return [mul(spread(g, t, attrs.axes), div(mask, count))];
@@ -89,10 +87,10 @@ export const minOp = extremeOp("min");
  * ln Σ exp(x) over the axes, as m + ln Σ exp(x − m) with m the maximum (so nothing overflows).
  * ∂ = ḡ ⊙ exp(x − y) = ḡ ⊙ softmax(x).
  */
-export const logSumExpOp: OpDef<ReduceAttrs> = {
+export const logSumExpOp: OpDef<ReduceAttrs, readonly [Tensor]> = {
   name: "logSumExp",
   forward: ([x], attrs) => {
-    const t = x as Tensor;
+    const t = x;
     const keptShape = reducedShape(t.shape, attrs.axes, true);
     const m = fold(t, attrs.axes, "max");
     for (let i = 0; i < m.length; i++) if (!Number.isFinite(m[i] as number)) m[i] = 0;
@@ -104,7 +102,7 @@ export const logSumExpOp: OpDef<ReduceAttrs> = {
     return result(t, attrs, s);
   },
   backward: (g, { inputs: [x], result: y, attrs }) => {
-    const t = x as Tensor;
+    const t = x;
     const softmax = exp(sub(t, reshape(y, reducedShape(t.shape, attrs.axes, true))));
     return [mul(spread(g, t, attrs.axes), softmax)];
   },
@@ -123,27 +121,29 @@ function softmaxForward(x: Tensor, axis: number, softmax: boolean): RawResult {
 }
 
 /** softmax along one axis. ∂ = y ⊙ (ḡ − Σ ḡ ⊙ y). */
-export const softmaxOp: OpDef<AxisAttrs> = {
+export const softmaxOp: OpDef<AxisAttrs, readonly [Tensor]> = {
   name: "softmax",
   saves: "result",
-  forward: ([x], { axis }) => softmaxForward(x as Tensor, axis, true),
+  forward: ([x], { axis }) => softmaxForward(x, axis, true),
   backward: (g, { result: y, attrs: { axis } }) => [mul(y, sub(g, sum(mul(g, y), axis, true)))],
 };
 
 /** log-softmax along one axis. ∂ = ḡ − exp(y) ⊙ Σ ḡ. */
-export const logSoftmaxOp: OpDef<AxisAttrs> = {
+export const logSoftmaxOp: OpDef<AxisAttrs, readonly [Tensor]> = {
   name: "logSoftmax",
   saves: "result",
-  forward: ([x], { axis }) => softmaxForward(x as Tensor, axis, false),
+  forward: ([x], { axis }) => softmaxForward(x, axis, false),
   backward: (g, { result: y, attrs: { axis } }) => [sub(g, mul(exp(y), sum(g, axis, true)))],
 };
 
 /** argmax/argmin: indices in the tensor's dtype; not differentiable. */
-function argOp(kind: "argmax" | "argmin"): OpDef<{ axis: number | null; keepDims: boolean }> {
+function argOp(
+  kind: "argmax" | "argmin",
+): OpDef<{ axis: number | null; keepDims: boolean }, readonly [Tensor]> {
   return {
     name: kind,
     forward: ([x], { axis, keepDims }) => {
-      const t = x as Tensor;
+      const t = x;
       // only an empty reduced extent is an error (as for max/min)
       if (axis === null ? t.size === 0 : t.shape[axis] === 0) {
         const axes = axis === null ? "all axes" : `axis ${axis}`;
@@ -170,7 +170,7 @@ export const argminOp = argOp("argmin");
 // ---- public functions ----
 
 function reduction(
-  def: OpDef<ReduceAttrs>,
+  def: OpDef<ReduceAttrs, readonly [Tensor]>,
   x: Tensor,
   axis: number | readonly number[] | undefined,
   keepDims: boolean,
@@ -192,7 +192,7 @@ export const min = (x: Tensor, axis?: number | readonly number[], keepDims = fal
 export const logSumExp = (x: Tensor, axis?: number | readonly number[], keepDims = false) =>
   reduction(logSumExpOp, x, axis, keepDims);
 
-function oneAxis(def: OpDef<AxisAttrs>, x: Tensor, axis: number): Tensor {
+function oneAxis(def: OpDef<AxisAttrs, readonly [Tensor]>, x: Tensor, axis: number): Tensor {
   checkTensor(x, def.name);
   // a 0-d tensor takes axis 0 or -1 (as in PyTorch), like the reductions
   if (x.ndim === 0) {

@@ -19,12 +19,12 @@ export interface ShapeAttrs {
 }
 
 /** A reshape-like op: same memory, new shape. ∂ = ḡ reshaped back. */
-function viewOp(name: string): OpDef<ShapeAttrs> {
+function viewOp(name: string): OpDef<ShapeAttrs, readonly [Tensor]> {
   return {
     name,
     saves: "none",
-    forward: ([x], { shape }) => ({ shape, data: (x as Tensor)._s.data, storage: (x as Tensor)._s }),
-    backward: (g, { inputs: [x] }) => [reshape(g, (x as Tensor).shape)],
+    forward: ([x], { shape }) => ({ shape, data: x._s.data, storage: x._s }),
+    backward: (g, { inputs: [x] }) => [reshape(g, x.shape)],
   };
 }
 
@@ -34,27 +34,27 @@ export const squeezeOp = viewOp("squeeze");
 export const unsqueezeOp = viewOp("unsqueeze");
 
 /** Broadcasts to a bigger shape (a copy). ∂ = sumTo(ḡ, x.shape). */
-export const expandOp: OpDef<ShapeAttrs> = {
+export const expandOp: OpDef<ShapeAttrs, readonly [Tensor]> = {
   name: "expand",
   saves: "none",
   forward: ([x], { shape }) => {
-    const t = x as Tensor;
+    const t = x;
     const out = alloc(t, sizeOf(shape));
     broadcastTo(t._s.data, t.shape, out, shape);
     return { shape, data: out };
   },
-  backward: (g, { inputs: [x] }) => [sumTo(g, (x as Tensor).shape)],
+  backward: (g, { inputs: [x] }) => [sumTo(g, x.shape)],
 };
 
 /**
  * Sums a tensor down to a shape it broadcasts from: over leading dimensions and over
  * dimensions where the target has 1. The engine's one broadcasting rule. ∂ = expand(ḡ).
  */
-export const sumToOp: OpDef<ShapeAttrs> = {
+export const sumToOp: OpDef<ShapeAttrs, readonly [Tensor]> = {
   name: "sumTo",
   saves: "none",
   forward: ([x], { shape }) => {
-    const t = x as Tensor;
+    const t = x;
     const lead = t.ndim - shape.length;
     const axes: number[] = [];
     for (let i = 0; i < t.ndim; i++)
@@ -65,7 +65,7 @@ export const sumToOp: OpDef<ShapeAttrs> = {
     out.set(acc);
     return { shape, data: out };
   },
-  backward: (g, { inputs: [x] }) => [expand(g, (x as Tensor).shape)],
+  backward: (g, { inputs: [x] }) => [expand(g, x.shape)],
 };
 
 /** Attributes of slice and its adjoint: the axis, the start and the length of the block. */
@@ -78,11 +78,11 @@ export interface SliceAttrs {
 }
 
 /** Elements [start, start + length) along one axis. ∂ = ḡ padded with zeros back to x's shape. */
-export const sliceOp: OpDef<SliceAttrs> = {
+export const sliceOp: OpDef<SliceAttrs, readonly [Tensor]> = {
   name: "slice",
   saves: "none",
   forward: ([x], { axis, start, length }) => {
-    const t = x as Tensor;
+    const t = x;
     const [outer, n, inner] = around(t.shape, axis);
     const shape = t.shape.map((d, i) => (i === axis ? length : d));
     const out = alloc(t, outer * length * inner);
@@ -93,11 +93,11 @@ export const sliceOp: OpDef<SliceAttrs> = {
 };
 
 /** The adjoint of slice: zeros of the full shape with ḡ written into the block. ∂ = slice(ḡ). */
-export const sliceBackwardOp: OpDef<SliceAttrs> = {
+export const sliceBackwardOp: OpDef<SliceAttrs, readonly [Tensor]> = {
   name: "sliceBackward",
   saves: "none",
   forward: ([g], { axis, start, length, full }) => {
-    const t = g as Tensor;
+    const t = g;
     const [outer, n, inner] = around(full, axis);
     const out = alloc(t, sizeOf(full));
     copyBlock(out, outer, n, inner, start, length, t._s.data, true);
@@ -114,11 +114,11 @@ export interface GatherAttrs {
 }
 
 /** torch.gather: out[…i…] = x[… index[…i…] …] along `axis`. ∂ = scatterAdd(ḡ). */
-export const gatherOp: OpDef<GatherAttrs> = {
+export const gatherOp: OpDef<GatherAttrs, readonly [Tensor]> = {
   name: "gather",
   saves: "none",
   forward: ([x], { axis, index }) => {
-    const t = x as Tensor;
+    const t = x;
     const out = alloc(t, index.values.length);
     gatherKernel(t._s.data, t.shape, axis, index.values, index.shape, out);
     return { shape: index.shape, data: out };
@@ -127,11 +127,11 @@ export const gatherOp: OpDef<GatherAttrs> = {
 };
 
 /** The adjoint of gather: zeros of the full shape, ḡ added at the gathered positions. ∂ = gather(ḡ). */
-export const scatterAddOp: OpDef<GatherAttrs> = {
+export const scatterAddOp: OpDef<GatherAttrs, readonly [Tensor]> = {
   name: "scatterAdd",
   saves: "none",
   forward: ([g], { axis, index, full }) => {
-    const t = g as Tensor;
+    const t = g;
     const out = alloc(t, sizeOf(full));
     gatherKernel(out, full, axis, index.values, index.shape, t._s.data, true);
     return { shape: full, data: out };
@@ -147,11 +147,11 @@ export interface SelectAttrs {
 }
 
 /** torch.index_select along `axis`. ∂ = indexAdd(ḡ). */
-export const indexSelectOp: OpDef<SelectAttrs> = {
+export const indexSelectOp: OpDef<SelectAttrs, readonly [Tensor]> = {
   name: "indexSelect",
   saves: "none",
   forward: ([x], { axis, indices }) => {
-    const t = x as Tensor;
+    const t = x;
     const [outer, n, inner] = around(t.shape, axis);
     const shape = t.shape.map((d, i) => (i === axis ? indices.length : d));
     const out = alloc(t, checkResultShape(shape, "indexSelect"));
@@ -162,11 +162,11 @@ export const indexSelectOp: OpDef<SelectAttrs> = {
 };
 
 /** The adjoint of indexSelect: zeros of the full shape, ḡ added at the selected rows. */
-export const indexAddOp: OpDef<SelectAttrs> = {
+export const indexAddOp: OpDef<SelectAttrs, readonly [Tensor]> = {
   name: "indexAdd",
   saves: "none",
   forward: ([g], { axis, indices, full }) => {
-    const t = g as Tensor;
+    const t = g;
     const [outer, n, inner] = around(full, axis);
     const out = alloc(t, sizeOf(full));
     indexSelectKernel(out, outer, n, inner, indices, t._s.data, true);
@@ -217,11 +217,11 @@ function concatForward(ts: readonly Tensor[], axis: number, stacked: boolean): R
 }
 
 /** A copy with its own memory. ∂ = ḡ. */
-export const cloneOp: OpDef = {
+export const cloneOp: OpDef<undefined, readonly [Tensor]> = {
   name: "clone",
   saves: "none",
   forward: ([x]) => {
-    const t = x as Tensor;
+    const t = x;
     const out = alloc(t, t.size);
     out.set(t._s.data);
     return { shape: t.shape, data: out };
@@ -230,16 +230,16 @@ export const cloneOp: OpDef = {
 };
 
 /** A copy converted to another dtype. ∂ = ḡ converted back. */
-export const astypeOp: OpDef<{ dtype: DType }> = {
+export const astypeOp: OpDef<{ dtype: DType }, readonly [Tensor]> = {
   name: "astype",
   saves: "none",
   forward: ([x], { dtype }) => {
-    const t = x as Tensor;
+    const t = x;
     const out = allocate(dtype, t.size);
     out.set(t._s.data);
     return { shape: t.shape, data: out };
   },
-  backward: (g, { inputs: [x] }) => [astype(g, (x as Tensor).dtype)],
+  backward: (g, { inputs: [x] }) => [astype(g, x.dtype)],
 };
 
 // ---- public functions ----
