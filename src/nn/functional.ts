@@ -75,11 +75,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
  * Inverted dropout: each element is zeroed with probability p and the survivors are scaled by
  * 1/(1 − p), so the expectation is unchanged. ∂ = ḡ ⊙ mask (the same mask).
  */
-export const dropoutOp: OpDef<{ mask: Tensor }> = {
+export const dropoutOp: OpDef<{ mask: Tensor }, readonly [Tensor]> = {
   name: "dropout",
   saves: "none",
   forward: ([x], { mask }) => {
-    const t = x as Tensor;
+    const t = x;
     const out = alloc(t, t.size);
     const m = readData(mask);
     const d = readData(t);

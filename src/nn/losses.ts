@@ -69,19 +69,18 @@ function elementwiseLoss(
   name: string,
   f: (x: number, t: number) => number,
   backward: (g: Tensor, x: Tensor, t: Tensor, needs: readonly boolean[]) => (Tensor | null)[],
-): OpDef<LossAttrs> {
+): OpDef<LossAttrs, readonly [Tensor, Tensor]> {
   return {
     name,
     saves: "inputs",
     forward: ([x, t], attrs) => {
-      const a = readData(x as Tensor);
-      const b = readData(t as Tensor);
+      const a = readData(x);
+      const b = readData(t);
       const l = new Float64Array(a.length);
       for (let i = 0; i < l.length; i++) l[i] = f(a[i] as number, b[i] as number);
-      return reduced(x as Tensor, l, (x as Tensor).shape, attrs);
+      return reduced(x, l, x.shape, attrs);
     },
-    backward: (g, { inputs: [x, t], attrs, needs }) =>
-      backward(upstream(g, attrs), x as Tensor, t as Tensor, needs),
+    backward: (g, { inputs: [x, t], attrs, needs }) => backward(upstream(g, attrs), x, t, needs),
   };
 }
 
@@ -168,11 +167,11 @@ function perPosition(g: Tensor, like: Tensor, attrs: LossAttrs): Tensor {
  * Cross-entropy from logits with integer class labels, fused with log-softmax and stable for any
  * finite logits: lₙ = logSumExp(xₙ) − xₙ,yₙ. ∂/∂x = ḡ·(softmax(x) − onehot(y)).
  */
-export const crossEntropyOp: OpDef<IndexLossAttrs> = {
+export const crossEntropyOp: OpDef<IndexLossAttrs, readonly [Tensor]> = {
   name: "crossEntropy",
   saves: "inputs",
   forward: ([x], attrs) => {
-    const t = x as Tensor;
+    const t = x;
     const { classes, outer, inner, labelShape } = classLayout(t.shape);
     const logp = new Float64Array(t.size);
     logSoftmaxAxis(readData(t), outer, classes, inner, logp, false);
@@ -186,7 +185,7 @@ export const crossEntropyOp: OpDef<IndexLossAttrs> = {
     return reduced(t, l, labelShape, attrs);
   },
   backward: (g, { inputs: [x], attrs }) => {
-    const t = x as Tensor;
+    const t = x;
     const axis = t.ndim === 1 ? 0 : 1;
     return [mul(perPosition(g, t, attrs), sub(softmax(t, axis), oneHot(t, attrs.labels)))];
   },
@@ -196,15 +195,15 @@ export const crossEntropyOp: OpDef<IndexLossAttrs> = {
  * Cross-entropy from logits with class-probability targets p (same shape as the logits):
  * lₙ = −Σ_c p_c·logSoftmax(x)_c. ∂/∂x = ḡ·(softmax(x)·Σ_c p_c − p), ∂/∂p = −ḡ·logSoftmax(x).
  */
-export const crossEntropySoftOp: OpDef<LossAttrs> = {
+export const crossEntropySoftOp: OpDef<LossAttrs, readonly [Tensor, Tensor]> = {
   name: "crossEntropy",
   saves: "inputs",
   forward: ([x, p], attrs) => {
-    const t = x as Tensor;
+    const t = x;
     const { classes, outer, inner, labelShape } = classLayout(t.shape);
     const logp = new Float64Array(t.size);
     logSoftmaxAxis(readData(t), outer, classes, inner, logp, false);
-    const pd = readData(p as Tensor);
+    const pd = readData(p);
     const l = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < classes; c++) {
@@ -218,8 +217,8 @@ export const crossEntropySoftOp: OpDef<LossAttrs> = {
     return reduced(t, l, labelShape, attrs);
   },
   backward: (g, { inputs: [x, p], attrs, needs }) => {
-    const t = x as Tensor;
-    const q = p as Tensor;
+    const t = x;
+    const q = p;
     const axis = t.ndim === 1 ? 0 : 1;
     const up = perPosition(g, t, attrs);
     const gx = mul(up, sub(mul(softmax(t, axis), sum(q, axis, true)), q));
@@ -229,11 +228,11 @@ export const crossEntropySoftOp: OpDef<LossAttrs> = {
 };
 
 /** Negative log-likelihood of log-probabilities: lₙ = −logp_{n,yₙ}. ∂/∂logp = −ḡ·onehot(y). */
-export const nllOp: OpDef<IndexLossAttrs> = {
+export const nllOp: OpDef<IndexLossAttrs, readonly [Tensor]> = {
   name: "nll",
   saves: "none",
   forward: ([x], attrs) => {
-    const t = x as Tensor;
+    const t = x;
     const { classes, outer, inner, labelShape } = classLayout(t.shape);
     const d = readData(t);
     const l = new Float64Array(outer * inner);
@@ -245,9 +244,7 @@ export const nllOp: OpDef<IndexLossAttrs> = {
     }
     return reduced(t, l, labelShape, attrs);
   },
-  backward: (g, { inputs: [x], attrs }) => [
-    neg(mul(perPosition(g, x as Tensor, attrs), oneHot(x as Tensor, attrs.labels))),
-  ],
+  backward: (g, { inputs: [x], attrs }) => [neg(mul(perPosition(g, x, attrs), oneHot(x, attrs.labels)))],
 };
 
 function indexLabels(x: Tensor, labels: unknown, op: string): Int32Array {
