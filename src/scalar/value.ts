@@ -351,13 +351,17 @@ export interface Value extends UnaryValueMethods {}
 for (const row of Object.values(unaryTable())) {
   const rule = row.scalar as ((...args: unknown[]) => ScalarOp) | undefined;
   if (rule === undefined || !row.method) continue;
-  Object.defineProperty(Value.prototype, row.name, {
-    value: function (this: Value, ...args: unknown[]): Value {
-      return Value._make(rule(...args), this);
-    },
-    writable: true,
-    configurable: true,
-  });
+  // an op without arguments has one shared rule: the method takes no rest arguments (hot path)
+  const shared = row.parameterized ? undefined : rule();
+  const method =
+    shared !== undefined
+      ? function (this: Value): Value {
+          return Value._make(shared, this);
+        }
+      : function (this: Value, ...args: unknown[]): Value {
+          return Value._make(rule(...args), this);
+        };
+  Object.defineProperty(Value.prototype, row.name, { value: method, writable: true, configurable: true });
 }
 
 // error messages can tell this copy's Values from another copy's (see errors.ts)

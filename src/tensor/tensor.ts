@@ -731,13 +731,15 @@ export interface Tensor extends UnaryMethods {}
 for (const row of Object.values(unaryTable())) {
   if (!row.method) continue;
   const fn = row.fn as (x: Tensor, ...args: unknown[]) => Tensor;
-  Object.defineProperty(Tensor.prototype, row.name, {
-    value: function (this: Tensor, ...args: unknown[]): Tensor {
-      return fn(this, ...args);
-    },
-    writable: true,
-    configurable: true,
-  });
+  // ops without arguments take no rest arguments (hot path)
+  const method = row.parameterized
+    ? function (this: Tensor, ...args: unknown[]): Tensor {
+        return fn(this, ...args);
+      }
+    : function (this: Tensor): Tensor {
+        return fn(this);
+      };
+  Object.defineProperty(Tensor.prototype, row.name, { value: method, writable: true, configurable: true });
 }
 
 // error messages can tell this copy's tensors from another copy's (see errors.ts)

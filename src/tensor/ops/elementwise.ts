@@ -313,10 +313,16 @@ function unaryOp<A, Args extends unknown[], M extends boolean>(
     },
     backward,
   };
-  const fn = (x: Tensor, ...args: Args): Tensor => {
-    const attrs = makeAttrs(...args);
-    return apply(op, [checkTensor(x, name)], attrs);
-  };
+  const fn: (x: Tensor, ...args: Args) => Tensor =
+    spec.attrs === undefined
+      ? (((x: Tensor): Tensor => apply(op, [checkTensor(x, name)], undefined as A)) as unknown as (
+          x: Tensor,
+          ...args: Args
+        ) => Tensor)
+      : (x: Tensor, ...args: Args): Tensor => {
+          const attrs = makeAttrs(...args);
+          return apply(op, [checkTensor(x, name)], attrs);
+        };
   const cache = new Map<string, ScalarOp>();
   const scalarOp = (attrs: A): ScalarOp => {
     let symbol = spec.symbol;
