@@ -1,5 +1,4 @@
-/** Every tensor op function and the factories, for the `Tensor` methods and internal use. */
-export { fromNested, full } from "../creation";
+/** Every tensor op function, for the `Tensor` methods and internal use. */
 export * from "./elementwise";
 export * from "./linalg";
 export * from "./reduce";
