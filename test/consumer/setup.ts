@@ -51,6 +51,8 @@ export async function createConsumer(): Promise<Consumer> {
     `${JSON.stringify({ name: "consumer", private: true }, null, 2)}\n`,
   );
   cpSync(fileURLToPath(new URL("./project", import.meta.url)), dir, { recursive: true });
+  // one consumer file, type-checked as an ES module (.mts) and as CommonJS (.cts) under nodenext
+  for (const ext of ["mts", "cts"]) cpSync(join(dir, "consumer.ts"), join(dir, `consumer.${ext}`));
   const deps = [
     tarball,
     `typescript@${repoVersion("typescript")}`,
