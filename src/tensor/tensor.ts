@@ -16,7 +16,7 @@ import { allocate, type DType, isDType, type TypedArray } from "./dtype";
 import { readNested } from "./nested";
 import * as ops from "./ops/all";
 // Imported by name too, so elementwise.ts has run before the method loop at the end of this file.
-import { type UnaryTable, unaryTable } from "./ops/elementwise";
+import { isElementwiseLoaded, type UnaryTable, unaryTable } from "./ops/elementwise";
 import { checkedSizeOf, type Shape, sameShape, sizeOf } from "./shape";
 import { Storage } from "./storage";
 
@@ -728,19 +728,37 @@ type UnaryMethods = {
 // The methods of the unary table, defined just below (the class and this interface merge).
 export interface Tensor extends UnaryMethods {}
 
-for (const row of Object.values(unaryTable())) {
-  if (!row.method) continue;
-  const fn = row.fn as (x: Tensor, ...args: unknown[]) => Tensor;
-  // ops without arguments take no rest arguments (hot path)
-  const method = row.parameterized
-    ? function (this: Tensor, ...args: unknown[]): Tensor {
-        return fn(this, ...args);
-      }
-    : function (this: Tensor): Tensor {
-        return fn(this);
-      };
-  Object.defineProperty(Tensor.prototype, row.name, { value: method, writable: true, configurable: true });
+/**
+ * Gives `Tensor` one method per row of the unary table. tensor.ts and ops/elementwise.ts import
+ * each other, and either may be the first one loaded, so each says when it has finished loading
+ * and whichever finishes second installs the methods (the rows and the class both exist then).
+ * Function declarations and `var`s are hoisted: the other file can call these before this one
+ * has run (they then report "not loaded").
+ */
+export function installUnaryMethods(): void {
+  for (const row of Object.values(unaryTable())) {
+    if (!row.method) continue;
+    const fn = row.fn as (x: Tensor, ...args: unknown[]) => Tensor;
+    // ops without arguments take no rest arguments (hot path)
+    const method = row.parameterized
+      ? function (this: Tensor, ...args: unknown[]): Tensor {
+          return fn(this, ...args);
+        }
+      : function (this: Tensor): Tensor {
+          return fn(this);
+        };
+    Object.defineProperty(Tensor.prototype, row.name, { value: method, writable: true, configurable: true });
+  }
 }
+
+// `var`: hoisted, so ops/elementwise.ts can read it (as undefined) before this file has run
+var tensorLoaded: true | undefined;
+/** @internal Whether tensor.ts has finished loading (see `installUnaryMethods`). */
+export function isTensorLoaded(): boolean {
+  return tensorLoaded === true;
+}
+tensorLoaded = true;
+if (isElementwiseLoaded()) installUnaryMethods();
 
 // error messages can tell this copy's tensors from another copy's (see errors.ts)
 markOwnClass(Tensor);

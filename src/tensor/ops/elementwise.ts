@@ -18,7 +18,14 @@ import {
 } from "../kernels/elementwise";
 import * as m from "../kernels/scalar";
 import { broadcastShapes, checkResultShape } from "../shape";
-import { apply, type BackwardContext, type OpDef, Tensor } from "../tensor";
+import {
+  apply,
+  type BackwardContext,
+  installUnaryMethods,
+  isTensorLoaded,
+  type OpDef,
+  Tensor,
+} from "../tensor";
 import { alloc, checkSameDType, checkTensor, lift } from "./util";
 
 type Saves = OpDef["saves"];
@@ -663,3 +670,12 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const y = lift(b, like, "where");
   return apply(whereOp, [cond, x, y], undefined);
 }
+
+// `var`: hoisted, so tensor.ts can read it (as undefined) before this file has run
+var elementwiseLoaded: true | undefined;
+/** @internal Whether this file has finished loading (see `installUnaryMethods` in tensor.ts). */
+export function isElementwiseLoaded(): boolean {
+  return elementwiseLoaded === true;
+}
+elementwiseLoaded = true;
+if (isTensorLoaded()) installUnaryMethods();
