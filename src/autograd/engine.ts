@@ -157,14 +157,7 @@ function applyChainRule<N extends EngineNode<G>, G>(
     const node = order[i] as N;
     const grad = grads[i];
     if (grad === undefined || node._arity === 0) continue;
-    const parentGrads = node._vjp(grad);
-    for (let j = 0; j < parentGrads.length; j++) {
-      const g = parentGrads[j];
-      const parent = node._parent(j) as N;
-      if (g === null || g === undefined || !parent.requiresGrad) continue;
-      const prev = grads[parent._pos];
-      grads[parent._pos] = prev === undefined ? g : add(prev, g);
-    }
+    accumulate(node, node._vjp(grad), grads, add);
   }
 }
 
@@ -197,12 +190,22 @@ function applyChainRuleChecked<N extends EngineNode<G>, G>(
       }
       anomalyBackward(node as unknown as Parameters<typeof anomalyBackward>[0], grad, parentGrads);
     } else parentGrads = node._vjp(grad);
-    for (let j = 0; j < parentGrads.length; j++) {
-      const g = parentGrads[j];
-      const parent = node._parent(j) as N;
-      if (g === null || g === undefined || !parent.requiresGrad) continue;
-      const prev = grads[parent._pos];
-      grads[parent._pos] = prev === undefined ? g : add(prev, g);
-    }
+    accumulate(node, parentGrads, grads, add);
+  }
+}
+
+/** The chain rule's sum at one node: ∂L/∂parent += its contribution, for each parent. */
+function accumulate<N extends EngineNode<G>, G>(
+  node: N,
+  parentGrads: readonly (G | null | undefined)[],
+  grads: (G | undefined)[],
+  add: (a: G, b: G) => G,
+): void {
+  for (let j = 0; j < parentGrads.length; j++) {
+    const g = parentGrads[j];
+    const parent = node._parent(j) as N;
+    if (g === null || g === undefined || !parent.requiresGrad) continue;
+    const prev = grads[parent._pos];
+    grads[parent._pos] = prev === undefined ? g : add(prev, g);
   }
 }

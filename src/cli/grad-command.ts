@@ -72,7 +72,13 @@ export function formatExpressionError(expression: string, err: ExpressionError):
   const window = expression.slice(start, end).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ");
   const shown = `${start > 0 ? "…" : ""}${window}${end < expression.length ? "…" : ""}`;
   const caret = pos - start + (start > 0 ? 1 : 0);
-  return `error at position ${pos + 1}: ${err.message}\n  ${shown}\n  ${" ".repeat(caret)}^`;
+  // the parser's message may quote the expression: its control characters are written as \uXXXX
+  const message = err.message.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return `error at position ${pos + 1}: ${message}\n  ${shown}\n  ${" ".repeat(caret)}^`;
 }
 
 /** Runs the command; returns the text to print. */
