@@ -12,13 +12,14 @@ const layers = [
   // errors, argument checks, the random generator, the version, the number formatter
   { name: "base", path: "^src/(errors|validate|random|version|format-number)\\.ts$" },
   // element types and shape rules (broadcasting, sumTo's shapes, strides)
-  { name: "dtype-shape", path: "^src/tensor/(dtype|shape|broadcast)\\.ts$" },
+  { name: "dtype-shape", path: "^src/tensor/(dtype|broadcast)\\.ts$" },
   // memory (storage, nested arrays → typed arrays) and the typed-array loops
   { name: "storage-kernels", path: "^src/tensor/(storage\\.ts$|nested\\.ts$|kernels/)" },
   // the backward engine and what it consults: grad mode, module scopes, anomaly mode, hooks
   { name: "engine", path: "^src/autograd/(engine|grad-mode|scope|anomaly|hooks)\\.ts$" },
-  // Tensor: storage + graph node + apply (one op call → one node) + the version check
-  { name: "tensor-core", path: "^src/tensor/tensor\\.ts$" },
+  // Tensor: storage + graph node + apply (one op call → one node) + the version check; what an
+  // op is (OpDef) and how a tensor is printed
+  { name: "tensor-core", path: "^src/tensor/(tensor|op-def|format)\\.ts$" },
   // the op table and everything built from ops: factories, custom ops
   { name: "ops", path: "^src/tensor/(ops/|creation\\.ts$|custom-op\\.ts$)" },
   // the scalar Value (its unary ops are the table's scalar forms) and the root math functions,

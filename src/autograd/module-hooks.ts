@@ -17,9 +17,10 @@
  * These nodes appear in diagrams while a backward hook is registered.
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { sameShape } from "../tensor/shape";
+import { sameShape } from "../tensor/broadcast";
+import { apply } from "../tensor/ops/apply";
 import { readData, storageOf } from "../tensor/storage";
-import { apply, type OpDef, Tensor } from "../tensor/tensor";
+import { type OpDef, Tensor } from "../tensor/tensor";
 import { checkFunction } from "../validate";
 import { anomaly } from "./anomaly";
 import { isGradEnabled } from "./grad-mode";

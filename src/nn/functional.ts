@@ -5,12 +5,13 @@
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
+import { checkResultShape } from "../tensor/broadcast";
 import { gemm } from "../tensor/kernels/matmul";
 import { matmul, mul, reshape, sum, transpose } from "../tensor/ops/all";
+import { apply } from "../tensor/ops/apply";
 import { alloc, checkSameDType, checkTensor } from "../tensor/ops/util";
-import { checkResultShape } from "../tensor/shape";
 import { readData } from "../tensor/storage";
-import { apply, type OpDef, Tensor } from "../tensor/tensor";
+import { type OpDef, Tensor } from "../tensor/tensor";
 import { checkBoolean } from "../validate";
 
 /**

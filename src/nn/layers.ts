@@ -5,11 +5,12 @@
 
 import { withScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
+import { checkResultShape, MAX_DIMS } from "../tensor/broadcast";
 import { allocate, type DType, isDType } from "../tensor/dtype";
 import { type UnaryTable, unaryTable } from "../tensor/ops/all";
+import { apply } from "../tensor/ops/apply";
 import { checkTensor } from "../tensor/ops/util";
-import { checkResultShape, MAX_DIMS } from "../tensor/shape";
-import { apply, type OpDef, Tensor } from "../tensor/tensor";
+import { type OpDef, Tensor } from "../tensor/tensor";
 import { checkBoolean, checkInt, checkOneOf, checkOptions } from "../validate";
 import { dropout, linear } from "./functional";
 import * as init from "./init";

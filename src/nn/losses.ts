@@ -4,12 +4,13 @@
  * (default), `"sum"` or `"none"` (per-element losses).
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
+import { sameShape } from "../tensor/broadcast";
 import { logSoftmaxAxis } from "../tensor/kernels/reduce";
 import { div, lt, mul, neg, sigmoid, softmax, sub, sum } from "../tensor/ops/all";
+import { apply } from "../tensor/ops/apply";
 import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util";
-import { sameShape } from "../tensor/shape";
 import { readData } from "../tensor/storage";
-import { apply, type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
+import { type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
 
 /** How per-element losses are combined: their mean (default), their sum, or not at all. */

@@ -1,7 +1,7 @@
 /**
  * The fused nn ops: `linear`, `dropout` and the losses, each one graph node with its forward
  * kernel and backward formula (see functional.ts and losses.ts). Like the tensor op table
- * (tensor/ops/index.ts) one level up; the op-table test walks both, so an op added here is
+ * (tensor/ops/table.ts) one level up; the op-table test walks both, so an op added here is
  * gradchecked too. Keys are unique; two keys may share an op name (`crossEntropy` with class
  * indices or with probabilities).
  */

@@ -6,9 +6,9 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions } from "../validate";
+import { checkResultShape, checkShape, sizeOf } from "./broadcast";
 import { allocate, type DType, isDType, isTypedArray, type TypedArray } from "./dtype";
 import { readNested } from "./nested";
-import { checkResultShape, checkShape, sizeOf } from "./shape";
 import { unwrapView } from "./storage";
 import { type NestedNumbers, Tensor, type TensorOptions } from "./tensor";
 

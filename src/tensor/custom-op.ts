@@ -5,7 +5,8 @@
  */
 import { noGrad } from "../autograd/grad-mode";
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { apply, type BackwardContext, type OpDef, Tensor } from "./tensor";
+import { apply } from "./ops/apply";
+import { type BackwardContext, type OpDef, Tensor } from "./tensor";
 
 /** The definition of a custom op. */
 export interface CustomOpSpec {

@@ -5,8 +5,8 @@
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { checkSize } from "../validate";
+import { MAX_DIMS, sizeOf } from "./broadcast";
 import { allocate, type DType, isTypedArray, type TypedArray } from "./dtype";
-import { MAX_DIMS, sizeOf } from "./shape";
 import { unwrapView } from "./storage";
 import type { NestedNumbers } from "./tensor";
 

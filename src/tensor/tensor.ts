@@ -4,62 +4,22 @@
  * formula); this file holds the class, `apply` (which turns an op call into exactly one graph
  * node) and the tensor side of `backward`.
  */
-import { anomaly, anomalyCheckSaved, anomalyForward } from "../autograd/anomaly";
+import { anomaly, anomalyCheckSaved } from "../autograd/anomaly";
 import { backprop, type GraphNode } from "../autograd/engine";
-import { isGradEnabled, withGradMode } from "../autograd/grad-mode";
+import { withGradMode } from "../autograd/grad-mode";
 import { addGradientHook, type RemovableHandle } from "../autograd/hooks";
-import { tagScope } from "../autograd/scope";
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
-import { formatDecimals } from "../format-number";
 import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
-import { allocate, type DType, isDType, type TypedArray } from "./dtype";
+import { checkedSizeOf, sameShape } from "./broadcast";
+import { allocate, type DType, type TypedArray } from "./dtype";
+import { formatTensor, toNested } from "./format";
 import { readNested } from "./nested";
+import { type BackwardContext, checkSavedVersions, type OpDef, type RawResult } from "./op-def";
 import * as ops from "./ops/all";
-// Imported by name too, so elementwise.ts has run before the method loop at the end of this file.
-import { isElementwiseLoaded, type UnaryTable, unaryTable } from "./ops/elementwise";
-import { checkedSizeOf, type Shape, sameShape, sizeOf } from "./shape";
+import { installMethods, type TableMethods } from "./ops/methods";
 import { Storage } from "./storage";
 
-/** What an op's forward returns: the result's shape and freshly computed (or shared) storage. */
-export interface RawResult {
-  readonly shape: readonly number[];
-  readonly data: TypedArray;
-  /** Set when the result shares its input's memory (reshape-like views). */
-  readonly storage?: Storage;
-}
-
-/** What an op's backward receives besides ḡ = ∂L/∂result. */
-export interface BackwardContext<A, I extends readonly Tensor[] = readonly Tensor[]> {
-  /** The op's inputs, as recorded (a tuple type when the op's arity is fixed). */
-  readonly inputs: I;
-  /** The op's result (differentiable itself when the backward is being recorded). */
-  readonly result: Tensor;
-  /** The op's non-tensor arguments (axes, shapes, slopes…). */
-  readonly attrs: A;
-  /** needs[i]: whether input i requires a gradient (skip the work when it does not). */
-  readonly needs: readonly boolean[];
-}
-
-/**
- * One tensor operation: the graph node's label, the forward computation on raw storage, and the
- * backward formula written with differentiable tensor ops (so gradients of gradients work).
- */
-export interface OpDef<A = undefined, I extends readonly Tensor[] = readonly Tensor[]> {
-  readonly name: string;
-  /** Checks the arguments (throwing `ChainruleError` before anything is created) and computes. */
-  readonly forward: (inputs: I, attrs: A) => RawResult;
-  /**
-   * ∂L/∂inputᵢ for each input given ḡ. A gradient may have the broadcast shape of the result:
-   * the engine sums it back to the input's shape (`sumTo`), the one broadcasting rule.
-   * Absent for non-differentiable ops (comparisons, argmax), whose results never require grad.
-   */
-  readonly backward?: (grad: Tensor, ctx: BackwardContext<A, I>) => readonly (Tensor | null | undefined)[];
-  /**
-   * Which recorded data the backward reads, for the in-place modification check: the inputs,
-   * the result, both (default) or none.
-   */
-  readonly saves?: "inputs" | "result" | "both" | "none";
-}
+export type { BackwardContext, OpDef, RawResult };
 
 /** Options accepted by every tensor constructor. */
 export interface TensorOptions {
@@ -273,7 +233,7 @@ export class Tensor implements GraphNode<Tensor> {
   _vjp(grad: Tensor): readonly (Tensor | null)[] {
     const def = this._op as OpDef<unknown>;
     const inputs = this.parents;
-    this.checkVersions(def);
+    checkSavedVersions(def, inputs, this, this._versions as readonly number[]);
     if (anomaly.on) anomalyCheckSaved(this, inputs);
     const needs = inputs.map((x) => x.requiresGrad);
     const grads = (def.backward as NonNullable<OpDef<unknown>["backward"]>)(grad, {
@@ -293,28 +253,6 @@ export class Tensor implements GraphNode<Tensor> {
       }
       return g;
     });
-  }
-
-  private checkVersions(def: OpDef<unknown>): void {
-    const saved = this._versions as readonly number[];
-    const saves = def.saves ?? "both";
-    const inputs = this.parents;
-    if (saves === "inputs" || saves === "both") {
-      inputs.forEach((x, i) => {
-        if (x._s.version !== saved[i]) {
-          throw new ChainruleError(
-            `backward: input ${i} ${fmtShape(x.shape)} of ${def.name} was modified in place after ${def.name} used it ` +
-              `(version ${x._s.version}, recorded ${saved[i]}); recompute the forward pass after changing data`,
-          );
-        }
-      });
-    }
-    if ((saves === "result" || saves === "both") && this._s.version !== saved[inputs.length]) {
-      throw new ChainruleError(
-        `backward: the result ${fmtShape(this.shape)} of ${def.name} was modified in place after it was computed ` +
-          `(version ${this._s.version}, recorded ${saved[inputs.length]}); recompute the forward pass`,
-      );
-    }
   }
 
   /**
@@ -402,154 +340,9 @@ export class Tensor implements GraphNode<Tensor> {
     return this;
   }
 
-  // ---- elementwise (operand: Tensor | number; NumPy broadcasting) ----
-  /** a + b. ∂/∂a = ḡ, ∂/∂b = ḡ (summed over broadcast dimensions). */
-  add(other: Tensor | number): Tensor {
-    return ops.add(this, other);
-  }
-  /** a − b. ∂/∂a = ḡ, ∂/∂b = −ḡ. */
-  sub(other: Tensor | number): Tensor {
-    return ops.sub(this, other);
-  }
-  /** a ⊙ b. ∂/∂a = ḡ ⊙ b, ∂/∂b = ḡ ⊙ a. */
-  mul(other: Tensor | number): Tensor {
-    return ops.mul(this, other);
-  }
-  /** a / b. ∂/∂a = ḡ / b, ∂/∂b = −ḡ ⊙ a / b². */
-  div(other: Tensor | number): Tensor {
-    return ops.div(this, other);
-  }
-  /**
-   * aᵇ. ∂/∂a = ḡ ⊙ b ⊙ aᵇ⁻¹ (0 where b = 0), ∂/∂b = ḡ ⊙ aᵇ ⊙ ln a (0 where a = 0 and b ≥ 0):
-   * PyTorch's conventions, shared with `Value.pow` (so at a = 0, b = −1 both are −∞).
-   */
-  pow(exponent: Tensor | number): Tensor {
-    return ops.pow(this, exponent);
-  }
-  /**
-   * max(a, b) elementwise, NaN where either is NaN. The gradient goes to the larger, split ½/½ on
-   * ties, and to both where either is NaN (PyTorch's rule, shared with `Value.maximum`).
-   */
-  maximum(other: Tensor | number): Tensor {
-    return ops.maximum(this, other);
-  }
-  /**
-   * min(a, b) elementwise, NaN where either is NaN. The gradient goes to the smaller, split ½/½
-   * on ties, and to both where either is NaN (PyTorch's rule, shared with `Value.minimum`).
-   */
-  minimum(other: Tensor | number): Tensor {
-    return ops.minimum(this, other);
-  }
-  // The unary elementwise methods (x.exp(), x.relu(), x.leakyRelu(0.2), …) are made from the
-  // rows of the unary table in ops/elementwise.ts: see the loop at the end of this file.
-
-  // ---- reductions ----
-  /** Σ over `axis` (all axes by default). ∂ = ḡ broadcast back over the reduced axes. */
-  sum(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.sum(this, axis, keepDims);
-  }
-  /** Mean over `axis` (all by default). ∂ = ḡ / count, broadcast back. */
-  mean(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.mean(this, axis, keepDims);
-  }
-  /** Maximum over `axis` (values only, like `torch.amax`); the gradient is split evenly among ties. */
-  max(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.max(this, axis, keepDims);
-  }
-  /** Minimum over `axis` (values only); the gradient is split evenly among ties. */
-  min(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.min(this, axis, keepDims);
-  }
-  /** ln Σ exp(x) over `axis`, computed as m + ln Σ exp(x − m). ∂ = ḡ ⊙ softmax(x). */
-  logSumExp(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.logSumExp(this, axis, keepDims);
-  }
-  /** exp(x − logSumExp(x)) along `axis`. ∂ = y ⊙ (ḡ − Σ ḡ ⊙ y). */
-  softmax(axis = -1): Tensor {
-    return ops.softmax(this, axis);
-  }
-  /** x − logSumExp(x) along `axis`. ∂ = ḡ − softmax(x) ⊙ Σ ḡ. */
-  logSoftmax(axis = -1): Tensor {
-    return ops.logSoftmax(this, axis);
-  }
-  /** Index of the maximum along `axis` (of the flattened tensor if omitted); not differentiable. */
-  argmax(axis?: number, keepDims = false): Tensor {
-    return ops.argmax(this, axis, keepDims);
-  }
-  /** Index of the minimum along `axis` (of the flattened tensor if omitted); not differentiable. */
-  argmin(axis?: number, keepDims = false): Tensor {
-    return ops.argmin(this, axis, keepDims);
-  }
-
-  // ---- linear algebra ----
-  /** `torch.matmul`: 1-D·1-D → [], 2-D·2-D, batched N-D with broadcast batch dimensions. */
-  matmul(other: Tensor): Tensor {
-    return ops.matmul(this, other);
-  }
-  /** Swaps two dimensions (the last two by default). */
-  transpose(dim0 = -2, dim1 = -1): Tensor {
-    return ops.transpose(this, dim0, dim1);
-  }
-  /** Reorders the dimensions: result dimension i is this tensor's dimension dims[i]. */
-  permute(...dims: number[]): Tensor {
-    return ops.permute(this, dims);
-  }
-
-  // ---- shape ----
-  /** Same data, new shape (one dimension may be −1). Shares memory. */
-  reshape(...shape: number[] | [readonly number[]]): Tensor {
-    return ops.reshape(this, flatArgs(shape));
-  }
-  /** Reshapes to one dimension. */
-  flatten(): Tensor {
-    return ops.flatten(this);
-  }
-  /** Removes dimensions of size 1 (only `axis`, if given and of size 1). */
-  squeeze(axis?: number): Tensor {
-    return ops.squeeze(this, axis);
-  }
-  /** Inserts a dimension of size 1 at `axis`. */
-  unsqueeze(axis: number): Tensor {
-    return ops.unsqueeze(this, axis);
-  }
-  /** Broadcasts to `shape` (−1 keeps a dimension); new dimensions go in front. ∂ = sumTo(ḡ). */
-  expand(...shape: number[] | [readonly number[]]): Tensor {
-    return ops.expand(this, flatArgs(shape));
-  }
-  /** Elements [start, end) along `axis` (end exclusive, negatives count from the end, clamped). */
-  slice(axis: number, start: number, end?: number): Tensor {
-    return ops.slice(this, axis, start, end);
-  }
-  /** `torch.gather`: out[…i…] = x[…index[…i…]…] along `axis`. */
-  gather(axis: number, index: IndexLike): Tensor {
-    return ops.gather(this, axis, index);
-  }
-  /** Picks the entries `indices` along `axis` (`torch.index_select`). */
-  indexSelect(axis: number, indices: IndexLike): Tensor {
-    return ops.indexSelect(this, axis, indices);
-  }
-
-  // ---- comparisons (not differentiable; 0/1 in this dtype) ----
-  /** 1 where a = b, else 0. */
-  eq(other: Tensor | number): Tensor {
-    return ops.eq(this, other);
-  }
-  /** 1 where a > b, else 0. */
-  gt(other: Tensor | number): Tensor {
-    return ops.gt(this, other);
-  }
-  /** 1 where a < b, else 0. */
-  lt(other: Tensor | number): Tensor {
-    return ops.lt(this, other);
-  }
-  /** 1 where a ≥ b, else 0. */
-  ge(other: Tensor | number): Tensor {
-    return ops.ge(this, other);
-  }
-  /** 1 where a ≤ b, else 0. */
-  le(other: Tensor | number): Tensor {
-    return ops.le(this, other);
-  }
+  // The op methods (x.exp(), x.add(y), x.sum(0), x.matmul(w), x.reshape(2, 3), …) are read from
+  // the tables in ops/methods.ts, which installs them on the prototype; their types are merged
+  // into the class below.
 
   // ---- conversions ----
   /** The single element of a one-element tensor. */
@@ -576,27 +369,18 @@ export class Tensor implements GraphNode<Tensor> {
   toJSON(): { shape: number[]; dtype: DType; data: NestedNumbers } {
     return { shape: [...this.shape], dtype: this.dtype, data: this.toArray() };
   }
-  /** A differentiable copy with its own memory. */
-  clone(): Tensor {
-    return ops.clone(this);
-  }
   /** The same memory without history: a leaf that does not require grad. */
   detach(): Tensor {
     return Tensor._view(this._s, this.shape);
   }
-  /** A copy converted to `dtype` (differentiable: the gradient is converted back). */
-  astype(dtype: DType): Tensor {
-    if (!isDType(dtype)) throw new ChainruleError(`astype: unknown dtype ${describe(dtype)}`);
-    return ops.astype(this, dtype);
-  }
   /** PyTorch-style text: `tensor([[1, 2], [3, 4]], dtype=float64, op=mul)`. */
   toString(): string {
-    return formatTensor(this);
+    return formatTensor(this, this._s.data);
   }
 
   /** What `console.log` shows in Node: the same text as `toString()`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return formatTensor(this);
+    return formatTensor(this, this._s.data);
   }
 }
 
@@ -611,44 +395,7 @@ export type IndexLike =
   | ArrayLike<number>
   | Tensor;
 
-function flatArgs(args: number[] | [readonly number[]]): number[] {
-  return args.length === 1 && Array.isArray(args[0])
-    ? Array.from(args[0] as readonly number[])
-    : (args as number[]);
-}
-
 const addGrads = (a: Tensor, b: Tensor): Tensor => ops.add(a, b);
-
-/**
- * Turns an op call into exactly one graph node: runs the forward (which validates and throws
- * before anything exists), wraps the result, and, while recording (outside `noGrad`), links it
- * to its inputs. Every op is recorded, so any computation can be drawn; the result requires grad
- * when the op is differentiable and some input requires grad.
- */
-export function apply<A, I extends readonly Tensor[]>(def: OpDef<A, I>, inputs: I, attrs: A): Tensor {
-  const raw = def.forward(inputs, attrs);
-  const t = raw.storage ? Tensor._view(raw.storage, raw.shape) : new Tensor(raw.data, raw.shape);
-  if (!isGradEnabled()) {
-    if (anomaly.on) anomalyForward(def.name, inputs, t, false, "none");
-    return t;
-  }
-  const w = t as unknown as {
-    parents: readonly Tensor[];
-    _op: OpDef<A, I>;
-    _attrs: A;
-    _versions: number[];
-    _requiresGrad: boolean;
-  };
-  w.parents = inputs;
-  w._op = def;
-  w._attrs = attrs;
-  w._versions = [...inputs.map((x) => x._s.version), t._s.version];
-  w._requiresGrad = def.backward !== undefined && inputs.some((x) => x.requiresGrad);
-  tagScope(t);
-  // anomaly mode: NaN/±Infinity from finite inputs throws here (nothing refers to t yet)
-  if (anomaly.on) anomalyForward(def.name, inputs, t, w._requiresGrad, def.saves ?? "both");
-  return t;
-}
 
 /** ∂L/∂root for a backward pass: the given gradient (checked) or 1 for a one-element root. */
 export function seedGradient(
@@ -682,83 +429,17 @@ export function seedGradient(
   return g;
 }
 
-function toNested(data: TypedArray, shape: Shape): NestedNumbers {
-  if (shape.length === 0) return data[0] as number;
-  const build = (offset: number, dim: number): NestedNumbers[] => {
-    const n = shape[dim] as number;
-    const out: NestedNumbers[] = new Array(n);
-    if (dim === shape.length - 1) {
-      for (let i = 0; i < n; i++) out[i] = data[offset + i] as number;
-      return out;
-    }
-    const step = sizeOf(shape.slice(dim + 1));
-    for (let i = 0; i < n; i++) out[i] = build(offset + i * step, dim + 1);
-    return out;
-  };
-  return build(0, 0);
-}
+// The methods of the op tables (ops/methods.ts); the class and this interface merge.
+export interface Tensor extends TableMethods {}
 
-function formatTensor(t: Tensor): string {
-  const data = t._s.data;
-  const limit = 6;
-  const fmt = (offset: number, dim: number, indent: string): string => {
-    if (t.ndim === 0) return formatDecimals(data[0] as number);
-    const n = t.shape[dim] as number;
-    const step = sizeOf(t.shape.slice(dim + 1));
-    const idx = n > limit ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
-    if (dim === t.ndim - 1) {
-      return `[${idx.map((i) => (i < 0 ? "…" : formatDecimals(data[offset + i] as number))).join(", ")}]`;
-    }
-    const rows = idx.map((i) => (i < 0 ? "…" : fmt(offset + i * step, dim + 1, `${indent} `)));
-    return `[${rows.join(`,\n${indent} `)}]`;
-  };
-  const extras = [`dtype=${t.dtype}`];
-  if (t.op) extras.push(`op=${t.op}`);
-  else if (t.requiresGrad) extras.push("requiresGrad=true");
-  return `tensor(${fmt(0, 0, "       ")}, ${extras.join(", ")})`;
-}
-
-/** One method per row of the unary table (ops/elementwise.ts): `x.exp()` is `exp(x)`. */
-type UnaryMethods = {
-  readonly [K in keyof UnaryTable as UnaryTable[K] extends { method: true } ? K : never]: (
-    ...args: Parameters<UnaryTable[K]["fn"]> extends [Tensor, ...infer Rest] ? Rest : never
-  ) => Tensor;
-};
-
-// The methods of the unary table, defined just below (the class and this interface merge).
-export interface Tensor extends UnaryMethods {}
-
-/**
- * Gives `Tensor` one method per row of the unary table. tensor.ts and ops/elementwise.ts import
- * each other, and either may be the first one loaded, so each says when it has finished loading
- * and whichever finishes second installs the methods (the rows and the class both exist then).
- * Function declarations and `var`s are hoisted: the other file can call these before this one
- * has run (they then report "not loaded").
- */
-export function installUnaryMethods(): void {
-  for (const row of Object.values(unaryTable())) {
-    if (!row.method) continue;
-    const fn = row.fn as (x: Tensor, ...args: unknown[]) => Tensor;
-    // ops without arguments take no rest arguments (hot path)
-    const method = row.parameterized
-      ? function (this: Tensor, ...args: unknown[]): Tensor {
-          return fn(this, ...args);
-        }
-      : function (this: Tensor): Tensor {
-          return fn(this);
-        };
-    Object.defineProperty(Tensor.prototype, row.name, { value: method, writable: true, configurable: true });
-  }
-}
-
-// `var`: hoisted, so ops/elementwise.ts can read it (as undefined) before this file has run
+// `var`: hoisted, so ops/methods.ts can read it (as undefined) before this file has run
 var tensorLoaded: true | undefined;
-/** @internal Whether tensor.ts has finished loading (see `installUnaryMethods`). */
+/** @internal Whether tensor.ts has finished loading (see `installMethods` in ops/methods.ts). */
 export function isTensorLoaded(): boolean {
   return tensorLoaded === true;
 }
 tensorLoaded = true;
-if (isElementwiseLoaded()) installUnaryMethods();
+installMethods();
 
 // error messages can tell this copy's tensors from another copy's (see errors.ts)
 markOwnClass(Tensor);

@@ -22,7 +22,7 @@ import {
   zeros,
   zerosLike,
 } from "../../src/index";
-import { MAX_DIMS } from "../../src/tensor/shape";
+import { MAX_DIMS } from "../../src/tensor/broadcast";
 import { MAX_ELEMENTS } from "../../src/validate";
 
 /** Runs `fn`, expects a ChainruleError, and returns its message. */

@@ -36,7 +36,7 @@ import {
   where,
 } from "../../src/index";
 import { type NnOpKey, nnOpTable } from "../../src/nn/op-table";
-import { apply } from "../../src/tensor/tensor";
+import { apply } from "../../src/tensor/ops/apply";
 import { expectAllClose } from "../helpers/close";
 import { avoiding, awayFromZero, distinct, near, rngFor, type Sampler, sampled, uniform } from "./fixtures";
 

@@ -2,8 +2,8 @@
  * Elementwise kernels over typed arrays. No tensors, no autograd: plain loops that allocate
  * nothing, each benchmarkable on its own.
  */
-import type { Shape } from "../shape";
-import { broadcastStrides } from "../shape";
+import type { Shape } from "../broadcast";
+import { broadcastStrides } from "../broadcast";
 import { sigmoid } from "./scalar";
 
 type Arr = Float64Array | Float32Array;

@@ -3,8 +3,8 @@
  * A tensor is often read as [outer, n, inner] around one axis: `outer` is the product of the
  * dimensions before it, `inner` of those after.
  */
-import type { Shape } from "../shape";
-import { stridesOf } from "../shape";
+import type { Shape } from "../broadcast";
+import { stridesOf } from "../broadcast";
 
 type Arr = Float64Array | Float32Array;
 

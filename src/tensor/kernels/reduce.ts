@@ -3,8 +3,8 @@
  * input in row-major order and fold each element into the output slot it maps to (output
  * strides are 0 along reduced axes).
  */
-import type { Shape } from "../shape";
-import { reducedShape, stridesOf } from "../shape";
+import type { Shape } from "../broadcast";
+import { reducedShape, stridesOf } from "../broadcast";
 
 type Arr = Float64Array | Float32Array;
 

@@ -6,6 +6,7 @@
 import { ChainruleError, describe } from "../../errors";
 import type { ScalarOp } from "../../scalar/value";
 import { checkFinite, checkNumber } from "../../validate";
+import { broadcastShapes, checkResultShape } from "../broadcast";
 import {
   type Arith,
   arith,
@@ -17,15 +18,9 @@ import {
   zip,
 } from "../kernels/elementwise";
 import * as m from "../kernels/scalar";
-import { broadcastShapes, checkResultShape } from "../shape";
-import {
-  apply,
-  type BackwardContext,
-  installUnaryMethods,
-  isTensorLoaded,
-  type OpDef,
-  Tensor,
-} from "../tensor";
+import { type BackwardContext, type OpDef, Tensor } from "../tensor";
+import { apply } from "./apply";
+import { installMethods } from "./methods";
 import { alloc, checkSameDType, checkTensor, lift } from "./util";
 
 type Saves = OpDef["saves"];
@@ -40,7 +35,7 @@ interface BinarySpec {
   readonly backward?: (
     g: Tensor,
     ctx: BackwardContext<undefined, readonly [Tensor, Tensor]>,
-  ) => readonly (Tensor | null)[];
+  ) => readonly [Tensor | null, Tensor | null];
   /** What the backward reads (the version check); default "both". */
   readonly saves?: Saves;
   /** [∂y/∂a, ∂y/∂b] in words, for explanations. */
@@ -56,6 +51,8 @@ type LocalDerivative = (a: number, b: number, y: number) => number;
 /** What a binary row produces: the tensor op, its symbols and its `Value` op (if it has one). */
 export interface BinaryOp {
   readonly op: OpDef<undefined, readonly [Tensor, Tensor]>;
+  /** The function (and `Tensor` method): `fn(a, b)` is `a.<name>(b)`; a number operand becomes a constant. */
+  readonly fn: (a: Tensor | number, b: Tensor | number) => Tensor;
   readonly symbols: readonly [string, string];
   readonly scalar: ScalarOp | undefined;
 }
@@ -99,7 +96,7 @@ function binaryOp(name: string, spec: BinarySpec): BinaryOp {
           ...(spec.masked ? { masked: spec.masked } : {}),
           symbols: spec.symbols,
         };
-  return { op, symbols: spec.symbols, scalar };
+  return { op, fn: (a, b) => binary(op, a, b), symbols: spec.symbols, scalar };
 }
 
 /**
@@ -123,100 +120,116 @@ const NOT_DIFFERENTIABLE = ["not differentiable", "not differentiable"] as const
  *   else 1. A NaN operand fails every comparison, so both operands get the full gradient (and
  *   the result is NaN). minimum is the mirror image.
  */
-export const binaryTable = {
-  /** a + b. ∂/∂a = ḡ, ∂/∂b = ḡ (summed over broadcast dimensions). */
-  add: binaryOp("add", {
-    f: (a, b) => a + b,
-    arith: "add",
-    backward: (g) => [g, g],
-    saves: "none",
-    symbols: ["1", "1"],
-    local: [() => 1, () => 1],
-  }),
-  /** a − b. ∂/∂a = ḡ, ∂/∂b = −ḡ. */
-  sub: binaryOp("sub", {
-    f: (a, b) => a - b,
-    arith: "sub",
-    backward: (g, { needs }) => [g, needs[1] ? neg(g) : null],
-    saves: "none",
-    symbols: ["1", "−1"],
-    local: [() => 1, () => -1],
-  }),
-  /** a ⊙ b. ∂/∂a = ḡ ⊙ b, ∂/∂b = ḡ ⊙ a. */
-  mul: binaryOp("mul", {
-    f: (a, b) => a * b,
-    arith: "mul",
-    backward: (g, { inputs: [a, b], needs }) => [needs[0] ? mul(g, b) : null, needs[1] ? mul(g, a) : null],
-    saves: "inputs",
-    symbols: ["b", "a"],
-    local: [(_a, b) => b, (a) => a],
-  }),
-  /** a / b. ∂/∂a = ḡ / b, ∂/∂b = −ḡ·a/b² = −ḡ·y/b. */
-  div: binaryOp("div", {
-    f: (a, b) => a / b,
-    arith: "div",
-    backward: (g, { inputs: [, b], result: y, needs }) => [
-      needs[0] ? div(g, b) : null,
-      needs[1] ? neg(div(mul(g, y), b)) : null,
-    ],
-    symbols: ["1/b", "−a/b²"],
-    local: [(_a, b) => 1 / b, (_a, b, y) => -y / b],
-  }),
-  /** aᵇ (C's pow). ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0). */
-  pow: binaryOp("pow", {
-    f: m.pow,
-    backward: (g, { inputs: [a, b], result: y, needs }) => {
-      let ga: Tensor | null = null;
-      if (needs[0]) {
-        ga = mul(g, mul(b, pow(a, sub(b, 1))));
-        if (!(b.size === 1 && b._s.data[0] !== 0)) ga = where(eq(b, 0), 0, ga);
-      }
-      let gb: Tensor | null = null;
-      if (needs[1]) gb = where(mul(eq(a, 0), ge(b, 0)), 0, mul(g, mul(y, log(a))));
-      return [ga, gb];
-    },
-    symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
-    local: [
-      (a, b) => (b === 0 ? 0 : b * m.pow(a, b - 1)),
-      (a, b, y) => (a === 0 && b >= 0 ? 0 : y * Math.log(a)),
-    ],
-    masked: [(_a, b) => b === 0, (a, b) => a === 0 && b >= 0],
-  }),
-  /** max(a, b), NaN if either is. ḡ to the larger operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
-  maximum: binaryOp("maximum", {
-    f: m.maximum,
-    backward: (g, { inputs: [a, b], needs }) => [
-      needs[0] ? extremumGrad(g, a, b, lt(a, b)) : null,
-      needs[1] ? extremumGrad(g, a, b, gt(a, b)) : null,
-    ],
-    saves: "inputs",
-    symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
-    local: [(a, b) => (a < b ? 0 : a === b ? 0.5 : 1), (a, b) => (a > b ? 0 : a === b ? 0.5 : 1)],
-    masked: [(a, b) => a < b, (a, b) => a > b],
-  }),
-  /** min(a, b), NaN if either is. ḡ to the smaller operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
-  minimum: binaryOp("minimum", {
-    f: m.minimum,
-    backward: (g, { inputs: [a, b], needs }) => [
-      needs[0] ? extremumGrad(g, a, b, gt(a, b)) : null,
-      needs[1] ? extremumGrad(g, a, b, lt(a, b)) : null,
-    ],
-    saves: "inputs",
-    symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
-    local: [(a, b) => (a > b ? 0 : a === b ? 0.5 : 1), (a, b) => (a < b ? 0 : a === b ? 0.5 : 1)],
-    masked: [(a, b) => a > b, (a, b) => a < b],
-  }),
-  /** 1 where a = b, else 0 (not differentiable). */
-  eq: binaryOp("eq", { f: (a, b) => (a === b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
-  /** 1 where a > b, else 0 (not differentiable). */
-  gt: binaryOp("gt", { f: (a, b) => (a > b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
-  /** 1 where a < b, else 0 (not differentiable). */
-  lt: binaryOp("lt", { f: (a, b) => (a < b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
-  /** 1 where a ≥ b, else 0 (not differentiable). */
-  ge: binaryOp("ge", { f: (a, b) => (a >= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
-  /** 1 where a ≤ b, else 0 (not differentiable). */
-  le: binaryOp("le", { f: (a, b) => (a <= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
-};
+export const binaryTable = buildBinaryTable();
+/** The rows of the binary table, by name. */
+export type BinaryTable = ReturnType<typeof buildBinaryTable>;
+
+/**
+ * `grad()` when the input needs a gradient, else null (nothing is computed). A call rather than
+ * `need ? grad() : null`: the compiler types a conditional by comparing `Tensor`'s members, and
+ * those include this table's methods (ops/methods.ts), a cycle it refuses (TS7023).
+ */
+const ifNeeded = (need: boolean | undefined, grad: () => Tensor): Tensor | null => (need ? grad() : null);
+
+function buildBinaryTable() {
+  return {
+    /** a + b. ∂/∂a = ḡ, ∂/∂b = ḡ (summed over broadcast dimensions). */
+    add: binaryOp("add", {
+      f: (a, b) => a + b,
+      arith: "add",
+      backward: (g) => [g, g],
+      saves: "none",
+      symbols: ["1", "1"],
+      local: [() => 1, () => 1],
+    }),
+    /** a − b. ∂/∂a = ḡ, ∂/∂b = −ḡ. */
+    sub: binaryOp("sub", {
+      f: (a, b) => a - b,
+      arith: "sub",
+      backward: (g, { needs }) => [g, ifNeeded(needs[1], () => neg(g))],
+      saves: "none",
+      symbols: ["1", "−1"],
+      local: [() => 1, () => -1],
+    }),
+    /** a ⊙ b. ∂/∂a = ḡ ⊙ b, ∂/∂b = ḡ ⊙ a. */
+    mul: binaryOp("mul", {
+      f: (a, b) => a * b,
+      arith: "mul",
+      backward: (g, { inputs: [a, b], needs }) => [
+        ifNeeded(needs[0], () => mul(g, b)),
+        ifNeeded(needs[1], () => mul(g, a)),
+      ],
+      saves: "inputs",
+      symbols: ["b", "a"],
+      local: [(_a, b) => b, (a) => a],
+    }),
+    /** a / b. ∂/∂a = ḡ / b, ∂/∂b = −ḡ·a/b² = −ḡ·y/b. */
+    div: binaryOp("div", {
+      f: (a, b) => a / b,
+      arith: "div",
+      backward: (g, { inputs: [, b], result: y, needs }) => [
+        ifNeeded(needs[0], () => div(g, b)),
+        ifNeeded(needs[1], () => neg(div(mul(g, y), b))),
+      ],
+      symbols: ["1/b", "−a/b²"],
+      local: [(_a, b) => 1 / b, (_a, b, y) => -y / b],
+    }),
+    /** aᵇ (C's pow). ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0). */
+    pow: binaryOp("pow", {
+      f: m.pow,
+      backward: (g, { inputs: [a, b], result: y, needs }): [Tensor | null, Tensor | null] => {
+        let ga: Tensor | null = null;
+        if (needs[0]) {
+          ga = mul(g, mul(b, pow(a, sub(b, 1))));
+          if (!(b.size === 1 && b._s.data[0] !== 0)) ga = where(eq(b, 0), 0, ga);
+        }
+        let gb: Tensor | null = null;
+        if (needs[1]) gb = where(mul(eq(a, 0), ge(b, 0)), 0, mul(g, mul(y, log(a))));
+        return [ga, gb];
+      },
+      symbols: ["b·aᵇ⁻¹", "aᵇ·ln a"],
+      local: [
+        (a, b) => (b === 0 ? 0 : b * m.pow(a, b - 1)),
+        (a, b, y) => (a === 0 && b >= 0 ? 0 : y * Math.log(a)),
+      ],
+      masked: [(_a, b) => b === 0, (a, b) => a === 0 && b >= 0],
+    }),
+    /** max(a, b), NaN if either is. ḡ to the larger operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
+    maximum: binaryOp("maximum", {
+      f: m.maximum,
+      backward: (g, { inputs: [a, b], needs }) => [
+        ifNeeded(needs[0], () => extremumGrad(g, a, b, lt(a, b))),
+        ifNeeded(needs[1], () => extremumGrad(g, a, b, gt(a, b))),
+      ],
+      saves: "inputs",
+      symbols: ["[a ≥ b] (½ on ties)", "[b ≥ a] (½ on ties)"],
+      local: [(a, b) => (a < b ? 0 : a === b ? 0.5 : 1), (a, b) => (a > b ? 0 : a === b ? 0.5 : 1)],
+      masked: [(a, b) => a < b, (a, b) => a > b],
+    }),
+    /** min(a, b), NaN if either is. ḡ to the smaller operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
+    minimum: binaryOp("minimum", {
+      f: m.minimum,
+      backward: (g, { inputs: [a, b], needs }) => [
+        ifNeeded(needs[0], () => extremumGrad(g, a, b, gt(a, b))),
+        ifNeeded(needs[1], () => extremumGrad(g, a, b, lt(a, b))),
+      ],
+      saves: "inputs",
+      symbols: ["[a ≤ b] (½ on ties)", "[b ≤ a] (½ on ties)"],
+      local: [(a, b) => (a > b ? 0 : a === b ? 0.5 : 1), (a, b) => (a < b ? 0 : a === b ? 0.5 : 1)],
+      masked: [(a, b) => a > b, (a, b) => a < b],
+    }),
+    /** 1 where a = b, else 0 (not differentiable). */
+    eq: binaryOp("eq", { f: (a, b) => (a === b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    /** 1 where a > b, else 0 (not differentiable). */
+    gt: binaryOp("gt", { f: (a, b) => (a > b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    /** 1 where a < b, else 0 (not differentiable). */
+    lt: binaryOp("lt", { f: (a, b) => (a < b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    /** 1 where a ≥ b, else 0 (not differentiable). */
+    ge: binaryOp("ge", { f: (a, b) => (a >= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    /** 1 where a ≤ b, else 0 (not differentiable). */
+    le: binaryOp("le", { f: (a, b) => (a <= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+  };
+}
 
 export const addOp = binaryTable.add.op;
 export const subOp = binaryTable.sub.op;
@@ -671,11 +684,11 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   return apply(whereOp, [cond, x, y], undefined);
 }
 
-// `var`: hoisted, so tensor.ts can read it (as undefined) before this file has run
+// `var`: hoisted, so methods.ts can read it (as undefined) before this file has run
 var elementwiseLoaded: true | undefined;
-/** @internal Whether this file has finished loading (see `installUnaryMethods` in tensor.ts). */
+/** @internal Whether this file has finished loading (see `installMethods` in methods.ts). */
 export function isElementwiseLoaded(): boolean {
   return elementwiseLoaded === true;
 }
 elementwiseLoaded = true;
-if (isTensorLoaded()) installUnaryMethods();
+installMethods();

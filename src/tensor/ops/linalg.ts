@@ -2,8 +2,6 @@
  * Linear algebra: matmul with torch.matmul semantics, transpose and permute.
  */
 import { ChainruleError, fmtShape } from "../../errors";
-import { permute as permuteKernel } from "../kernels/layout";
-import { gemm } from "../kernels/matmul";
 import {
   broadcastShapes,
   broadcastStrides,
@@ -11,8 +9,11 @@ import {
   normalizeAxis,
   sizeOf,
   stridesOf,
-} from "../shape";
-import { apply, type OpDef, type Tensor } from "../tensor";
+} from "../broadcast";
+import { permute as permuteKernel } from "../kernels/layout";
+import { gemm } from "../kernels/matmul";
+import type { OpDef, Tensor } from "../tensor";
+import { apply } from "./apply";
 import { reshape, sumTo, unsqueeze } from "./shape";
 import { alloc, checkSameDType, checkTensor } from "./util";
 

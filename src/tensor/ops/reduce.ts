@@ -4,10 +4,11 @@
  */
 import { ChainruleError, describe, fmtShape } from "../../errors";
 import { checkBoolean } from "../../validate";
+import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "../broadcast";
 import { zip } from "../kernels/elementwise";
 import { argExtreme, logSoftmaxAxis, reduce } from "../kernels/reduce";
-import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "../shape";
-import { apply, type OpDef, type RawResult, type Tensor } from "../tensor";
+import type { OpDef, RawResult, Tensor } from "../tensor";
+import { apply } from "./apply";
 import { div, eq, exp, mul, sub } from "./elementwise";
 import { expand, reshape } from "./shape";
 import { alloc, around, checkTensor } from "./util";

@@ -5,12 +5,13 @@
  * indexSelect ↔ indexAdd, concat ↔ slices.
  */
 import { ChainruleError, describe, fmtShape } from "../../errors";
+import { broadcastsTo, checkDims, checkResultShape, normalizeAxis, sameShape, sizeOf } from "../broadcast";
 import { allocate, type DType } from "../dtype";
 import { broadcastTo } from "../kernels/elementwise";
 import { copyBlock, gather as gatherKernel, indexSelect as indexSelectKernel } from "../kernels/layout";
 import { reduce } from "../kernels/reduce";
-import { broadcastsTo, checkDims, checkResultShape, normalizeAxis, sameShape, sizeOf } from "../shape";
-import { apply, type IndexLike, type OpDef, type RawResult, type Tensor } from "../tensor";
+import type { IndexLike, OpDef, RawResult, Tensor } from "../tensor";
+import { apply } from "./apply";
 import { alloc, around, checkSameDType, checkTensor, type IndexArg, toIndex } from "./util";
 
 /** Attributes of the reshape family: the target shape. */

@@ -1,7 +1,7 @@
 /** Helpers shared by the op families: operand lifting, dtype checks, index arguments. */
 import { ChainruleError, describe, fmtShape } from "../../errors";
+import { MAX_DIMS, sizeOf } from "../broadcast";
 import { allocate, isTypedArray, type TypedArray } from "../dtype";
-import { MAX_DIMS, sizeOf } from "../shape";
 import { unwrapView } from "../storage";
 import { type IndexLike, Tensor } from "../tensor";
 

@@ -1,0 +1,151 @@
+/**
+ * The `Tensor` methods, read from tables: one method per row of the unary table (`x.exp()`), of
+ * the binary table (`x.add(y)`), and of `methodTable` below (reductions, linear algebra, shape
+ * and indexing), where each row is the method's math and the op function it calls:
+ * `x.sum(0)` is `sum(x, 0)`. tensor.ts types the methods from these tables; `installMethods`
+ * puts them on `Tensor.prototype`.
+ */
+import { ChainruleError, describe } from "../../errors";
+import { type DType, isDType } from "../dtype";
+import { type IndexLike, isTensorLoaded, Tensor } from "../tensor";
+import { type BinaryTable, binaryTable, isElementwiseLoaded, unaryTable } from "./elementwise";
+import * as l from "./linalg";
+import * as r from "./reduce";
+import * as s from "./shape";
+
+/** Reduction axes: one axis, several, or all (omitted). */
+type Axes = number | readonly number[];
+
+/** A shape given as separate numbers or as one array: `reshape(2, 3)` or `reshape([2, 3])`. */
+type ShapeArgs = number[] | [readonly number[]];
+
+const flatArgs = (args: ShapeArgs): number[] =>
+  args.length === 1 && Array.isArray(args[0]) ? Array.from(args[0] as readonly number[]) : (args as number[]);
+
+// Each row calls its op through the module namespace when it runs (not when this table is made),
+// so the table is valid whichever module of the Tensor ↔ ops cycle a program loads first.
+/** The methods that are not elementwise rows: `x.name(...args)` is `row(x, ...args)`. */
+export const methodTable = {
+  // ---- reductions ----
+  /** Σ over `axis` (all axes by default). ∂ = ḡ broadcast back over the reduced axes. */
+  sum: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.sum(x, axis, keepDims),
+  /** Mean over `axis` (all by default). ∂ = ḡ / count, broadcast back. */
+  mean: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.mean(x, axis, keepDims),
+  /** Maximum over `axis` (values only, like `torch.amax`); the gradient is split evenly among ties. */
+  max: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.max(x, axis, keepDims),
+  /** Minimum over `axis` (values only); the gradient is split evenly among ties. */
+  min: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.min(x, axis, keepDims),
+  /** ln Σ exp(x) over `axis`, computed as m + ln Σ exp(x − m). ∂ = ḡ ⊙ softmax(x). */
+  logSumExp: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.logSumExp(x, axis, keepDims),
+  /** exp(x − logSumExp(x)) along `axis`. ∂ = y ⊙ (ḡ − Σ ḡ ⊙ y). */
+  softmax: (x: Tensor, axis = -1): Tensor => r.softmax(x, axis),
+  /** x − logSumExp(x) along `axis`. ∂ = ḡ − softmax(x) ⊙ Σ ḡ. */
+  logSoftmax: (x: Tensor, axis = -1): Tensor => r.logSoftmax(x, axis),
+  /** Index of the maximum along `axis` (of the flattened tensor if omitted); not differentiable. */
+  argmax: (x: Tensor, axis?: number, keepDims = false): Tensor => r.argmax(x, axis, keepDims),
+  /** Index of the minimum along `axis` (of the flattened tensor if omitted); not differentiable. */
+  argmin: (x: Tensor, axis?: number, keepDims = false): Tensor => r.argmin(x, axis, keepDims),
+
+  // ---- linear algebra ----
+  /** `torch.matmul`: 1-D·1-D → [], 2-D·2-D, batched N-D with broadcast batch dimensions. */
+  matmul: (x: Tensor, other: Tensor): Tensor => l.matmul(x, other),
+  /** Swaps two dimensions (the last two by default). ∂ = ḡ with the same two swapped. */
+  transpose: (x: Tensor, dim0 = -2, dim1 = -1): Tensor => l.transpose(x, dim0, dim1),
+  /** Reorders the dimensions: result dimension i is this tensor's dimension dims[i]. */
+  permute: (x: Tensor, ...dims: number[]): Tensor => l.permute(x, dims),
+
+  // ---- shape and indexing ----
+  /** Same data, new shape (one dimension may be −1). Shares memory. ∂ = ḡ reshaped back. */
+  reshape: (x: Tensor, ...shape: ShapeArgs): Tensor => s.reshape(x, flatArgs(shape)),
+  /** Reshapes to one dimension. */
+  flatten: (x: Tensor): Tensor => s.flatten(x),
+  /** Removes dimensions of size 1 (only `axis`, if given and of size 1). */
+  squeeze: (x: Tensor, axis?: number): Tensor => s.squeeze(x, axis),
+  /** Inserts a dimension of size 1 at `axis`. */
+  unsqueeze: (x: Tensor, axis: number): Tensor => s.unsqueeze(x, axis),
+  /** Broadcasts to `shape` (−1 keeps a dimension); new dimensions go in front. ∂ = sumTo(ḡ). */
+  expand: (x: Tensor, ...shape: ShapeArgs): Tensor => s.expand(x, flatArgs(shape)),
+  /** Elements [start, end) along `axis` (end exclusive, negatives count from the end, clamped). */
+  slice: (x: Tensor, axis: number, start: number, end?: number): Tensor => s.slice(x, axis, start, end),
+  /** `torch.gather`: out[…i…] = x[…index[…i…]…] along `axis`. ∂ = scatter-add of ḡ. */
+  gather: (x: Tensor, axis: number, index: IndexLike): Tensor => s.gather(x, axis, index),
+  /** Picks the entries `indices` along `axis` (`torch.index_select`). ∂ = index-add of ḡ. */
+  indexSelect: (x: Tensor, axis: number, indices: IndexLike): Tensor => s.indexSelect(x, axis, indices),
+
+  // ---- copies ----
+  /** A differentiable copy with its own memory. ∂ = ḡ. */
+  clone: (x: Tensor): Tensor => s.clone(x),
+  /** A copy converted to `dtype` (differentiable: the gradient is converted back). */
+  astype: (x: Tensor, dtype: DType): Tensor => {
+    if (!isDType(dtype)) throw new ChainruleError(`astype: unknown dtype ${describe(dtype)}`);
+    return s.astype(x, dtype);
+  },
+};
+
+/** The rows of `methodTable`. */
+export type MethodTable = typeof methodTable;
+
+/** A method: the row's function without its first argument (the tensor itself). */
+type Method<F> = F extends (x: Tensor, ...args: infer Args) => Tensor ? (...args: Args) => Tensor : never;
+
+/** The `Tensor` methods of all three tables (tensor.ts merges them into the class). */
+export type TableMethods = {
+  readonly [K in keyof MethodTable]: Method<MethodTable[K]>;
+} & {
+  readonly [K in keyof BinaryTable]: (other: Tensor | number) => Tensor;
+} & {
+  readonly [K in keyof UnaryTable as UnaryTable[K] extends { method: true } ? K : never]: Method<
+    UnaryTable[K]["fn"]
+  >;
+};
+type UnaryTable = ReturnType<typeof unaryTable>;
+
+/** Puts one method on `Tensor.prototype`. */
+function define(name: string, method: (this: Tensor, ...args: never[]) => Tensor): void {
+  Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });
+}
+
+var installed: true | undefined;
+
+/**
+ * Gives `Tensor` its table methods. tensor.ts, ops/elementwise.ts and this file import each other
+ * (the one allowed cycle), and a program may load any of them first, so each calls this when it
+ * has finished loading, and the last one to finish installs the methods (the class and every
+ * table exist then). Function declarations and `var`s are hoisted: the other files can call this
+ * before this file has run.
+ */
+export function installMethods(): void {
+  if (installed || !methodsLoaded || !isTensorLoaded() || !isElementwiseLoaded()) return;
+  installed = true;
+  for (const row of Object.values(unaryTable())) {
+    if (!row.method) continue;
+    const fn = row.fn as (x: Tensor, ...args: unknown[]) => Tensor;
+    // ops without arguments take no rest arguments (hot path)
+    define(
+      row.name,
+      row.parameterized
+        ? function (this: Tensor, ...args: unknown[]): Tensor {
+            return fn(this, ...args);
+          }
+        : function (this: Tensor): Tensor {
+            return fn(this);
+          },
+    );
+  }
+  for (const [name, row] of Object.entries(binaryTable)) {
+    const fn = row.fn;
+    define(name, function (this: Tensor, other: Tensor | number): Tensor {
+      return fn(this, other);
+    });
+  }
+  for (const [name, row] of Object.entries(methodTable)) {
+    const fn = row as (x: Tensor, ...args: unknown[]) => Tensor;
+    define(name, function (this: Tensor, ...args: unknown[]): Tensor {
+      return fn(this, ...args);
+    });
+  }
+}
+
+var methodsLoaded: true | undefined;
+methodsLoaded = true;
+installMethods();
