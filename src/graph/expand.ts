@@ -12,13 +12,14 @@
  */
 import { withScope } from "../autograd/scope";
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { LeakyReLU, Linear, type Sequential } from "../nn/layers";
+import { activation, activationNames, LeakyReLU, Linear, type Sequential } from "../nn/layers";
+import { activationOf } from "../nn/unary-module";
 import { Value } from "../scalar/value";
 import { tensor } from "../tensor/creation";
 import { readData } from "../tensor/storage";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
-import { linearStages, STAGE_ACTIVATIONS, type Stage, type StageActivation } from "./stages";
+import { linearStages, type Stage, type StageActivation } from "./stages";
 
 /** Options of {@link expandToScalars}. */
 export interface ExpandOptions {
@@ -111,18 +112,20 @@ export function expandToScalars(
   const op = "expandToScalars";
   const options = checkOptions(opts, op);
   let stages = linearStages(model, op);
+  let activationOption: StageActivation | undefined;
   if (options.activation !== undefined) {
     if (!(model instanceof Linear)) {
       throw new ChainruleError(
         `${op}: the activation option is for a bare Linear; a Sequential's activations are its own modules`,
       );
     }
-    if (!ACTIVATIONS.includes(options.activation)) {
+    const names: readonly string[] = ["identity", ...activationNames()];
+    if (!names.includes(options.activation)) {
       throw new ChainruleError(
-        `${op}: activation must be one of ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}, got ${describe(options.activation)}`,
+        `${op}: activation must be one of ${names.map((a) => `"${a}"`).join(", ")}, got ${describe(options.activation)}`,
       );
     }
-    stages = [{ ...(stages[0] as Stage), activation: options.activation }];
+    activationOption = options.activation;
   }
   if (options.loss === undefined && options.target !== undefined)
     throw new ChainruleError(`${op}: target given without loss ("sse", "quadratic" or "mse")`);
@@ -137,6 +140,12 @@ export function expandToScalars(
   const slope = options.slope ?? 0.01;
   if (typeof slope !== "number" || !Number.isFinite(slope))
     throw new ChainruleError(`${op}: slope must be a finite number, got ${describe(slope)}`);
+  if (activationOption !== undefined && activationOption !== "identity") {
+    // a bare Linear with a named activation: that activation's module, as if it followed the Linear
+    const module = activationOption === "leakyRelu" ? new LeakyReLU(slope) : activation(activationOption);
+    const scalar = activationOf(module)?.scalar ?? null;
+    stages = [{ ...(stages[0] as Stage), activation: activationOption, activationModule: module, scalar }];
+  }
 
   const maxParameters = options.maxParameters ?? 500;
   if (!Number.isInteger(maxParameters) || maxParameters < 1)
@@ -226,13 +235,7 @@ export function expandToScalars(
       act === "identity"
         ? z
         : withScope(s.activationName ?? s.linearName, () =>
-            z.map((zr, r) =>
-              activate(
-                zr,
-                act,
-                s.activationModule instanceof LeakyReLU ? s.activationModule.slope : slope,
-              ).map((v, j) => label(v, name("a", l, rowIdx(r, j)), values)),
-            ),
+            z.map((zr, r) => activate(zr, s).map((v, j) => label(v, name("a", l, rowIdx(r, j)), values))),
           );
     layers.push({ index: l, weight, bias, z, a, activation: act });
     h = a;
@@ -245,38 +248,28 @@ export function expandToScalars(
   return { inputs, parameters, outputs, outputShape, loss, values, layers };
 }
 
-const ACTIVATIONS: readonly StageActivation[] = STAGE_ACTIVATIONS;
-
 function label(v: Value, text: string, values: Map<string, Value>): Value {
   v.label = text;
   values.set(text, v);
   return v;
 }
 
-/** σ applied to one row of z, one Value op per neuron (softmax spelled out with exp, add, div). */
-function activate(z: Value[], act: StageActivation, slope: number): Value[] {
-  switch (act) {
-    case "identity":
-      return z;
-    case "sigmoid":
-      return z.map((v) => v.sigmoid());
-    case "tanh":
-      return z.map((v) => v.tanh());
-    case "relu":
-      return z.map((v) => v.relu());
-    case "leakyRelu":
-      return z.map((v) => v.leakyRelu(slope));
-    case "gelu":
-      return z.map((v) => v.gelu());
-    case "softmax": {
-      // exp(zⱼ − m)/Σₖ exp(zₖ − m) with the constant m = max z for stability (it cancels in the gradient)
-      const m = z.reduce((acc, v) => Math.max(acc, v.data), Number.NEGATIVE_INFINITY);
-      const e = z.map((v) => v.sub(m).exp());
-      let total = e[0] as Value;
-      for (let k = 1; k < e.length; k++) total = total.add(e[k] as Value);
-      return e.map((v) => v.div(total));
-    }
+/**
+ * σ applied to one row of z: one `Value` op per neuron, the activation's op from the unary table
+ * (so any activation module works), or softmax spelled out with exp, add and div.
+ */
+function activate(z: Value[], s: Stage): Value[] {
+  if (s.scalar !== null) {
+    const rule = s.scalar;
+    return z.map((v) => Value._make(rule, v));
   }
+  if (s.activation !== "softmax") return z;
+  // exp(zⱼ − m)/Σₖ exp(zₖ − m) with the constant m = max z for stability (it cancels in the gradient)
+  const m = z.reduce((acc, v) => Math.max(acc, v.data), Number.NEGATIVE_INFINITY);
+  const e = z.map((v) => v.sub(m).exp());
+  let total = e[0] as Value;
+  for (let k = 1; k < e.length; k++) total = total.add(e[k] as Value);
+  return e.map((v) => v.div(total));
 }
 
 function costValue(

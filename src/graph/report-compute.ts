@@ -28,7 +28,7 @@ import type { Linear, Sequential } from "../nn/layers";
 import { tensor, zeros } from "../tensor/creation";
 import type { DType } from "../tensor/dtype";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
-import { type BackpropEquations, equations, SIGMA_PRIME, sigmaPrime } from "./report-equations";
+import { type BackpropEquations, equations, sigmaPrime, sigmaPrimeFormula } from "./report-equations";
 import { type LossFunction, type NamedLoss, resolveLoss } from "./report-losses";
 import { linearStages, type Stage, type StageActivation } from "./stages";
 
@@ -210,7 +210,7 @@ export function backpropReport(
         gradWeight: get(w),
         gradBias: b ? get(b) : null,
         sigmaPrime: prime,
-        sigmaPrimeFormula: SIGMA_PRIME[s.activation],
+        sigmaPrimeFormula: sigmaPrimeFormula(s.activation),
       };
     });
     const layers: BackpropLayer[] = parts.map((layer, i) => ({

@@ -6,11 +6,11 @@
  * example): Δˡ = g ⊙ σ′(Zˡ) with g = ∇ₐC (BP1) or Δˡ⁺¹·Wˡ⁺¹ (BP2), ∂C/∂bˡ = Σ rows of Δˡ (BP3),
  * ∂C/∂Wˡ = (Δˡ)ᵀ·Aˡ⁻¹ (BP4).
  */
-import { leakyReluOp, type ScalarOp, scalarOps } from "../scalar/value";
 import type { DType } from "../tensor/dtype";
 import { readData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import type { Stage, StageActivation } from "./stages";
+import { localSymbol } from "./symbols";
 
 /** BP1–BP4 recomputed from autodiff's values one step away, and how far they are from autodiff's. */
 export interface BackpropEquations {
@@ -46,30 +46,14 @@ export interface NextLayer {
   weight: Tensor;
 }
 
-/** σ′ in words, as the report prints it. */
-export const SIGMA_PRIME: Record<StageActivation, string> = {
-  identity: "1",
-  sigmoid: "σ(z)(1 − σ(z))",
-  tanh: "1 − tanh²(z)",
-  relu: "[z > 0]",
-  leakyRelu: "1 if z > 0 else slope",
-  gelu: "Φ(z) + z·φ(z)",
-  softmax: "softmax Jacobian diag(a) − a·aᵀ (not elementwise)",
-};
-
-/** The scalar op table's entry for an elementwise activation (leakyRelu with the module's slope). */
-function activationRule(s: Stage): ScalarOp | null {
-  switch (s.activation) {
-    case "sigmoid":
-    case "tanh":
-    case "relu":
-    case "gelu":
-      return scalarOps[s.activation];
-    case "leakyRelu":
-      return leakyReluOp((s.activationModule as { slope: number }).slope);
-    default:
-      return null;
-  }
+/**
+ * σ′ in words, as the report prints it: the activation's local derivative from the unary table
+ * (`localSymbol`), written in z and a = σ(z) instead of x and y.
+ */
+export function sigmaPrimeFormula(activation: StageActivation): string {
+  if (activation === "identity") return "1";
+  if (activation === "softmax") return "softmax Jacobian diag(a) − a·aᵀ (not elementwise)";
+  return localSymbol(activation, 0).replace(/\bx\b/g, "z").replace(/\by\b/g, "a");
 }
 
 /**
@@ -79,8 +63,7 @@ function activationRule(s: Stage): ScalarOp | null {
  */
 export function sigmaPrime(s: Stage, z: Tensor, a: Tensor): Tensor | null {
   if (s.activation === "softmax") return null;
-  const rule = activationRule(s);
-  const local = rule?.local[0];
+  const local = s.scalar?.local[0];
   const zd = readData(z);
   const ad = readData(a);
   const out = new Float64Array(z.size);

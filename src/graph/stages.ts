@@ -3,28 +3,18 @@
  * activation module), the model reading shared by `backpropReport` and `expandToScalars`.
  */
 import { ChainruleError, describe } from "../errors";
-import { GELU, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh } from "../nn/layers";
+import { type ActivationName, type Layer, Linear, Sequential, Softmax } from "../nn/layers";
+import { activationLabels, activationOf } from "../nn/unary-module";
+import type { ScalarOp } from "../scalar/value";
 
 /**
- * The activation modules a stage can end with, each with its name in the report: the one list
- * behind {@link StageActivation}, the model reading below and its error messages.
+ * The activations a stage can end with: an activation module's op ("relu", "elu", …, "softmax"; see
+ * nn/unary-module.ts, whose registry the model reading below consults), or `"identity"` when a
+ * Linear has no activation after it.
  */
-const ACTIVATION_MODULES = [
-  { module: ReLU, label: "ReLU", kind: "relu" },
-  { module: Tanh, label: "Tanh", kind: "tanh" },
-  { module: Sigmoid, label: "Sigmoid", kind: "sigmoid" },
-  { module: LeakyReLU, label: "LeakyReLU", kind: "leakyRelu" },
-  { module: GELU, label: "GELU", kind: "gelu" },
-  { module: Softmax, label: "Softmax", kind: "softmax" },
-] as const;
+export type StageActivation = "identity" | ActivationName;
 
-/** Every activation a stage can end with, "identity" first (a Linear with no activation after it). */
-export const STAGE_ACTIVATIONS = ["identity", ...ACTIVATION_MODULES.map((a) => a.kind)] as const;
-
-/** The activations a stage can end with; `"identity"` when a Linear has no activation after it. */
-export type StageActivation = "identity" | (typeof ACTIVATION_MODULES)[number]["kind"];
-
-/** @internal One layer of a Linear + activation network. */
+/** One layer of a Linear + activation network (not exported from the package root). */
 export interface Stage {
   /** l, from 1. */
   readonly index: number;
@@ -33,21 +23,21 @@ export interface Stage {
   readonly linearName: string;
   readonly activation: StageActivation;
   /** The activation module, or null for "identity". */
-  readonly activationModule: InstanceType<(typeof ACTIVATION_MODULES)[number]["module"]> | null;
+  readonly activationModule: Layer | null;
+  /** The activation's `Value` op (σ and σ′ on numbers); null for "identity" and softmax. */
+  readonly scalar: ScalarOp | null;
   /** Its child name in the model ("1"), or null. */
   readonly activationName: string | null;
 }
 
-const labels = ACTIVATION_MODULES.map((a) => a.label);
-/** "ReLU, Tanh, Sigmoid, LeakyReLU, GELU or Softmax", for error messages. */
-const ACTIVATION_LIST = `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
-
-function activationKind(m: unknown): StageActivation | null {
-  return ACTIVATION_MODULES.find((a) => m instanceof a.module)?.kind ?? null;
+/** "ReLU, Tanh, …, ELU or Softmax", for error messages. */
+function activationList(): string {
+  const labels = activationLabels();
+  return `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
 }
 
 /**
- * @internal Splits an `nn.Sequential` (or `nn.MLP`) of Linear layers, each optionally followed by
+ * Splits an `nn.Sequential` (or `nn.MLP`) of Linear layers, each optionally followed by
  * one activation module, into stages; a bare `nn.Linear` is one stage. Throws a `ChainruleError`
  * naming the first child that does not fit.
  */
@@ -60,6 +50,7 @@ export function linearStages(model: unknown, op: string): Stage[] {
         linearName: "",
         activation: "identity",
         activationModule: null,
+        scalar: null,
         activationName: null,
       },
     ];
@@ -89,14 +80,15 @@ export function linearStages(model: unknown, op: string): Stage[] {
         linearName: name,
         activation: "identity",
         activationModule: null,
+        scalar: null,
         activationName: null,
       });
       return;
     }
-    const act = activationKind(child);
+    const act = activationOf(child);
     if (act === null) {
       throw new ChainruleError(
-        `${op}: layer ${name} is a ${kind}; only Linear layers, each optionally followed by one ${ACTIVATION_LIST}, are supported`,
+        `${op}: layer ${name} is a ${kind}; only Linear layers, each optionally followed by one ${activationList()}, are supported`,
       );
     }
     const prev = stages[stages.length - 1];
@@ -113,8 +105,9 @@ export function linearStages(model: unknown, op: string): Stage[] {
     }
     stages[stages.length - 1] = {
       ...prev,
-      activation: act,
-      activationModule: child as Stage["activationModule"],
+      activation: act.op as StageActivation,
+      activationModule: child,
+      scalar: act.scalar,
       activationName: name,
     };
   });

@@ -7,20 +7,15 @@ import { withScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
 import { checkResultShape, MAX_DIMS } from "../tensor/broadcast";
 import { allocate, type DType, isDType } from "../tensor/dtype";
-import { type UnaryTable, unaryTable } from "../tensor/ops/all";
-import { apply } from "../tensor/ops/apply";
-import { checkTensor } from "../tensor/ops/util";
-import { type OpDef, Tensor } from "../tensor/tensor";
+import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkInt, checkOneOf, checkOptions } from "../validate";
 import { dropout, linear } from "./functional";
 import * as init from "./init";
+import { Layer } from "./layer";
 import { Module } from "./module";
+import { registerActivation, unaryModule } from "./unary-module";
 
-/** A module mapping one tensor to one tensor. */
-export abstract class Layer extends Module {
-  /** Computes the layer's output for the input `x` (recording the graph, as every op does). */
-  abstract forward(x: Tensor): Tensor;
-}
+export { Layer } from "./layer";
 
 /** Weight initialisation schemes of `Linear`. */
 export type InitScheme = "xavier" | "he" | "normal";
@@ -119,43 +114,6 @@ export class Sequential extends Layer {
   }
 }
 
-/** The arguments of unary op `K`'s function after x (LeakyReLU's slope). */
-type ArgsOf<K extends keyof UnaryTable> =
-  Parameters<UnaryTable[K]["fn"]> extends [Tensor, ...infer R] ? R : never;
-
-/** The attributes of unary op `K` (`{ slope }` for leakyRelu), or none. */
-type AttrsOf<K extends keyof UnaryTable> =
-  ReturnType<UnaryTable[K]["checkArgs"]> extends infer A ? (A extends object ? Readonly<A> : unknown) : never;
-
-/** An activation module class made by `unaryModule`. */
-export type UnaryModule<K extends keyof UnaryTable> = new (...args: ArgsOf<K>) => Layer & AttrsOf<K>;
-
-/**
- * The activation module of one op of the unary table (tensor/ops/elementwise.ts): `forward(x)` is
- * `x.<op>(...args)`. The arguments are checked when the module is made (errors name the class)
- * and kept as its fields, named as the op's attributes (`new nn.LeakyReLU(0.2).slope` is 0.2).
- */
-function unaryModule<K extends keyof UnaryTable>(op: K, className: string): UnaryModule<K> {
-  const row = unaryTable()[op] as unknown as {
-    op: OpDef<unknown, readonly [Tensor]>;
-    checkArgs: (caller: string, ...args: unknown[]) => unknown;
-  };
-  const attrsKey = Symbol("attrs");
-  const cls = class extends Layer {
-    constructor(...args: unknown[]) {
-      super();
-      const attrs = row.checkArgs(className, ...args);
-      if (attrs !== undefined) Object.assign(this, attrs);
-      Object.defineProperty(this, attrsKey, { value: attrs });
-    }
-    forward(x: Tensor): Tensor {
-      return apply(row.op, [checkTensor(x, op)], (this as unknown as Record<symbol, unknown>)[attrsKey]);
-    }
-  };
-  Object.defineProperty(cls, "name", { value: className });
-  return cls as unknown as UnaryModule<K>;
-}
-
 /** max(0, x) elementwise. */
 export const ReLU = unaryModule("relu", "ReLU");
 export type ReLU = InstanceType<typeof ReLU>;
@@ -187,6 +145,8 @@ export class Softmax extends Layer {
   }
 }
 
+registerActivation(Softmax, "softmax", () => []);
+
 /** Inverted dropout with probability `p`, active only in training mode. */
 export class Dropout extends Layer {
   constructor(readonly p = 0.5) {
@@ -216,7 +176,12 @@ export type ActivationName = keyof typeof ACTIVATIONS;
 
 const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
 
-/** A new activation module by name ("relu", "tanh", "sigmoid", "leakyRelu", "gelu", "softmax"), with default arguments. */
+/** The names `activation(name)` and `MLP` accept ("relu", "tanh", …), in a fixed order. */
+export function activationNames(): ActivationName[] {
+  return [...ACTIVATION_NAMES];
+}
+
+/** A new activation module by name (one of `activationNames()`: "relu", "tanh", …), with default arguments. */
 export function activation(name: ActivationName): Layer {
   return new ACTIVATIONS[checkOneOf(name, ACTIVATION_NAMES, "activation", "name")]();
 }

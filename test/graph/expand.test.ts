@@ -93,7 +93,7 @@ describe("expandToScalars: a 2×3 Linear layer with sigmoid", () => {
     expectClose(ex.values.get("w[1,2]")!.grad, c[1]! * a[1]! * (1 - a[1]!) * 2, TOL);
   });
 
-  it.each(["identity", "sigmoid", "tanh", "relu", "leakyRelu", "gelu", "softmax"] as const)(
+  it.each(["identity", ...nn.activationNames()] as const)(
     "matches the tensor forward and gradients with activation %s",
     (activation) => {
       const { layer, x } = setup();

@@ -313,13 +313,14 @@ describe("backpropReport: what each layer holds", () => {
     }
   });
 
+  // every elementwise activation module (a new one is covered with no edit here), and a non-default slope
   it.each([
-    ["sigmoid", () => new nn.Sigmoid()],
-    ["tanh", () => new nn.Tanh()],
-    ["relu", () => new nn.ReLU()],
-    ["leakyRelu", () => new nn.LeakyReLU(0.1)],
-    ["gelu", () => new nn.GELU()],
-  ] as const)("σ′ of %s in closed form reproduces autodiff's δ through BP1 and BP2", (name, make) => {
+    ...nn
+      .activationNames()
+      .filter((name) => name !== "softmax")
+      .map((name) => [name, () => nn.activation(name)] as const),
+    ["leakyRelu", () => new nn.LeakyReLU(0.1)] as const,
+  ])("σ′ of %s in closed form reproduces autodiff's δ through BP1 and BP2", (name, make) => {
     manualSeed(5);
     const net = new nn.Sequential(new nn.Linear(3, 4), make(), new nn.Linear(4, 2), make());
     const r = backpropReport(
@@ -335,6 +336,16 @@ describe("backpropReport: what each layer holds", () => {
     );
     expect(r.layers.map((l) => l.activation)).toEqual([name, name]);
     for (const layer of r.layers) expect(layer.equations.maxError.delta).toBeLessThan(1e-15);
+  });
+
+  it("prints σ′ from the activation's row of the unary table, in z and a = σ(z) (ELU: no report code of its own)", () => {
+    manualSeed(6);
+    const net = new nn.Sequential(new nn.Linear(2, 2), new nn.ELU(0.5), new nn.Linear(2, 1), new nn.ReLU());
+    const r = backpropReport(net, [[0.4, -1.2]], [[0.3]]);
+    expect(r.layers.map((l) => [l.activation, l.sigmaPrimeFormula])).toEqual([
+      ["elu", "1 if z > 0 else a + alpha"],
+      ["relu", "[z > 0]"],
+    ]);
   });
 
   it("names layers by their children, as in the parameter names: Linear 0 with sigmoid 1, Linear 2 with sigmoid 3", () => {
@@ -496,7 +507,7 @@ describe("backpropReport input validation", () => {
           [1, 2],
           [1],
         ),
-      /backpropReport: layer 1 is a Dropout; only Linear layers, each optionally followed by one ReLU, Tanh, Sigmoid, LeakyReLU, GELU or Softmax, are supported/,
+      /backpropReport: layer 1 is a Dropout; only Linear layers, each optionally followed by one ReLU, Tanh, Sigmoid, LeakyReLU, GELU, ELU or Softmax, are supported/,
     );
     fails(
       () => backpropReport(new nn.Sequential(new nn.Tanh(), new nn.Linear(2, 1)), [1, 2], [1]),

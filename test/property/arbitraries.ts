@@ -39,6 +39,7 @@ import {
   type Value,
   where,
 } from "../../src/index";
+import { unaryTable } from "../../src/tensor/ops/elementwise";
 import { awayFromZero, type Sampler, sampled, uniform } from "../tensor/fixtures";
 
 // ---- replay and budget ----
@@ -393,13 +394,6 @@ const unaries: Candidate[] = [
     (lo, hi) => [Math.tanh(lo), Math.tanh(hi)],
   ),
   unary(
-    "elu",
-    "elu()",
-    (t) => t.elu(),
-    (lo, hi) => [lo > 0 ? lo : Math.expm1(lo), hi > 0 ? hi : Math.expm1(hi)],
-    { smooth: awayFrom(0) },
-  ),
-  unary(
     "sigmoid",
     "sigmoid()",
     (t) => t.sigmoid(),
@@ -494,6 +488,37 @@ const unaries: Candidate[] = [
         }),
   },
 ];
+
+/**
+ * Every other method of the unary table, with no entry of its own here: an op added to the table
+ * (elu was) is drawn as `t.op()` with its default arguments wherever its values over a fine grid
+ * of the current range are finite and bounded. That grid's extremes, widened by 1 % of the span,
+ * are the result's interval (exact for the monotone activations; the margin covers curvature
+ * between grid points), and points within MARGIN of 0, where activations have their kinks, are
+ * avoided.
+ */
+const GRID = 257;
+function sampledRange(op: string, lo: number, hi: number): [number, number] | null {
+  const xs = tensor(Array.from({ length: GRID }, (_, i) => lo + ((hi - lo) * i) / (GRID - 1)));
+  const ys = Array.from((xs as unknown as Record<string, () => Tensor>)[op]?.call(xs).data ?? []);
+  if (ys.length !== GRID || !ys.every(Number.isFinite)) return null;
+  const [min, max] = [Math.min(...ys), Math.max(...ys)];
+  const pad = 0.01 * (max - min) + 1e-12;
+  return mag({ lo: min, hi: max }) <= GROW_LIMIT ? [min - pad, max + pad] : null;
+}
+
+const explicit = new Set(unaries.flatMap((c) => c.ops));
+for (const row of Object.values(unaryTable())) {
+  if (!row.method || explicit.has(row.name as OpName)) continue;
+  const op = row.name as OpName;
+  const call = (t: Tensor) => (t as unknown as Record<string, () => Tensor>)[op]?.call(t) as Tensor;
+  unaries.push(
+    unary(op, `${op}()`, call, (lo, hi) => sampledRange(op, lo, hi) ?? [lo, hi], {
+      when: (s) => sampledRange(op, s.lo, s.hi) !== null,
+      smooth: awayFrom(0),
+    }),
+  );
+}
 
 // ---- elementwise binary: the current tensor with a new input or a number, on either side ----
 
