@@ -34,7 +34,8 @@ export default defineConfig([
     // The browser-safe root entry, as ESM and CommonJS with types.
     entry: { index: "src/index.ts" },
     format: ["esm", "cjs"],
-    dts: true,
+    // declarations without the members marked @internal (engine scratch, storage, op records)
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     keepNames: true,
@@ -48,7 +49,8 @@ export default defineConfig([
     // ChainruleError class would make the loaders' tensors foreign to nn and instanceof fail.
     entry: { node: "src/node/index.ts" },
     format: ["esm", "cjs"],
-    dts: true,
+    // declarations without the members marked @internal (engine scratch, storage, op records)
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     target: "node20",
     platform: "node",
