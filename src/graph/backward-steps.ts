@@ -174,7 +174,7 @@ function nameOperands(symbol: string, arity: number, operandName: (j: number) =>
 
 function localRule(node: DataNode, g: number | Tensor, operandName: (j: number) => string): LocalRule {
   if (node instanceof Value) {
-    const rule = node._rule as NonNullable<Value["_rule"]>;
+    const rule = node._op as NonNullable<Value["_op"]>;
     const [a, b] = node.parents as readonly Value[];
     const av = (a as Value).data;
     const bv = b === undefined ? 0 : b.data;

@@ -82,11 +82,6 @@ function unaryScalarOps(): UnaryScalarOps {
  */
 export const LEAKY_RELU_CACHE_LIMIT = SCALAR_ATTRS_CACHE_LIMIT;
 
-/** leakyRelu's table entry for one slope (x if x > 0 else slope·x; ′ = 1 if x > 0 else slope). */
-export function leakyReluOp(slope: number): ScalarOp {
-  return unaryTable().leakyRelu.scalar(slope);
-}
-
 /** @internal How many slopes hold a shared leakyRelu entry (at most `LEAKY_RELU_CACHE_LIMIT`). */
 export function _leakyReluCacheSize(): number {
   return unaryTable().leakyRelu.cache.size;
@@ -127,7 +122,7 @@ export class Value implements GraphNode<number> {
   /** @internal second operand (`null` for a leaf or a unary op) */
   readonly _b: Value | null;
   /** @internal the op's table entry (`null` for a leaf) */
-  readonly _rule: ScalarOp | null;
+  readonly _op: ScalarOp | null;
   /** @internal scratch for the backward engine */
   _mark: number;
   /** @internal scratch for the backward engine */
@@ -153,7 +148,7 @@ export class Value implements GraphNode<number> {
     }
     this._a = null;
     this._b = null;
-    this._rule = null;
+    this._op = null;
     this._mark = 0;
     this._pos = 0;
   }
@@ -185,21 +180,21 @@ export class Value implements GraphNode<number> {
 
   /** The op that made this node (`""` for a leaf). */
   get op(): string {
-    return this._rule === null ? "" : this._rule.name;
+    return this._op === null ? "" : this._op.name;
   }
 
   /** False only for constant leaves made from plain-number operands: no gradient flows there. */
   get requiresGrad(): boolean {
-    return this._rule !== CONSTANT;
+    return this._op !== CONSTANT;
   }
 
   /** @internal Builds the node for `rule` applied to `a` (and `b`), without argument checks. */
   static _make(rule: ScalarOp, a: Value, b: Value | null = null): Value {
     const v = new Value(rule.forward(a.data, b === null ? 0 : b.data));
-    const w = v as { _a: Value | null; _b: Value | null; _rule: ScalarOp | null };
+    const w = v as { _a: Value | null; _b: Value | null; _op: ScalarOp | null };
     w._a = a;
     w._b = b;
-    w._rule = rule;
+    w._op = rule;
     tagScope(v);
     if (anomaly.on) anomalyScalarForward(rule.name, a, b, v);
     return v;
@@ -208,7 +203,7 @@ export class Value implements GraphNode<number> {
   /** @internal A constant leaf for a plain-number operand. */
   static _constant(x: number): Value {
     const v = new Value(x);
-    (v as { _rule: ScalarOp | null })._rule = CONSTANT;
+    (v as { _op: ScalarOp | null })._op = CONSTANT;
     return v;
   }
 
@@ -218,7 +213,7 @@ export class Value implements GraphNode<number> {
    * scalar backward pass allocates nothing per node; copy it to keep it.
    */
   _vjp(grad: number): readonly number[] {
-    const rule = this._rule as ScalarOp;
+    const rule = this._op as ScalarOp;
     const a = (this._a as Value).data;
     if (this._b === null) {
       ONE[0] = rule.masked?.[0]?.(a, 0) ? 0 : grad * (rule.local[0] as LocalDerivative)(a, 0, this.data);
