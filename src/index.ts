@@ -114,8 +114,9 @@ export {
 export { type CustomOpSpec, customOp } from "./tensor/custom-op";
 export type { DType, TypedArray } from "./tensor/dtype";
 export { where } from "./tensor/ops/elementwise";
+export type { GatherAttrs, SelectAttrs, SliceAttrs } from "./tensor/ops/indexing";
 export type { AxisAttrs, ReduceAttrs } from "./tensor/ops/reduce";
-export type { GatherAttrs, SelectAttrs, ShapeAttrs, SliceAttrs } from "./tensor/ops/shape";
+export type { ShapeAttrs } from "./tensor/ops/shape";
 export { concat, stack } from "./tensor/ops/shape";
 export { type OpName, opTable } from "./tensor/ops/table";
 export type { IndexArg } from "./tensor/ops/util";

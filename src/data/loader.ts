@@ -2,7 +2,7 @@
 import { noGrad } from "../autograd/grad-mode";
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, globalGenerator, type Rng } from "../random";
-import { indexSelect } from "../tensor/ops/shape";
+import { indexSelect } from "../tensor/ops/indexing";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkInt, checkOptions } from "../validate";
 

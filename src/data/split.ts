@@ -4,7 +4,7 @@ import { noGrad } from "../autograd/grad-mode";
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { isTypedArray } from "../tensor/dtype";
-import { indexSelect } from "../tensor/ops/shape";
+import { indexSelect } from "../tensor/ops/indexing";
 import { readData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions, fail } from "../validate";

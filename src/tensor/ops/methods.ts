@@ -9,6 +9,7 @@ import { ChainruleError, describe } from "../../errors";
 import { type DType, isDType } from "../dtype";
 import { type IndexLike, isTensorLoaded, Tensor } from "../tensor";
 import { type BinaryTable, binaryTable, isElementwiseLoaded, unaryTable } from "./elementwise";
+import * as ix from "./indexing";
 import * as l from "./linalg";
 import * as r from "./reduce";
 import * as s from "./shape";
@@ -66,11 +67,11 @@ export const methodTable = {
   /** Broadcasts to `shape` (−1 keeps a dimension); new dimensions go in front. ∂ = sumTo(ḡ). */
   expand: (x: Tensor, ...shape: ShapeArgs): Tensor => s.expand(x, flatArgs(shape)),
   /** Elements [start, end) along `axis` (end exclusive, negatives count from the end, clamped). */
-  slice: (x: Tensor, axis: number, start: number, end?: number): Tensor => s.slice(x, axis, start, end),
+  slice: (x: Tensor, axis: number, start: number, end?: number): Tensor => ix.slice(x, axis, start, end),
   /** `torch.gather`: out[…i…] = x[…index[…i…]…] along `axis`. ∂ = scatter-add of ḡ. */
-  gather: (x: Tensor, axis: number, index: IndexLike): Tensor => s.gather(x, axis, index),
+  gather: (x: Tensor, axis: number, index: IndexLike): Tensor => ix.gather(x, axis, index),
   /** Picks the entries `indices` along `axis` (`torch.index_select`). ∂ = index-add of ḡ. */
-  indexSelect: (x: Tensor, axis: number, indices: IndexLike): Tensor => s.indexSelect(x, axis, indices),
+  indexSelect: (x: Tensor, axis: number, indices: IndexLike): Tensor => ix.indexSelect(x, axis, indices),
 
   // ---- copies ----
   /** A differentiable copy with its own memory. ∂ = ḡ. */

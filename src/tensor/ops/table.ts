@@ -5,6 +5,7 @@
  */
 import type { OpDef } from "../tensor";
 import * as e from "./elementwise";
+import * as ix from "./indexing";
 import * as l from "./linalg";
 import * as r from "./reduce";
 import * as s from "./shape";
@@ -41,12 +42,12 @@ export const opTable = {
   unsqueeze: s.unsqueezeOp,
   expand: s.expandOp,
   sumTo: s.sumToOp,
-  slice: s.sliceOp,
-  sliceBackward: s.sliceBackwardOp,
-  gather: s.gatherOp,
-  scatterAdd: s.scatterAddOp,
-  indexSelect: s.indexSelectOp,
-  indexAdd: s.indexAddOp,
+  slice: ix.sliceOp,
+  sliceBackward: ix.sliceBackwardOp,
+  gather: ix.gatherOp,
+  scatterAdd: ix.scatterAddOp,
+  indexSelect: ix.indexSelectOp,
+  indexAdd: ix.indexAddOp,
   concat: s.concatOp,
   stack: s.stackOp,
   clone: s.cloneOp,
