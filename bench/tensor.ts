@@ -8,7 +8,8 @@
  * Pass size filters as arguments: `npx tsx bench/tensor.ts matmul` runs only matching cases.
  */
 import { type DType, rand, type Tensor } from "../src/index";
-import { gemm } from "../src/tensor/kernels/matmul";
+import { gemm } from "../src/tensor/kernels/backend";
+import { gemmJs } from "../src/tensor/kernels/matmul";
 import { type Case, isMain, runSuite } from "./harness";
 
 export const MATMUL_SIZES = [128, 256, 512, 1024] as const;
@@ -38,18 +39,30 @@ function matmulCases(dtype: DType): Case[] {
         work,
         options: slow(n),
       },
-      {
-        name: `matmul ${short} ${n}×${n} (gemm kernel)`,
-        setup: () => {
-          // plain typed arrays (a tensor's `.data` is a version-counting view, slower to read)
-          const a = randomArray(dtype, n * n);
-          const b = randomArray(dtype, n * n);
-          const c = randomArray(dtype, n * n);
-          return () => gemm(a, 0, b, 0, c, 0, n, n, n);
-        },
-        work,
-        options: slow(n),
-      },
+      // the kernels on plain typed arrays: the SIMD one in every layout the forward and backward
+      // passes use (A·B, A·Bᵀ for x·Wᵀ and ḡ·Bᵀ, Aᵀ·B for Aᵀ·ḡ), and the TypeScript reference
+      ...(
+        [
+          ["wasm gemm", "wasm", false, false],
+          ["wasm gemm, A·Bᵀ", "wasm", false, true],
+          ["wasm gemm, Aᵀ·B", "wasm", true, false],
+          ["js gemm", "js", false, false],
+        ] as const
+      ).map(
+        ([label, backend, aT, bT]): Case => ({
+          name: `matmul ${short} ${n}×${n} (${label})`,
+          setup: () => {
+            const a = randomArray(dtype, n * n);
+            const b = randomArray(dtype, n * n);
+            const c = randomArray(dtype, n * n);
+            return backend === "js"
+              ? () => gemmJs(a, 0, b, 0, c, 0, n, n, n)
+              : () => gemm(a, 0, b, 0, c, 0, n, n, n, bT, aT);
+          },
+          work,
+          options: slow(n),
+        }),
+      ),
     ];
   });
 }

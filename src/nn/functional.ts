@@ -6,7 +6,7 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { checkResultShape } from "../tensor/broadcast";
-import { gemm } from "../tensor/kernels/matmul";
+import { gemm } from "../tensor/kernels/backend";
 import { matmul, mul, reshape, sum, transpose } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
 import { alloc, checkSameDType, checkTensor } from "../tensor/ops/util";

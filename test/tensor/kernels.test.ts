@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/index";
 import { type Arith, arith, broadcastTo, zip } from "../../src/tensor/kernels/elementwise";
 import { permute } from "../../src/tensor/kernels/layout";
-import { gemm, gemmNaive } from "../../src/tensor/kernels/matmul";
+import { gemmJs as gemm, gemmNaive } from "../../src/tensor/kernels/matmul";
 import { argExtreme, logSoftmaxAxis, reduce } from "../../src/tensor/kernels/reduce";
 import { erf, erfc, normalCdf, sigmoid, softplus } from "../../src/tensor/kernels/scalar";
 import { expectAllClose } from "../helpers/close";

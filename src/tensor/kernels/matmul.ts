@@ -13,12 +13,13 @@ type Arr = Float64Array | Float32Array;
 let packBuffer = new Float64Array(0);
 
 /**
- * C[cOff…] = A[aOff…] · B[bOff…] for one m×k by k×n product (row-major, contiguous).
+ * C[cOff…] = A[aOff…] · B[bOff…] for one m×k by k×n product (row-major, contiguous): the
+ * TypeScript reference behind `gemm` (backend.ts), and what runs on the "js" backend.
  * With `bTransposed`, B is stored as its n×k transpose (C = A·Bᵀ, e.g. x·Wᵀ for a weight
- * matrix W of shape [out, in]) and is read through the packing step at no extra cost.
- * `c` is overwritten.
+ * matrix W of shape [out, in]) and is read through the packing step at no extra cost; with
+ * `aTransposed`, A is stored k×m and copied into row order first. `c` is overwritten.
  */
-export function gemm(
+export function gemmJs(
   a: Arr,
   aOff: number,
   b: Arr,
@@ -29,11 +30,18 @@ export function gemm(
   k: number,
   n: number,
   bTransposed = false,
+  aTransposed = false,
 ): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
     c.fill(0, cOff, cOff + m * n);
     return;
+  }
+  if (aTransposed) {
+    const rows = new (a.constructor as typeof Float64Array)(m * k);
+    for (let p = 0; p < k; p++) for (let i = 0; i < m; i++) rows[i * k + p] = a[aOff + p * m + i] as number;
+    a = rows;
+    aOff = 0;
   }
   const n4 = n - (n % 4);
   if (packBuffer.length < k * 4) packBuffer = new Float64Array(k * 4);

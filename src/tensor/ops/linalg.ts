@@ -10,8 +10,8 @@ import {
   sizeOf,
   stridesOf,
 } from "../broadcast";
+import { gemm } from "../kernels/backend";
 import { permute as permuteKernel } from "../kernels/layout";
-import { gemm } from "../kernels/matmul";
 import type { OpDef, Tensor } from "../tensor";
 import { apply } from "./apply";
 import { reshape, sumTo, unsqueeze } from "./shape";

@@ -1,0 +1,85 @@
+/**
+ * The kernel backend seam: which implementation runs the heavy loops. "wasm" (the default where
+ * WebAssembly with 128-bit SIMD exists: Node and every current browser) runs large matrix
+ * products in the SIMD kernels of wasm.ts; "js" runs everything in the plain TypeScript kernels,
+ * which are also the reference the tests hold the others to. `CHAINRULE_BACKEND=js` in the
+ * environment (Node) starts a program on "js".
+ */
+import { ChainruleError, describe } from "../../errors";
+import { gemmJs } from "./matmul";
+import { gemmWasm, wasmKernels } from "./wasm";
+
+type Arr = Float64Array | Float32Array;
+
+/** A kernel backend's name. */
+export type Backend = "js" | "wasm";
+
+/**
+ * Products with fewer multiply-adds than this (m·k·n) stay in JavaScript: below it, copying in
+ * and out of WebAssembly memory and the call cost more than the SIMD saves (bench/tensor.ts).
+ */
+export const WASM_MIN_WORK = 16 * 16 * 16;
+
+function initialBackend(): Backend {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const wanted = env?.CHAINRULE_BACKEND;
+  if (wanted === "js") return "js";
+  return wasmKernels() === null ? "js" : "wasm";
+}
+
+let current: Backend | undefined;
+
+/** The backend in use: "wasm" or "js". */
+export function getBackend(): Backend {
+  current ??= initialBackend();
+  return current;
+}
+
+/**
+ * Chooses the kernel backend for what follows: "wasm" (SIMD matrix products; throws
+ * `ChainruleError` where WebAssembly SIMD is unavailable) or "js" (plain TypeScript kernels,
+ * the reference). Results agree to rounding: float64 products to about 1e-15 relative, float32
+ * ones to float32 rounding (the SIMD kernels sum in float32, as PyTorch does; "js" sums in
+ * float64). Like `torch.set_num_threads`, a process-wide switch.
+ */
+export function setBackend(backend: Backend): void {
+  if (backend !== "js" && backend !== "wasm") {
+    throw new ChainruleError(`setBackend: backend must be "js" or "wasm", got ${describe(backend)}`);
+  }
+  if (backend === "wasm" && wasmKernels() === null) {
+    throw new ChainruleError("setBackend: WebAssembly with 128-bit SIMD is not available here");
+  }
+  current = backend;
+}
+
+/**
+ * C[cOff…] = op(A)·op(B): op(A) is m×k (stored as its k×m transpose if `aT`), op(B) is k×n
+ * (stored n×k if `bT`, e.g. x·Wᵀ for a weight W of shape [out, in]), all row-major and
+ * contiguous from their offsets. C is overwritten. The one entry point of matrix products.
+ */
+export function gemm(
+  a: Arr,
+  aOff: number,
+  b: Arr,
+  bOff: number,
+  c: Arr,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+  bT = false,
+  aT = false,
+): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    c.fill(0, cOff, cOff + m * n);
+    return;
+  }
+  if (
+    m * k * n >= WASM_MIN_WORK &&
+    getBackend() === "wasm" &&
+    gemmWasm(a, aOff, b, bOff, c, cOff, m, k, n, aT, bT)
+  )
+    return;
+  gemmJs(a, aOff, b, bOff, c, cOff, m, k, n, bT, aT);
+}

@@ -1,0 +1,203 @@
+// AssemblyScript, compiled to WebAssembly with 128-bit SIMD by `npm run build:wasm`
+// (scripts/build-wasm.ts), which embeds the bytes in gemm.generated.ts. Not TypeScript: `usize`,
+// `v128` and the generic SIMD built-ins are AssemblyScript's.
+//
+// C (m×n) = A (m×k) · B (k×n), row-major, in float32 or float64, the way BLAS libraries do it:
+//
+// - the shared dimension is cut into blocks of KC; for each block, B's rows are packed into
+//   panels W columns wide (W = 8 floats or 4 doubles: two 128-bit vectors), each panel one
+//   contiguous strip of KC rows, zero-padded past column n, and each group of 4 rows of A is
+//   packed as KC groups of 4 numbers, so the inner loop reads both in order;
+// - every 4×W tile of C keeps its running sums in eight vector registers (4 rows × 2 vectors)
+//   over the block: per step it loads the panel's two vectors, broadcasts each of the 4 numbers
+//   of A, and does 8 vector multiply-adds (32 float32 or 16 float64 multiply-adds);
+// - the first block writes C, later ones add to it. Missing rows at the bottom edge are zeros in
+//   A's pack and are not stored; missing columns at the right edge are zeros in B's panel and are
+//   not stored.
+//
+// Four rows, not five or six: V8's optimising compiler loads all of a step's broadcasts before
+// the arithmetic, so 5 rows need 10 sums + 2 panel vectors + 5 broadcasts = 17 vector registers
+// where x64 gives it 15; the spills halved the speed (22 against 38 GFLOP/s, float32, n = 512).
+// A stored transposed (`aT`, as k×m) or B stored transposed (`bT`, as n×k) are read through the
+// packing, so the backward pass's Aᵀ·G and G·Bᵀ need no copies and run at the same speed.
+
+const KC: i32 = 256;
+const ROWS: i32 = 4;
+
+/** 32 bytes where a partial tile row is staged before its valid columns are copied out. */
+const STAGE: usize = memory.data(32, 16);
+
+/** Packs B[pc … pc+kc, 0 … n) into panels of W = 32 / sizeof<T> columns at `dst`. */
+function packB<T>(b: usize, k: i32, n: i32, bT: bool, pc: i32, kc: i32, dst: usize): void {
+  const W: i32 = 32 / sizeof<T>();
+  for (let j0: i32 = 0; j0 < n; j0 += W) {
+    const w = min(W, n - j0);
+    const panel = dst + ((<usize>(j0 / W) * <usize>kc) << 5);
+    if (!bT && w == W) {
+      let src = b + ((<usize>pc * <usize>n + <usize>j0) * sizeof<T>());
+      const step = <usize>n * sizeof<T>();
+      let d = panel;
+      for (let p: i32 = 0; p < kc; p++) {
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+        src += step;
+        d += 32;
+      }
+      continue;
+    }
+    for (let j: i32 = 0; j < W; j++) {
+      let d = panel + <usize>j * sizeof<T>();
+      if (j >= w) {
+        for (let p: i32 = 0; p < kc; p++) {
+          store<T>(d, <T>0);
+          d += 32;
+        }
+      } else if (bT) {
+        // row j0 + j of the stored n×k matrix, elements pc … pc+kc: contiguous
+        let src = b + ((<usize>(j0 + j) * <usize>k + <usize>pc) * sizeof<T>());
+        for (let p: i32 = 0; p < kc; p++) {
+          store<T>(d, load<T>(src));
+          src += sizeof<T>();
+          d += 32;
+        }
+      } else {
+        let src = b + ((<usize>pc * <usize>n + <usize>(j0 + j)) * sizeof<T>());
+        const step = <usize>n * sizeof<T>();
+        for (let p: i32 = 0; p < kc; p++) {
+          store<T>(d, load<T>(src));
+          src += step;
+          d += 32;
+        }
+      }
+    }
+  }
+}
+
+/** Writes (or adds) one tile row's two vectors to C, only its first `w` columns at an edge. */
+// @ts-ignore: decorator
+@inline
+function storeRow<T>(c: usize, v0: v128, v1: v128, add: bool, w: i32): void {
+  const W: i32 = 32 / sizeof<T>();
+  if (w == W) {
+    if (add) {
+      v0 = v128.add<T>(v0, v128.load(c));
+      v1 = v128.add<T>(v1, v128.load(c, 16));
+    }
+    v128.store(c, v0);
+    v128.store(c, v1, 16);
+    return;
+  }
+  v128.store(STAGE, v0);
+  v128.store(STAGE, v1, 16);
+  for (let j: i32 = 0; j < w; j++) {
+    const at = <usize>j * sizeof<T>();
+    let x = load<T>(STAGE + at);
+    if (add) x += load<T>(c + at);
+    store<T>(c + at, x);
+  }
+}
+
+/**
+ * Packs the block of A's rows i0 … i0+rows (≤ 4), columns pc … pc+kc, as kc groups of 4 numbers
+ * (row order within a group; zeros for missing rows), so the tile reads A in one stream. A's
+ * element (i, p) is at a + i·ra + p·ka.
+ */
+function packA<T>(a: usize, ra: usize, ka: usize, rows: i32, kc: i32, dst: usize): void {
+  const size = <usize>sizeof<T>();
+  for (let r: i32 = 0; r < ROWS; r++) {
+    let d = dst + <usize>r * size;
+    if (r >= rows) {
+      for (let p: i32 = 0; p < kc; p++) {
+        store<T>(d, <T>0);
+        d += 4 * size;
+      }
+      continue;
+    }
+    let src = a + <usize>r * ra;
+    for (let p: i32 = 0; p < kc; p++) {
+      store<T>(d, load<T>(src));
+      src += ka;
+      d += 4 * size;
+    }
+  }
+}
+
+/** One 4×W tile of C from the packed rows `ap` and the packed panel `bp`, both `kc` long. */
+function tile<T>(ap: usize, bp: usize, kc: i32, c: usize, rc: usize, rows: i32, add: bool, w: i32): void {
+  const size = <usize>sizeof<T>();
+  let c00 = v128.splat<T>(0);
+  let c01 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c30 = c00;
+  let c31 = c00;
+  for (let p: i32 = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load_splat<T>(ap);
+    c00 = v128.add<T>(c00, v128.mul<T>(x, b0));
+    c01 = v128.add<T>(c01, v128.mul<T>(x, b1));
+    x = v128.load_splat<T>(ap + size);
+    c10 = v128.add<T>(c10, v128.mul<T>(x, b0));
+    c11 = v128.add<T>(c11, v128.mul<T>(x, b1));
+    x = v128.load_splat<T>(ap + 2 * size);
+    c20 = v128.add<T>(c20, v128.mul<T>(x, b0));
+    c21 = v128.add<T>(c21, v128.mul<T>(x, b1));
+    x = v128.load_splat<T>(ap + 3 * size);
+    c30 = v128.add<T>(c30, v128.mul<T>(x, b0));
+    c31 = v128.add<T>(c31, v128.mul<T>(x, b1));
+    ap += 4 * size;
+    bp += 32;
+  }
+  storeRow<T>(c, c00, c01, add, w);
+  if (rows > 1) storeRow<T>(c + rc, c10, c11, add, w);
+  if (rows > 2) storeRow<T>(c + 2 * rc, c20, c21, add, w);
+  if (rows > 3) storeRow<T>(c + 3 * rc, c30, c31, add, w);
+}
+
+/**
+ * C = op(A)·op(B) with op(A) m×k and op(B) k×n; `aT`: A is stored k×m, `bT`: B is stored n×k.
+ * `pack` is scratch for min(k, KC) × ⌈n / W⌉ · W elements of B's panels, then 4 × KC of A's
+ * rows. k must be ≥ 1.
+ */
+function gemm<T>(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, bT: bool, pack: usize): void {
+  const W: i32 = 32 / sizeof<T>();
+  const size = <usize>sizeof<T>();
+  // A's element (i, p) is at a + (i·ra + p·ka)
+  const ra: usize = aT ? size : <usize>k * size;
+  const ka: usize = aT ? <usize>m * size : size;
+  const rc: usize = <usize>n * size;
+  // after the panels: 4 × KC numbers for the packed rows of A
+  const apack = pack + ((<usize>((n + W - 1) / W) * <usize>min(k, KC)) << 5);
+  for (let pc: i32 = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    packB<T>(b, k, n, bT, pc, kc, pack);
+    const add = pc > 0;
+    for (let i: i32 = 0; i < m; i += ROWS) {
+      const rows = min(ROWS, m - i);
+      packA<T>(a + <usize>i * ra + <usize>pc * ka, ra, ka, rows, kc, apack);
+      const ci = c + <usize>i * rc;
+      for (let j0: i32 = 0; j0 < n; j0 += W) {
+        const bp = pack + ((<usize>(j0 / W) * <usize>kc) << 5);
+        tile<T>(apack, bp, kc, ci + <usize>j0 * size, rc, rows, add, min(W, n - j0));
+      }
+    }
+  }
+}
+
+/** float32 C = op(A)·op(B) (see `gemm`). */
+export function gemmF32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, bT: bool, pack: usize): void {
+  gemm<f32>(a, b, c, m, k, n, aT, bT, pack);
+}
+
+/** float64 C = op(A)·op(B) (see `gemm`). */
+export function gemmF64(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, bT: bool, pack: usize): void {
+  gemm<f64>(a, b, c, m, k, n, aT, bT, pack);
+}
+
+/** The first byte after the module's static data: the host lays out its buffers from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

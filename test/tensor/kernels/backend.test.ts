@@ -1,0 +1,75 @@
+/**
+ * The kernel backend switch: both backends give the same products through the public API (to
+ * rounding), the switch is checked, and CHAINRULE_BACKEND=js starts a process on the reference.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { ChainruleError, getBackend, manualSeed, randn, setBackend } from "../../../src/index";
+import { gemm, WASM_MIN_WORK } from "../../../src/tensor/kernels/backend";
+
+const run = promisify(execFile);
+const tsx = fileURLToPath(new URL("../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
+const index = fileURLToPath(new URL("../../../src/index.ts", import.meta.url));
+
+const initial = getBackend();
+afterEach(() => setBackend(initial));
+
+describe("the kernel backend", () => {
+  it("is wasm by default where WebAssembly SIMD exists (unless CHAINRULE_BACKEND=js)", () => {
+    expect(initial).toBe(process.env.CHAINRULE_BACKEND === "js" ? "js" : "wasm");
+  });
+
+  it("gives the same matmul and gradients under js and wasm (float64 to 1e-13, float32 to 1e-5)", () => {
+    for (const dtype of ["float64", "float32"] as const) {
+      manualSeed(11);
+      const x = randn([37, 70], { dtype, requiresGrad: true });
+      const w = randn([70, 29], { dtype, requiresGrad: true });
+      const results = (["js", "wasm"] as const).map((b) => {
+        setBackend(b);
+        x.grad = null;
+        w.grad = null;
+        const y = x.matmul(w);
+        y.square().sum().backward();
+        return [y, x.grad, w.grad].map((t) => Array.from(t?.data ?? []));
+      });
+      const tol = dtype === "float64" ? 1e-13 : 1e-5;
+      results[0]?.forEach((js, i) => {
+        const wasm = results[1]?.[i] as number[];
+        const scale = Math.max(1, ...js.map(Math.abs));
+        const err = Math.max(...js.map((v, j) => Math.abs(v - (wasm[j] as number))));
+        expect(err / scale).toBeLessThan(tol);
+      });
+    }
+  });
+
+  it("keeps small products in JavaScript, bit for bit the reference", () => {
+    setBackend("wasm");
+    const a = Float32Array.from({ length: 9 }, (_, i) => i / 3);
+    const b = Float32Array.from({ length: 9 }, (_, i) => 1 / (i + 1));
+    const c1 = new Float32Array(9);
+    gemm(a, 0, b, 0, c1, 0, 3, 3, 3);
+    setBackend("js");
+    const c2 = new Float32Array(9);
+    gemm(a, 0, b, 0, c2, 0, 3, 3, 3);
+    expect(27).toBeLessThan(WASM_MIN_WORK);
+    expect(Array.from(c1)).toEqual(Array.from(c2));
+  });
+
+  it("refuses an unknown backend and changes nothing", () => {
+    expect(() => setBackend("gpu" as "js")).toThrow(ChainruleError);
+    expect(() => setBackend("gpu" as "js")).toThrow(
+      'setBackend: backend must be "js" or "wasm", got string "gpu"',
+    );
+    expect(getBackend()).toBe(initial);
+  });
+
+  it("starts on js when CHAINRULE_BACKEND=js", async () => {
+    const program = `const { getBackend } = await import(${JSON.stringify(index)}); console.log(getBackend());`;
+    const { stdout } = await run(process.execPath, [tsx, "--input-type=module", "-e", program], {
+      env: { ...process.env, CHAINRULE_BACKEND: "js" },
+    });
+    expect(stdout.trim()).toBe("js");
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The WebAssembly SIMD matrix product against the plain reference (the textbook triple loop in
+ * float64), on the sizes where a blocked kernel goes wrong: edges of its 4-row tiles and its
+ * 8-float / 4-double panels, the shared dimension across its 256-wide blocks, transposed operands,
+ * and offsets into larger arrays.
+ */
+import { describe, expect, it } from "vitest";
+import { Rng } from "../../../src/random";
+import { gemmNaive } from "../../../src/tensor/kernels/matmul";
+import { gemmWasm, wasmKernels } from "../../../src/tensor/kernels/wasm";
+
+type Ctor = typeof Float32Array | typeof Float64Array;
+
+/** A typed array of `Ctor` with entries f(0), f(1), …. */
+function filled(Ctor: Ctor, length: number, f: (i: number) => number): Float32Array | Float64Array {
+  const x = new Ctor(length);
+  for (let i = 0; i < length; i++) x[i] = f(i);
+  return x;
+}
+
+/** op(A)·op(B) in float64 by the triple loop, from A stored m×k (k×m if aT) and B k×n (n×k if bT). */
+function reference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+  aT: boolean,
+  bT: boolean,
+) {
+  const a2 = new Float64Array(m * k);
+  const b2 = new Float64Array(k * n);
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < k; p++) a2[i * k + p] = a[aT ? p * m + i : i * k + p] as number;
+  for (let p = 0; p < k; p++)
+    for (let j = 0; j < n; j++) b2[p * n + j] = b[bT ? j * k + p : p * n + j] as number;
+  const c = new Float64Array(m * n);
+  gemmNaive(a2, b2, c, m, k, n);
+  return { c, a2, b2 };
+}
+
+/** |C − C_ref| ≤ tol · (|A|·|B|)ᵢⱼ entry by entry: the error bound of a sum of k products. */
+function expectClose(
+  c: ArrayLike<number>,
+  ref: ReturnType<typeof reference>,
+  m: number,
+  k: number,
+  n: number,
+  tol: number,
+) {
+  const absA = ref.a2.map(Math.abs);
+  const absB = ref.b2.map(Math.abs);
+  const bound = new Float64Array(m * n);
+  gemmNaive(absA, absB, bound, m, k, n);
+  let worst = 0;
+  for (let i = 0; i < m * n; i++) {
+    const err = Math.abs((c[i] as number) - (ref.c[i] as number)) / ((bound[i] as number) + 1e-300);
+    worst = Math.max(worst, err);
+  }
+  expect(worst).toBeLessThanOrEqual(tol);
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 1],
+  [5, 8, 8],
+  [4, 9, 8],
+  [8, 2, 4],
+  [9, 31, 12],
+  [4, 3, 9],
+  [6, 5, 7],
+  [11, 13, 17],
+  [10, 256, 16],
+  [7, 257, 9],
+  [16, 600, 33],
+  [33, 64, 65],
+  [64, 64, 64],
+];
+
+describe("the WebAssembly SIMD kernels", () => {
+  it("load here (Node 20 has WebAssembly with 128-bit SIMD)", () => {
+    expect(wasmKernels()).not.toBeNull();
+  });
+
+  describe.each([
+    ["float64", Float64Array, 4e-16],
+    ["float32", Float32Array, 2e-7],
+  ] as [string, Ctor, number][])("in %s", (_name, Ctor, tol) => {
+    it.each(SIZES)("match the reference for %i×%i times %i×…, every transpose combination", (m, k, n) => {
+      const rng = new Rng(m * 1000 + k * 10 + n);
+      for (const aT of [false, true]) {
+        for (const bT of [false, true]) {
+          const a = filled(Ctor, m * k, () => rng.uniform(-1, 1));
+          const b = filled(Ctor, k * n, () => rng.uniform(-1, 1));
+          const c = new Ctor(m * n).fill(Number.NaN);
+          expect(gemmWasm(a, 0, b, 0, c, 0, m, k, n, aT, bT)).toBe(true);
+          expectClose(c, reference(a, b, m, k, n, aT, bT), m, k, n, tol * Math.max(1, Math.sqrt(k)));
+        }
+      }
+    });
+
+    it("read and write at offsets, leaving the rest of C alone", () => {
+      const rng = new Rng(7);
+      const [m, k, n] = [6, 9, 10];
+      const a = filled(Ctor, 3 + m * k, () => rng.uniform(-1, 1));
+      const b = filled(Ctor, 5 + k * n, () => rng.uniform(-1, 1));
+      const c = new Ctor(2 + m * n + 4).fill(42);
+      gemmWasm(a, 3, b, 5, c, 2, m, k, n, false, false);
+      expect([...c.slice(0, 2), ...c.slice(2 + m * n)]).toEqual([42, 42, 42, 42, 42, 42]);
+      expectClose(
+        c.subarray(2, 2 + m * n),
+        reference(a.subarray(3), b.subarray(5), m, k, n, false, false),
+        m,
+        k,
+        n,
+        tol * 3,
+      );
+    });
+
+    it("give exact results on small integers, whatever the blocking", () => {
+      const [m, k, n] = [13, 300, 11];
+      const a = filled(Ctor, m * k, (i) => ((i * 7) % 5) - 2);
+      const b = filled(Ctor, k * n, (i) => ((i * 3) % 7) - 3);
+      const c = new Ctor(m * n);
+      gemmWasm(a, 0, b, 0, c, 0, m, k, n, false, false);
+      expect(Array.from(c)).toEqual(Array.from(reference(a, b, m, k, n, false, false).c));
+    });
+
+    it("propagate NaN and ±Infinity like the reference", () => {
+      const a = filled(Ctor, 6, (i) => [1, Number.NaN, 2, 3, 4, Number.POSITIVE_INFINITY][i] as number);
+      const b = filled(Ctor, 6, (i) => i + 1);
+      const c = new Ctor(4);
+      gemmWasm(a, 0, b, 0, c, 0, 2, 3, 2, false, false);
+      expect(Array.from(c)).toEqual(Array.from(reference(a, b, 2, 3, 2, false, false).c));
+    });
+  });
+
+  it("grow their memory for a large product and still agree afterwards on a small one", () => {
+    const rng = new Rng(3);
+    const [m, k, n] = [300, 300, 300];
+    const a = Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1));
+    const b = Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1));
+    const c = new Float32Array(m * n);
+    gemmWasm(a, 0, b, 0, c, 0, m, k, n, false, true);
+    expectClose(c, reference(a, b, m, k, n, false, true), m, k, n, 2e-7 * Math.sqrt(k));
+    const small = new Float64Array(4);
+    gemmWasm(
+      Float64Array.from([1, 2, 3, 4]),
+      0,
+      Float64Array.from([5, 6, 7, 8]),
+      0,
+      small,
+      0,
+      2,
+      2,
+      2,
+      false,
+      false,
+    );
+    expect(Array.from(small)).toEqual([19, 22, 43, 50]);
+  });
+});
