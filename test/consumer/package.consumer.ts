@@ -215,7 +215,7 @@ describe("in a browser", () => {
   });
   afterAll(() => server?.close());
 
-  it("trains a step, renders SVG and builds the viewer page with no console errors", async () => {
+  it("trains a step, multiplies on the WebAssembly backend, renders SVG and builds the viewer page with no console errors", async () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
@@ -236,10 +236,14 @@ describe("in a browser", () => {
       const result = (await page.evaluate(() => (window as PageWindow).chainruleResult)) as {
         lossBefore: number;
         lossAfter: number;
+        backend: string;
+        matmulError: number;
         svg: string;
         html: string;
       };
       expect(result.lossAfter).toBeLessThan(result.lossBefore);
+      expect(result.backend).toBe("wasm");
+      expect(result.matmulError).toBeLessThan(1e-4);
       expect(result.svg).toBe("<svg");
       // the viewer page made in the browser opens there too
       const viewer = await browser.newPage();
