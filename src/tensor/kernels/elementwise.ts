@@ -69,8 +69,8 @@ export function zip(
   }
 }
 
-/** The four arithmetic ops, which get call-free loops. */
-export type Arith = "add" | "sub" | "mul" | "div";
+/** The four arithmetic ops and the comparisons (1 or 0), which get call-free loops. */
+export type Arith = "add" | "sub" | "mul" | "div" | "eq" | "gt" | "lt" | "ge" | "le";
 
 /**
  * out[o + j] = a[ai + j·sa] ∘ b[bi + j·sb] for j < len, with strides 0 (a broadcast element) or
@@ -101,6 +101,26 @@ function arithRun(
     case "div":
       for (let j = 0; j < len; j++) out[o + j] = (a[ai + j * sa] as number) / (b[bi + j * sb] as number);
       return;
+    case "eq":
+      for (let j = 0; j < len; j++)
+        out[o + j] = (a[ai + j * sa] as number) === (b[bi + j * sb] as number) ? 1 : 0;
+      return;
+    case "gt":
+      for (let j = 0; j < len; j++)
+        out[o + j] = (a[ai + j * sa] as number) > (b[bi + j * sb] as number) ? 1 : 0;
+      return;
+    case "lt":
+      for (let j = 0; j < len; j++)
+        out[o + j] = (a[ai + j * sa] as number) < (b[bi + j * sb] as number) ? 1 : 0;
+      return;
+    case "ge":
+      for (let j = 0; j < len; j++)
+        out[o + j] = (a[ai + j * sa] as number) >= (b[bi + j * sb] as number) ? 1 : 0;
+      return;
+    case "le":
+      for (let j = 0; j < len; j++)
+        out[o + j] = (a[ai + j * sa] as number) <= (b[bi + j * sb] as number) ? 1 : 0;
+      return;
   }
 }
 
@@ -122,7 +142,7 @@ function isColumn(shape: Shape, outShape: Shape): boolean {
 }
 
 /**
- * a ∘ b for ∘ ∈ {+, −, ·, /} with call-free loops on the layouts that matter: same shape, a
+ * a ∘ b for ∘ ∈ {+, −, ·, /, =, >, <, ≥, ≤} with call-free loops on the layouts that matter: same shape, a
  * scalar operand, a row block broadcast over leading dimensions ([m, n] ∘ [n]) and a column
  * ([m, n] ∘ [m, 1]), either side. Returns false, doing nothing, for other layouts (then `zip`).
  */

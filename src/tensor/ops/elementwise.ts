@@ -7,6 +7,7 @@ import { ChainruleError, describe } from "../../errors";
 import type { ScalarOp } from "../../scalar/value";
 import { checkFinite, checkNumber } from "../../validate";
 import { broadcastShapes, checkResultShape } from "../broadcast";
+import type { TypedArray } from "../dtype";
 import {
   type Arith,
   arith,
@@ -29,7 +30,7 @@ type Saves = OpDef["saves"];
 interface BinarySpec {
   /** y = f(a, b) on numbers: the kernel's element function, and `Value`'s forward. */
   readonly f: Binary;
-  /** The four arithmetic ops take call-free loops on the common layouts (kernels `arith`). */
+  /** Arithmetic and comparisons take call-free loops on the common layouts (kernels `arith`). */
   readonly arith?: Arith;
   /** [∂L/∂a, ∂L/∂b] from ḡ with tensor ops; absent for comparisons (not differentiable). */
   readonly backward?: (
@@ -219,15 +220,15 @@ function buildBinaryTable() {
       masked: [(a, b) => a > b, (a, b) => a < b],
     }),
     /** 1 where a = b, else 0 (not differentiable). */
-    eq: binaryOp("eq", { f: (a, b) => (a === b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    eq: binaryOp("eq", { f: (a, b) => (a === b ? 1 : 0), arith: "eq", symbols: NOT_DIFFERENTIABLE }),
     /** 1 where a > b, else 0 (not differentiable). */
-    gt: binaryOp("gt", { f: (a, b) => (a > b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    gt: binaryOp("gt", { f: (a, b) => (a > b ? 1 : 0), arith: "gt", symbols: NOT_DIFFERENTIABLE }),
     /** 1 where a < b, else 0 (not differentiable). */
-    lt: binaryOp("lt", { f: (a, b) => (a < b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    lt: binaryOp("lt", { f: (a, b) => (a < b ? 1 : 0), arith: "lt", symbols: NOT_DIFFERENTIABLE }),
     /** 1 where a ≥ b, else 0 (not differentiable). */
-    ge: binaryOp("ge", { f: (a, b) => (a >= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    ge: binaryOp("ge", { f: (a, b) => (a >= b ? 1 : 0), arith: "ge", symbols: NOT_DIFFERENTIABLE }),
     /** 1 where a ≤ b, else 0 (not differentiable). */
-    le: binaryOp("le", { f: (a, b) => (a <= b ? 1 : 0), symbols: NOT_DIFFERENTIABLE }),
+    le: binaryOp("le", { f: (a, b) => (a <= b ? 1 : 0), arith: "le", symbols: NOT_DIFFERENTIABLE }),
   };
 }
 
@@ -603,6 +604,8 @@ export const whereOp: OpDef<undefined, readonly [Tensor, Tensor, Tensor]> = {
     checkSameDType("where", x, y);
     const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, "where"), y.shape, "where");
     const n = checkResultShape(shape, "where");
+    const fast = whereDirect(cond, x, y, n);
+    if (fast !== null) return { shape, data: fast };
     const c = new Float64Array(n);
     broadcastTo(cond._s.data, cond.shape, c, shape);
     const out = alloc(x, n);
@@ -617,6 +620,34 @@ export const whereOp: OpDef<undefined, readonly [Tensor, Tensor, Tensor]> = {
     return [null, ctx.needs[1] ? where(cond, g, 0) : null, ctx.needs[2] ? where(cond, 0, g) : null];
   },
 };
+
+/**
+ * where's common case without broadcast copies: every operand has all `n` elements or just one
+ * (relu's backward: where(x > 0, ḡ, 0)). Null when some operand needs real broadcasting.
+ */
+function whereDirect(cond: Tensor, x: Tensor, y: Tensor, n: number): TypedArray | null {
+  const full = (t: Tensor) => t.size === n;
+  const one = (t: Tensor) => t.size === 1;
+  if (!(full(cond) || one(cond)) || !(full(x) || one(x)) || !(full(y) || one(y))) return null;
+  const c = cond._s.data;
+  const a = x._s.data;
+  const b = y._s.data;
+  const out = alloc(x, n);
+  if (full(cond) && full(x) && one(y)) {
+    const b0 = b[0] as number;
+    for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? (a[i] as number) : b0;
+  } else if (full(cond) && one(x) && full(y)) {
+    const a0 = a[0] as number;
+    for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? a0 : (b[i] as number);
+  } else {
+    const ci = full(cond) ? 1 : 0;
+    const ai = full(x) ? 1 : 0;
+    const bi = full(y) ? 1 : 0;
+    for (let i = 0; i < n; i++)
+      out[i] = (c[i * ci] as number) !== 0 ? (a[i * ai] as number) : (b[i * bi] as number);
+  }
+  return out;
+}
 
 // ---- the public functions (first operand a tensor; number operands become constants) ----
 
