@@ -9,7 +9,6 @@ import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions } from ".
 import { checkResultShape, checkShape, sizeOf } from "./broadcast";
 import { allocate, type DType, isDType, isTypedArray, type TypedArray } from "./dtype";
 import { readNested } from "./nested";
-import { unwrapView } from "./storage";
 import { type NestedNumbers, Tensor, type TensorOptions } from "./tensor";
 
 /** Options of `tensor()`: those of every factory plus `shape` for a flat input. */
@@ -68,7 +67,7 @@ export function tensor(
   x: number | NestedNumbers[] | readonly number[] | ArrayLike<number> | Tensor,
   opts: CreateOptions = {},
 ): Tensor {
-  const raw = unwrapView(x);
+  const raw = x;
   const fallback = x instanceof Tensor ? x.dtype : raw instanceof Float32Array ? "float32" : "float64";
   const o = createOptions(opts, "tensor", fallback);
   const shapeOpt = (opts as CreateOptions).shape;

@@ -7,7 +7,6 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { checkSize } from "../validate";
 import { MAX_DIMS, sizeOf } from "./broadcast";
 import { allocate, type DType, isTypedArray, type TypedArray } from "./dtype";
-import { unwrapView } from "./storage";
 import type { NestedNumbers } from "./tensor";
 
 /**
@@ -53,7 +52,7 @@ export function readNested(
       data[k++] = node;
       return;
     }
-    const arr = unwrapView(node) as unknown;
+    const arr = node as unknown;
     const list = Array.isArray(arr) ? arr : isTypedArray(arr) ? Array.from(arr) : null;
     if (list === null || list.length !== shape[dim]) {
       const got = list === null ? describe(node) : `length ${list.length}`;

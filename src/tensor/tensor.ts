@@ -155,12 +155,16 @@ export class Tensor implements GraphNode<Tensor> {
   }
 
   /**
-   * The live row-major storage (`data.length === size`), not a copy. Writes to it are seen by
-   * later ops and bump the version counter, so a recorded graph that needed the old values
-   * refuses to backpropagate instead of giving wrong gradients.
+   * The live row-major storage (`data.length === size`): a real `Float64Array`/`Float32Array`,
+   * not a copy and not a wrapper, so it reads at full speed, transfers (`structuredClone`,
+   * `postMessage`) and writes to files. Writes to it are seen by later ops but, like writes
+   * through PyTorch's `.numpy()`, are not counted by the version counter: a graph recorded
+   * before them would backpropagate through the new numbers. Change data a graph still needs
+   * with the in-place helpers (optimizers, initialisers, `loadStateDict`), which are counted, or
+   * run under anomaly mode, which reports such raw writes at backward.
    */
   get data(): TypedArray {
-    return this._s.userView();
+    return this._s.data;
   }
 
   /**

@@ -7,9 +7,10 @@
  */
 import { ChainruleError, describe } from "../../errors";
 import { type DType, isDType } from "../dtype";
-import { type IndexLike, isTensorLoaded, Tensor } from "../tensor";
+import { type IndexLike, isTensorLoaded, type NestedNumbers, Tensor } from "../tensor";
 import { type BinaryTable, binaryTable, isElementwiseLoaded, unaryTable } from "./elementwise";
 import * as ix from "./indexing";
+import * as inplace from "./inplace";
 import * as l from "./linalg";
 import * as r from "./reduce";
 import * as s from "./shape";
@@ -73,6 +74,21 @@ export const methodTable = {
   /** Picks the entries `indices` along `axis` (`torch.index_select`). ∂ = index-add of ḡ. */
   indexSelect: (x: Tensor, axis: number, indices: IndexLike): Tensor => ix.indexSelect(x, axis, indices),
 
+  // ---- one element, writing in place ----
+  /** The element at `indices`, one per dimension (negatives count from the end): `x.at(1, -1)`. */
+  at: (x: Tensor, ...indices: number[]): number => inplace.at(x, ...indices),
+  /**
+   * Writes in place and returns this tensor: `x.set(values)` copies `values` (a number, nested
+   * arrays, a flat typed array of this size, or a tensor) broadcast to this shape; `x.set([i, j], v)`
+   * writes one element. Counted by the version counter (a graph recorded before refuses to
+   * backpropagate through the new numbers), unlike raw writes through `x.data`.
+   */
+  set: (
+    x: Tensor,
+    indicesOrData: number | NestedNumbers | ArrayLike<number> | Tensor,
+    value?: number,
+  ): Tensor => inplace.set(x, indicesOrData, value),
+
   // ---- copies ----
   /** A differentiable copy with its own memory. ∂ = ḡ. */
   clone: (x: Tensor): Tensor => s.clone(x),
@@ -87,7 +103,7 @@ export const methodTable = {
 export type MethodTable = typeof methodTable;
 
 /** A method: the row's function without its first argument (the tensor itself). */
-type Method<F> = F extends (x: Tensor, ...args: infer Args) => Tensor ? (...args: Args) => Tensor : never;
+type Method<F> = F extends (x: Tensor, ...args: infer Args) => infer R ? (...args: Args) => R : never;
 
 /** The `Tensor` methods of all three tables (tensor.ts merges them into the class). */
 export type TableMethods = {
@@ -102,7 +118,7 @@ export type TableMethods = {
 type UnaryTable = ReturnType<typeof unaryTable>;
 
 /** Puts one method on `Tensor.prototype`. */
-function define(name: string, method: (this: Tensor, ...args: never[]) => Tensor): void {
+function define(name: string, method: (this: Tensor, ...args: never[]) => unknown): void {
   Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });
 }
 
@@ -141,7 +157,7 @@ export function installMethods(): void {
   }
   for (const [name, row] of Object.entries(methodTable)) {
     const fn = row as (x: Tensor, ...args: unknown[]) => Tensor;
-    define(name, function (this: Tensor, ...args: unknown[]): Tensor {
+    define(name, function (this: Tensor, ...args: unknown[]) {
       return fn(this, ...args);
     });
   }

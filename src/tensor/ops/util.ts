@@ -2,7 +2,6 @@
 import { ChainruleError, describe, fmtShape } from "../../errors";
 import { MAX_DIMS, sizeOf } from "../broadcast";
 import { allocate, isTypedArray, type TypedArray } from "../dtype";
-import { unwrapView } from "../storage";
 import { type IndexLike, Tensor } from "../tensor";
 
 /** A number operand becomes a constant 0-d leaf of `like`'s dtype; tensors pass through. */
@@ -53,7 +52,7 @@ export interface IndexArg {
 export function toIndex(x: IndexLike, op: string, bound: number, what: string, context = ""): IndexArg {
   let flat: ArrayLike<number>;
   let shape: number[];
-  const raw = unwrapView(x);
+  const raw = x;
   if (raw instanceof Tensor) {
     flat = raw._s.data;
     shape = Array.from(raw.shape);
