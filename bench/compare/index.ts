@@ -4,18 +4,25 @@
  *
  * - f32 matmul, n = 128, 256, 512, 1024 (js-pytorch has no float32: it multiplies nested arrays
  *   of JS numbers, float64);
- * - micrograd's MLP training step (see mlp.ts), per scalar and batched.
+ * - micrograd's MLP training step (see mlp.ts), per scalar and batched;
+ * - W3, the MNIST demo's 784-256-10 training step on a batch of 128 (see mnist.ts).
  *
- * `npx tsx bench/compare/index.ts [matmul|mlp] [--quick]` (installs bench/compare's own
+ * chainrule runs on its default WebAssembly kernels and, as a second row, on the TypeScript
+ * reference kernels (`setBackend("js")`). A full run (no workload named, no --quick) also writes
+ * its tables to bench/RESULTS.md.
+ *
+ * `npx tsx bench/compare/index.ts [matmul|mlp|mnist] [--quick]` (installs bench/compare's own
  * dependencies on first run). Contestants are interleaved round by round, so background load
  * on a shared machine hits all of them alike; each cell is the median over rounds.
  */
+import { writeFileSync } from "node:fs";
 import { arch, cpus, platform } from "node:os";
-import { rand } from "../../src/index";
+import { getBackend, rand, setBackend, version } from "../../src/index";
 import { fmtTime } from "../harness";
 import { scalarMoonsStep } from "../workloads";
 import { ensureInstalled, loadJsPytorch, loadTfjs, type Tfjs, versionOf } from "./libs";
 import { chainruleTensorStep, jsPytorchBatchedStep, jsPytorchScalarStep, type Step, tfjsStep } from "./mlp";
+import { chainruleW3Step, tfjsW3Step, W3, w3Data } from "./mnist";
 
 /** One library (and backend) on one workload. */
 interface Contestant {
@@ -25,6 +32,8 @@ interface Contestant {
   setup: () => () => unknown;
   /** Runs before each timed batch (not timed): e.g. switching the tfjs backend. */
   before?: () => Promise<void>;
+  /** Runs after each timed batch (not timed). */
+  after?: () => Promise<void>;
 }
 
 interface Timing {
@@ -38,6 +47,20 @@ const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const only = args.filter((a) => !a.startsWith("--"));
 const wants = (w: string) => only.length === 0 || only.includes(w);
+
+/** Everything printed, for bench/RESULTS.md. */
+const report: string[] = [];
+const out = (text: string): void => {
+  console.log(text);
+  report.push(text);
+};
+
+/** Runs the timed calls of a chainrule contestant on the TypeScript kernels, then restores the default. */
+const onJsKernels = (): Pick<Contestant, "before" | "after"> => ({
+  before: async () => setBackend("js"),
+  after: async () => setBackend(DEFAULT_BACKEND),
+});
+const DEFAULT_BACKEND = getBackend();
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,6 +95,7 @@ async function race(
       calls++;
       if (lastCall > SLOW_MS) break;
     }
+    await x.c.after?.();
     x.est = Math.min(lastCall, (last - t0) / calls);
     x.batch = Math.max(1, Math.round(40 / Math.max(x.est, 1e-3)));
   }
@@ -88,6 +112,7 @@ async function race(
       const t = performance.now();
       for (let j = 0; j < x.batch; j++) x.fn();
       x.samples.push((performance.now() - t) / x.batch);
+      await x.c.after?.();
     }
   }
   return new Map(
@@ -169,7 +194,10 @@ const useBackend = (t: Tfjs, name: string) => async () => {
   if (t.getBackend() !== name) await t.setBackend(name);
 };
 
-console.log(`# chainrule vs TensorFlow.js and js-pytorch
+out(`# chainrule vs TensorFlow.js and js-pytorch
+
+Written by \`npm run bench:compare\` (bench/compare/index.ts); medians over interleaved rounds, one
+process, one machine, ratios from the same run. chainrule ${version}, kernel backend ${DEFAULT_BACKEND}.
 
 Node ${process.version}, ${platform()} ${arch()}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}
 ${tf ? `TensorFlow.js ${tf.version["tfjs-core"]} (backends: ${backends.join(", ")}, PROD mode); ` : ""}${torch ? `js-pytorch ${versionOf("js-pytorch")} (CPU)` : ""}
@@ -187,6 +215,16 @@ if (wants("matmul")) {
       {
         name: "chainrule",
         dtype: "float32",
+        setup: () => {
+          const a = rand([n, n], { dtype: "float32" });
+          const b = rand([n, n], { dtype: "float32" });
+          return () => a.matmul(b);
+        },
+      },
+      {
+        name: "chainrule, js kernels",
+        dtype: "float32",
+        ...onJsKernels(),
         setup: () => {
           const a = rand([n, n], { dtype: "float32" });
           const b = rand([n, n], { dtype: "float32" });
@@ -227,7 +265,7 @@ if (wants("matmul")) {
       });
     }
     const timings = await race(cs);
-    console.log(
+    out(
       table(
         `matmul ${n}×${n} · ${n}×${n}`,
         cs,
@@ -311,8 +349,50 @@ if (wants("mlp")) {
     impls.push(["js-pytorch per scalar", jsPytorchScalarStep(torch, data, weights)]);
     impls.push(["js-pytorch, batched", jsPytorchBatchedStep(torch, data, weights)]);
   }
-  console.log("### micrograd MLP step (2-16-16-1, 100 two-moons points, SVM loss + L2, backward, SGD)\n");
-  console.log(checkLosses(impls));
+  out("### micrograd MLP step (2-16-16-1, 100 two-moons points, SVM loss + L2, backward, SGD)\n");
+  out(checkLosses(impls));
   const timings = await race(cs);
-  console.log(table("MLP training step", cs, timings).replace(/^### .*\n\n/, ""));
+  out(table("MLP training step", cs, timings).replace(/^### .*\n\n/, ""));
+}
+
+// ---- W3: the MNIST demo's training step ----
+
+if (wants("mnist")) {
+  const d = w3Data();
+  const cs: Contestant[] = [
+    { name: "chainrule", dtype: "float32", setup: () => chainruleW3Step(d) },
+    { name: "chainrule, js kernels", dtype: "float32", ...onJsKernels(), setup: () => chainruleW3Step(d) },
+  ];
+  const impls: [string, Step][] = [["chainrule", chainruleW3Step(d)]];
+  for (const backend of backends) {
+    const t = tf as Tfjs;
+    cs.push({
+      name: `tfjs ${backend}`,
+      dtype: "float32",
+      before: useBackend(t, backend),
+      setup: () => {
+        let step: Step | undefined;
+        return () => {
+          step ??= tfjsW3Step(t, d);
+          return step();
+        };
+      },
+    });
+    await t.setBackend(backend);
+    const step = tfjsW3Step(t, d);
+    const losses = Array.from({ length: 5 }, () => step());
+    let i = 0;
+    impls.push([`tfjs ${backend}`, () => losses[i++] as number]);
+  }
+  out(`### W3: MNIST MLP step (784-256-10, batch ${W3.batch}, softmax cross-entropy, backward, SGD)\n`);
+  out(checkLosses(impls));
+  out("js-pytorch is left out here: its nested-array matmul takes seconds per step at this size.\n");
+  const timings = await race(cs);
+  out(table("W3", cs, timings).replace(/^### .*\n\n/, ""));
+}
+
+if (only.length === 0 && !QUICK) {
+  const file = new URL("../RESULTS.md", import.meta.url);
+  writeFileSync(file, `${report.join("\n")}\n`);
+  console.log(`wrote ${file.pathname}`);
 }

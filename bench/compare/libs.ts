@@ -17,6 +17,7 @@ export interface TfTensor {
   readonly shape: number[];
   dataSync(): Float32Array;
   dispose(): void;
+  clone(): TfTensor;
 }
 
 /** A TensorFlow.js variable. */
@@ -35,6 +36,9 @@ export interface Tfjs {
   tidy<T>(fn: () => T): T;
   tensor1d(values: number[]): TfTensor;
   tensor2d(values: number[][]): TfTensor;
+  tensor(values: Float32Array | Int32Array, shape: number[], dtype?: "float32" | "int32"): TfTensor;
+  oneHot(indices: TfTensor, depth: number): TfTensor;
+  losses: { softmaxCrossEntropy(onehot: TfTensor, logits: TfTensor): TfTensor };
   randomUniform(shape: number[], minval?: number, maxval?: number, dtype?: "float32"): TfTensor;
   variable(initial: TfTensor): TfVariable;
   matMul(a: TfTensor, b: TfTensor): TfTensor;
