@@ -7,7 +7,7 @@
  * are O(mk + kn + mn) against the product's O(mkn), which is why the dispatcher (backend.ts) only
  * sends products above a measured size here. Memory grows to the largest product seen and stays.
  */
-import { GEMM_WASM_BASE64 } from "./wasm/gemm.generated";
+import { GEMM_WASM_BASE64, GEMM_WASM_FMA_BASE64 } from "./wasm/gemm.generated";
 
 type Arr = Float64Array | Float32Array;
 
@@ -43,6 +43,7 @@ const KC = 256;
 
 // undefined: not tried yet; null: WebAssembly or its SIMD is unavailable here
 let kernels: GemmExports | null | undefined;
+let variant: "fma" | "simd" | null = null;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -51,21 +52,39 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The instantiated kernels, or null where WebAssembly with 128-bit SIMD is not available. */
+/**
+ * The instantiated kernels, or null where WebAssembly with 128-bit SIMD is not available. The
+ * fused multiply-add build (relaxed SIMD: current browsers, Node ≥ 22, Node 20 with
+ * `--experimental-wasm-relaxed-simd`) is preferred; engines that refuse it get the plain SIMD
+ * build; engines that refuse that too get the JS kernels.
+ */
 export function wasmKernels(): GemmExports | null {
   if (kernels !== undefined) return kernels;
   kernels = null;
-  try {
-    if (typeof WebAssembly !== "object") return null;
-    const bytes = decode(GEMM_WASM_BASE64);
-    // validate first: an engine without SIMD refuses the module, and the JS kernels take over
-    if (!WebAssembly.validate(bytes)) return null;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    kernels = instance.exports as unknown as GemmExports;
-  } catch {
-    kernels = null;
+  if (typeof WebAssembly !== "object") return null;
+  for (const [name, base64] of [
+    ["fma", GEMM_WASM_FMA_BASE64],
+    ["simd", GEMM_WASM_BASE64],
+  ] as const) {
+    try {
+      const bytes = decode(base64);
+      // validate first: an engine without the features refuses the module
+      if (!WebAssembly.validate(bytes)) continue;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+      kernels = instance.exports as unknown as GemmExports;
+      variant = name;
+      break;
+    } catch {
+      // try the next build
+    }
   }
   return kernels;
+}
+
+/** Which WebAssembly build runs the kernels: "fma" (relaxed SIMD), "simd", or null (none). */
+export function wasmVariant(): "fma" | "simd" | null {
+  wasmKernels();
+  return variant;
 }
 
 const align16 = (x: number): number => (x + 15) & ~15;

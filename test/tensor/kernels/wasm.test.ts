@@ -160,3 +160,48 @@ describe("the WebAssembly SIMD kernels", () => {
     expect(Array.from(small)).toEqual([19, 22, 43, 50]);
   });
 });
+
+describe("the fused multiply-add build (relaxed SIMD)", () => {
+  it("is what an engine with relaxed SIMD loads, and matches the reference there", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { fileURLToPath } = await import("node:url");
+    const src = (p: string) => JSON.stringify(fileURLToPath(new URL(`../../../src/${p}`, import.meta.url)));
+    // Node 20 has relaxed SIMD behind a flag (later Node versions and current browsers have it on)
+    const program = `
+      const { gemmWasm, wasmVariant } = await import(${src("tensor/kernels/wasm.ts")});
+      const { gemmNaive } = await import(${src("tensor/kernels/matmul.ts")});
+      let worst = 0;
+      for (const [m, k, n] of [[9, 300, 13], [64, 64, 64], [5, 3, 17]]) {
+        for (const Ctor of [Float32Array, Float64Array]) {
+          const a = Ctor.from({ length: m * k }, (_, i) => Math.sin(i));
+          const b = Ctor.from({ length: k * n }, (_, i) => Math.cos(i));
+          const c = new Ctor(m * n);
+          gemmWasm(a, 0, b, 0, c, 0, m, k, n, false, false);
+          const ref = new Float64Array(m * n);
+          gemmNaive(Float64Array.from(a), Float64Array.from(b), ref, m, k, n);
+          // |a|, |b| ≤ 1: a sum of k products is off by at most about ε·k² (ε the unit roundoff)
+          const bound = (Ctor === Float32Array ? 6e-8 : 1.2e-16) * k * k;
+          for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(c[i] - ref[i]) / bound);
+        }
+      }
+      console.log(JSON.stringify({ variant: wasmVariant(), worst }));`;
+    const run = promisify(execFile);
+    const { stdout } = await run(
+      process.execPath,
+      ["--experimental-wasm-relaxed-simd", "--import", "tsx", "--input-type=module", "-e", program],
+      { cwd: fileURLToPath(new URL("../../../", import.meta.url)) },
+    );
+    const result = JSON.parse(stdout.trim()) as { variant: string; worst: number };
+    expect(result.variant).toBe("fma");
+    expect(result.worst).toBeLessThanOrEqual(1);
+  }, 30_000);
+
+  it("is used exactly where the engine validates it (Node 20 without the flag: the plain SIMD build)", async () => {
+    const { wasmVariant } = await import("../../../src/tensor/kernels/wasm");
+    const { GEMM_WASM_FMA_BASE64 } = await import("../../../src/tensor/kernels/wasm/gemm.generated");
+    const fma = WebAssembly.validate(Buffer.from(GEMM_WASM_FMA_BASE64, "base64"));
+    expect(wasmVariant()).toBe(fma ? "fma" : "simd");
+    if (process.versions.node.startsWith("20.")) expect(fma).toBe(false);
+  });
+});
