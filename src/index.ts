@@ -113,7 +113,14 @@ export {
 } from "./tensor/creation";
 export { type CustomOpSpec, customOp } from "./tensor/custom-op";
 export type { DType, TypedArray } from "./tensor/dtype";
-export { type Backend, getBackend, setBackend } from "./tensor/kernels/backend";
+export {
+  type Backend,
+  getBackend,
+  getMaxThreads,
+  getNumThreads,
+  setBackend,
+  setNumThreads,
+} from "./tensor/kernels/backend";
 export { where } from "./tensor/ops/elementwise";
 export type { GatherAttrs, SelectAttrs, SliceAttrs } from "./tensor/ops/indexing";
 export type { AxisAttrs, ReduceAttrs } from "./tensor/ops/reduce";

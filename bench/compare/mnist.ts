@@ -67,7 +67,7 @@ export function tfjsW3Step(tf: Tfjs, d: W3Data): Step {
   const onehot = tf.oneHot(tf.tensor(Int32Array.from(d.labels), [W3.batch], "int32"), W3.sizes[2]);
   let k = 0;
   return () => {
-    if (k++ % W3.replay === 0) params.forEach((p, i) => p.assign(initial[i] as TfTensor));
+    if (k++ % W3.replay === 0) for (const [i, p] of params.entries()) p.assign(initial[i] as TfTensor);
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         const [w1, b1, w2, b2] = params as [TfVariable, TfVariable, TfVariable, TfVariable];

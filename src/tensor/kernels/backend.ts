@@ -7,7 +7,7 @@
  */
 import { ChainruleError, describe } from "../../errors";
 import { gemmJs } from "./matmul";
-import { gemmWasm, wasmKernels } from "./wasm";
+import { gemmWasm, maxThreads, numThreads, setThreads, wasmAvailable } from "./wasm";
 
 type Arr = Float64Array | Float32Array;
 
@@ -24,7 +24,7 @@ function initialBackend(): Backend {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const wanted = env?.CHAINRULE_BACKEND;
   if (wanted === "js") return "js";
-  return wasmKernels() === null ? "js" : "wasm";
+  return !wasmAvailable() ? "js" : "wasm";
 }
 
 let current: Backend | undefined;
@@ -46,10 +46,37 @@ export function setBackend(backend: Backend): void {
   if (backend !== "js" && backend !== "wasm") {
     throw new ChainruleError(`setBackend: backend must be "js" or "wasm", got ${describe(backend)}`);
   }
-  if (backend === "wasm" && wasmKernels() === null) {
+  if (backend === "wasm" && !wasmAvailable()) {
     throw new ChainruleError("setBackend: WebAssembly with 128-bit SIMD is not available here");
   }
   current = backend;
+}
+
+/**
+ * How many threads large matrix products use: both cores by default where threads are possible
+ * (Node: worker threads sharing the kernels' memory), 1 in browsers for now, on the "js" backend,
+ * or with `CHAINRULE_THREADS=1`. Like `torch.get_num_threads`.
+ */
+export function getNumThreads(): number {
+  return getBackend() === "wasm" ? numThreads() : 1;
+}
+
+/**
+ * Sets how many threads large matrix products (from 128³ multiply-adds) may use: an integer ≥ 1,
+ * capped at the cores available (`torch.set_num_threads`). The helper threads start on the first
+ * product that uses them and sleep between products; a busy core simply does less of the work,
+ * as the rows of C are handed out one block at a time.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ChainruleError(`setNumThreads: expected an integer ≥ 1, got ${describe(n)}`);
+  }
+  setThreads(n);
+}
+
+/** The most threads `setNumThreads` can give here (the cores; 1 where threads are impossible). */
+export function getMaxThreads(): number {
+  return maxThreads();
 }
 
 /**

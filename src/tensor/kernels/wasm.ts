@@ -1,49 +1,77 @@
 /**
  * The WebAssembly SIMD kernels (wasm/gemm.as.ts, built into wasm/gemm.generated.ts): loading them
  * once, synchronously, from bytes embedded in the bundle (no file or network access, so the same
- * code runs in Node and in browsers), and calling them on typed arrays.
+ * code runs in Node and in browsers), and calling them on typed arrays, on one thread or two.
  *
  * The kernels work in the module's own memory, so a call copies A and B in and C out. Those copies
  * are O(mk + kn + mn) against the product's O(mkn), which is why the dispatcher (backend.ts) only
  * sends products above a measured size here. Memory grows to the largest product seen and stays.
+ *
+ * Threads (Node only for now): the module then runs on a shared memory that helper workers
+ * instantiate too. The main thread packs B once; the rows of C are cut into items that the main
+ * thread and the workers take one at a time from a shared counter, so a worker that is late or
+ * whose core is busy simply takes fewer (the product is never slower than on one thread by more
+ * than one item). Workers sleep in `Atomics.wait` between products.
  */
-import { GEMM_WASM_BASE64, GEMM_WASM_FMA_BASE64 } from "./wasm/gemm.generated";
+import {
+  GEMM_WASM_BASE64,
+  GEMM_WASM_FMA_BASE64,
+  GEMM_WASM_FMA_SHARED_BASE64,
+  GEMM_WASM_SHARED_BASE64,
+} from "./wasm/gemm.generated";
 
 type Arr = Float64Array | Float32Array;
 
 interface GemmExports {
-  readonly memory: WebAssembly.Memory;
-  gemmF32(
+  packF32(b: number, k: number, n: number, bT: number, dst: number): void;
+  packF64(b: number, k: number, n: number, bT: number, dst: number): void;
+  rowsF32(
     a: number,
-    b: number,
     c: number,
     m: number,
     k: number,
     n: number,
     aT: number,
-    bT: number,
-    pack: number,
+    i0: number,
+    i1: number,
+    bpack: number,
+    scratch: number,
   ): void;
-  gemmF64(
+  rowsF64(
     a: number,
-    b: number,
     c: number,
     m: number,
     k: number,
     n: number,
     aT: number,
-    bT: number,
-    pack: number,
+    i0: number,
+    i1: number,
+    bpack: number,
+    scratch: number,
   ): void;
   heapBase(): number;
 }
 
-/** The kernels' block of the shared dimension (KC in gemm.as.ts): the packing buffer's rows. */
+/** The kernels' block of the shared dimension (KC in gemm.as.ts) and rows per tile. */
 const KC = 256;
+const ROWS = 4;
+/**
+ * A shared memory's maximum, in 64 KiB pages, as the shared builds declare it: 256 MiB. (With
+ * 1 GiB, V8 compiled the kernel's memory accesses ~35 % slower.) Larger products run in the JS
+ * kernels.
+ */
+const MAX_PAGES = 4096;
+
+interface Loaded {
+  readonly exports: GemmExports;
+  readonly memory: WebAssembly.Memory;
+  readonly variant: "fma" | "simd";
+  /** The module and memory workers instantiate (null: this build cannot use threads). */
+  readonly shared: { module: WebAssembly.Module; memory: WebAssembly.Memory } | null;
+}
 
 // undefined: not tried yet; null: WebAssembly or its SIMD is unavailable here
-let kernels: GemmExports | null | undefined;
-let variant: "fma" | "simd" | null = null;
+let loaded: Loaded | null | undefined;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -52,42 +80,204 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Node's worker_threads, or null (browsers, and Node without `process.getBuiltinModule`). */
+function workerThreads(): typeof import("node:worker_threads") | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    return (p?.getBuiltinModule?.("node:worker_threads") as typeof import("node:worker_threads")) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this engine can run the kernels on several threads (shared memory, workers, waiting). */
+function threadsPossible(): boolean {
+  return typeof SharedArrayBuffer === "function" && typeof Atomics === "object" && workerThreads() !== null;
+}
+
 /**
- * The instantiated kernels, or null where WebAssembly with 128-bit SIMD is not available. The
- * fused multiply-add build (relaxed SIMD: current browsers, Node ≥ 22, Node 20 with
- * `--experimental-wasm-relaxed-simd`) is preferred; engines that refuse it get the plain SIMD
- * build; engines that refuse that too get the JS kernels.
+ * Loads the best build the engine accepts: fused multiply-add (relaxed SIMD: current browsers,
+ * Node ≥ 22, Node 20 with `--experimental-wasm-relaxed-simd`) before plain SIMD, and where threads
+ * are possible the build on a shared memory. Null if none validates (then the JS kernels run).
  */
-export function wasmKernels(): GemmExports | null {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
+function load(): Loaded | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
   if (typeof WebAssembly !== "object") return null;
-  for (const [name, base64] of [
-    ["fma", GEMM_WASM_FMA_BASE64],
-    ["simd", GEMM_WASM_BASE64],
-  ] as const) {
-    try {
-      const bytes = decode(base64);
-      // validate first: an engine without the features refuses the module
-      if (!WebAssembly.validate(bytes)) continue;
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-      kernels = instance.exports as unknown as GemmExports;
-      variant = name;
-      break;
-    } catch {
-      // try the next build
+  const shared = threadsPossible();
+  const builds = [
+    ["fma", shared ? GEMM_WASM_FMA_SHARED_BASE64 : null, GEMM_WASM_FMA_BASE64],
+    ["simd", shared ? GEMM_WASM_SHARED_BASE64 : null, GEMM_WASM_BASE64],
+  ] as const;
+  for (const [variant, sharedBuild, ownBuild] of builds) {
+    for (const base64 of [sharedBuild, ownBuild]) {
+      if (base64 === null) continue;
+      try {
+        const bytes = decode(base64);
+        // validate first: an engine without the features refuses the module
+        if (!WebAssembly.validate(bytes)) continue;
+        const module = new WebAssembly.Module(bytes);
+        if (base64 === sharedBuild) {
+          const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+          const instance = new WebAssembly.Instance(module, { env: { memory } });
+          loaded = {
+            exports: instance.exports as unknown as GemmExports,
+            memory,
+            variant,
+            shared: { module, memory },
+          };
+        } else {
+          const instance = new WebAssembly.Instance(module, {});
+          const memory = instance.exports.memory as WebAssembly.Memory;
+          loaded = { exports: instance.exports as unknown as GemmExports, memory, variant, shared: null };
+        }
+        return loaded;
+      } catch {
+        // try the next build
+      }
     }
   }
-  return kernels;
+  return null;
+}
+
+/** Whether the WebAssembly kernels are available here. */
+export function wasmAvailable(): boolean {
+  return load() !== null;
 }
 
 /** Which WebAssembly build runs the kernels: "fma" (relaxed SIMD), "simd", or null (none). */
 export function wasmVariant(): "fma" | "simd" | null {
-  wasmKernels();
-  return variant;
+  return load()?.variant ?? null;
+}
+
+// ---- threads ----
+
+/** The control block's slots (an Int32Array on a SharedArrayBuffer). */
+const C = {
+  /** Bumped for each product handed to the workers; workers wait on it. */
+  SEQ: 0,
+  /** The next item to take (global numbering: a product's items are [START, END)). */
+  NEXT: 1,
+  /** Items finished, global numbering too. */
+  DONE: 2,
+  START: 3,
+  END: 4,
+  F32: 5,
+  A: 6,
+  CPTR: 7,
+  M: 8,
+  K: 9,
+  N: 10,
+  AT: 11,
+  BPACK: 12,
+  /** Rows per item. */
+  CHUNK: 13,
+  /** Scratch of worker w (0-based) at SCRATCH + (w + 1)·SCRATCH_STEP; the main thread's at SCRATCH. */
+  SCRATCH: 14,
+  SCRATCH_STEP: 15,
+  SIZE: 16,
+} as const;
+
+/**
+ * What each worker runs (as CommonJS source, `eval: true`): instantiate the kernels on the shared
+ * memory, then forever wait for a product and take its items until none is left. An item is
+ * claimed by compare-and-swap on NEXT, so a worker still holding the previous product's
+ * parameters can never take an item of the next one.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, ctrl: sab, index } = workerData;
+const ctrl = new Int32Array(sab);
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctrl, ${C.SEQ}, seen);
+  seen = Atomics.load(ctrl, ${C.SEQ});
+  const start = Atomics.load(ctrl, ${C.START}), end = Atomics.load(ctrl, ${C.END});
+  const f32 = Atomics.load(ctrl, ${C.F32}), a = Atomics.load(ctrl, ${C.A}), c = Atomics.load(ctrl, ${C.CPTR});
+  const m = Atomics.load(ctrl, ${C.M}), kk = Atomics.load(ctrl, ${C.K}), n = Atomics.load(ctrl, ${C.N});
+  const aT = Atomics.load(ctrl, ${C.AT}), bpack = Atomics.load(ctrl, ${C.BPACK}), chunk = Atomics.load(ctrl, ${C.CHUNK});
+  const scratch = Atomics.load(ctrl, ${C.SCRATCH}) + (index + 1) * Atomics.load(ctrl, ${C.SCRATCH_STEP});
+  const rows = f32 ? k.rowsF32 : k.rowsF64;
+  for (;;) {
+    const item = Atomics.load(ctrl, ${C.NEXT});
+    if (item < start || item >= end) break;
+    if (Atomics.compareExchange(ctrl, ${C.NEXT}, item, item + 1) !== item) continue;
+    const i0 = (item - start) * chunk;
+    rows(a, c, m, kk, n, aT, i0, Math.min(m, i0 + chunk), bpack, scratch);
+    Atomics.add(ctrl, ${C.DONE}, 1);
+    Atomics.notify(ctrl, ${C.DONE});
+  }
+}
+`;
+
+interface Pool {
+  readonly ctrl: Int32Array;
+  readonly workers: number;
+}
+
+let pool: Pool | null = null;
+// set when a worker fails: products then run on the calling thread only
+let broken = false;
+let threads = initialThreads();
+
+/** Both cores where threads are possible, unless CHAINRULE_THREADS says how many. */
+function initialThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const n = Number(env?.CHAINRULE_THREADS);
+  return Number.isInteger(n) && n >= 1 ? n : Number.POSITIVE_INFINITY;
+}
+
+/** How many threads large matrix products use (1: the calling thread only). */
+export function numThreads(): number {
+  return Math.min(threads, maxThreads());
+}
+
+/**
+ * Sets how many threads large matrix products use: 1 to `maxThreads()`. Helper workers start on
+ * the first product that uses them; going back to 1 leaves them asleep.
+ */
+export function setThreads(n: number): void {
+  threads = n;
+}
+
+/** The most threads this engine can use: the cores (Node), or 1 where threads are impossible. */
+export function maxThreads(): number {
+  const l = load();
+  if (l === null || l.shared === null) return 1;
+  const os = (
+    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+  ).process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
+  return Math.max(1, os?.availableParallelism?.() ?? 1);
+}
+
+/** The pool with `threads − 1` workers, started (asynchronously) on first use. */
+function ensurePool(l: Loaded): Pool | null {
+  const want = numThreads() - 1;
+  if (want < 1 || l.shared === null || broken) return null;
+  if (pool !== null && pool.workers >= want) return pool;
+  const wt = workerThreads();
+  if (wt === null) return null;
+  const ctrl = pool?.ctrl ?? new Int32Array(new SharedArrayBuffer(C.SIZE * 4));
+  for (let w = pool?.workers ?? 0; w < want; w++) {
+    const worker = new wt.Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module: l.shared.module, memory: l.shared.memory, ctrl: ctrl.buffer, index: w },
+    });
+    // never keep the process alive; a failing worker just stops taking items
+    worker.unref();
+    worker.on("error", () => {
+      broken = true;
+    });
+  }
+  pool = { ctrl, workers: want };
+  return pool;
 }
 
 const align16 = (x: number): number => (x + 15) & ~15;
+
+/** Products with fewer multiply-adds than this stay on one thread (the hand-off costs ~0.1 ms). */
+export const THREAD_MIN_WORK = 128 * 128 * 128;
 
 /**
  * C[cOff…] = op(A)·op(B) with the SIMD kernel, where op(A) is m×k (stored k×m if `aT`) and op(B)
@@ -106,28 +296,80 @@ export function gemmWasm(
   aT: boolean,
   bT: boolean,
 ): boolean {
-  const w = wasmKernels();
-  if (w === null) return false;
+  const l = load();
+  if (l === null) return false;
   const f32 = c instanceof Float32Array;
   const size = f32 ? 4 : 8;
-  const panelWidth = 32 / size;
-  const aBytes = align16(m * k * size);
-  const bBytes = align16(k * n * size);
-  const cBytes = align16(m * n * size);
-  // B's panels, then A's packed rows (gemm.as.ts)
-  const packBytes = Math.min(k, KC) * Math.ceil(n / panelWidth) * 32 + 4 * KC * size;
-  const aAt = align16(w.heapBase());
-  const bAt = aAt + aBytes;
-  const cAt = bAt + bBytes;
-  const packAt = cAt + cBytes;
-  const end = packAt + packBytes;
-  const have = w.memory.buffer.byteLength;
-  if (end > have) w.memory.grow(Math.ceil((end - have) / 65536));
-  const buffer = w.memory.buffer;
+  const W = 32 / size;
+  const p = m * k * n >= THREAD_MIN_WORK ? ensurePool(l) : null;
+  const helpers = p?.workers ?? 0;
+  const scratchStep = align16(ROWS * KC * size + 32);
+  const aAt = align16(l.exports.heapBase());
+  const bAt = aAt + align16(m * k * size);
+  const cAt = bAt + align16(k * n * size);
+  const packAt = cAt + align16(m * n * size);
+  const scratchAt = packAt + align16(Math.ceil(n / W) * k * 32);
+  const end = scratchAt + (helpers + 1) * scratchStep;
+  const have = l.memory.buffer.byteLength;
+  if (end > have) {
+    try {
+      l.memory.grow(Math.ceil((end - have) / 65536));
+    } catch {
+      return false; // beyond what the memory may hold: the JS kernels take it
+    }
+  }
+  const buffer = l.memory.buffer;
   const View = f32 ? Float32Array : Float64Array;
   new View(buffer, aAt, m * k).set(a.subarray(aOff, aOff + m * k));
   new View(buffer, bAt, k * n).set(b.subarray(bOff, bOff + k * n));
-  (f32 ? w.gemmF32 : w.gemmF64)(aAt, bAt, cAt, m, k, n, aT ? 1 : 0, bT ? 1 : 0, packAt);
+  const x = l.exports;
+  (f32 ? x.packF32 : x.packF64)(bAt, k, n, bT ? 1 : 0, packAt);
+  const rows = f32 ? x.rowsF32 : x.rowsF64;
+  if (p === null) {
+    rows(aAt, cAt, m, k, n, aT ? 1 : 0, 0, m, packAt, scratchAt);
+  } else {
+    // about four items per thread, each a multiple of the 4-row tile
+    const chunk = Math.max(ROWS, Math.ceil(m / (4 * (helpers + 1)) / ROWS) * ROWS);
+    const items = Math.ceil(m / chunk);
+    const ctrl = p.ctrl;
+    const start = Atomics.load(ctrl, C.NEXT);
+    const values: [number, number][] = [
+      [C.START, start],
+      [C.END, start + items],
+      [C.F32, f32 ? 1 : 0],
+      [C.A, aAt],
+      [C.CPTR, cAt],
+      [C.M, m],
+      [C.K, k],
+      [C.N, n],
+      [C.AT, aT ? 1 : 0],
+      [C.BPACK, packAt],
+      [C.CHUNK, chunk],
+      [C.SCRATCH, scratchAt],
+      [C.SCRATCH_STEP, scratchStep],
+    ];
+    for (const [slot, v] of values) Atomics.store(ctrl, slot, v);
+    Atomics.add(ctrl, C.SEQ, 1);
+    Atomics.notify(ctrl, C.SEQ);
+    for (;;) {
+      const item = Atomics.load(ctrl, C.NEXT);
+      if (item >= start + items) break;
+      if (Atomics.compareExchange(ctrl, C.NEXT, item, item + 1) !== item) continue;
+      const i0 = (item - start) * chunk;
+      rows(aAt, cAt, m, k, n, aT ? 1 : 0, i0, Math.min(m, i0 + chunk), packAt, scratchAt);
+      Atomics.add(ctrl, C.DONE, 1);
+    }
+    // the items a worker took: wait until they are finished (or, if a worker failed, redo them all)
+    for (;;) {
+      const done = Atomics.load(ctrl, C.DONE);
+      if (done >= start + items) break;
+      if (broken) {
+        rows(aAt, cAt, m, k, n, aT ? 1 : 0, 0, m, packAt, scratchAt);
+        break;
+      }
+      Atomics.wait(ctrl, C.DONE, done, 100);
+    }
+  }
   c.set(new View(buffer, cAt, m * n), cOff);
   return true;
 }

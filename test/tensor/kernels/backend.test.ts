@@ -6,7 +6,16 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { ChainruleError, getBackend, manualSeed, randn, setBackend } from "../../../src/index";
+import {
+  ChainruleError,
+  getBackend,
+  getMaxThreads,
+  getNumThreads,
+  manualSeed,
+  randn,
+  setBackend,
+  setNumThreads,
+} from "../../../src/index";
 import { gemm, WASM_MIN_WORK } from "../../../src/tensor/kernels/backend";
 
 const run = promisify(execFile);
@@ -72,4 +81,69 @@ describe("the kernel backend", () => {
     });
     expect(stdout.trim()).toBe("js");
   });
+});
+
+describe("threads", () => {
+  afterEach(() => setNumThreads(getMaxThreads()));
+
+  it("use both cores here by default (2 on this machine's CI), 1 on the js backend", () => {
+    expect(getMaxThreads()).toBeGreaterThanOrEqual(1);
+    if (process.env.CHAINRULE_BACKEND !== "js") expect(getNumThreads()).toBe(getMaxThreads());
+    setBackend("js");
+    expect(getNumThreads()).toBe(1);
+  });
+
+  it("give bit-identical products on 1 and 2 threads: every row is computed the same way", async () => {
+    setBackend("wasm");
+    for (const [m, k, n, aT, bT] of [
+      [130, 200, 129, false, false],
+      [257, 64, 300, true, false],
+      [160, 300, 140, false, true],
+    ] as const) {
+      for (const Ctor of [Float32Array, Float64Array] as const) {
+        const filled = (length: number, f: (i: number) => number) => {
+          const x = new Ctor(length);
+          for (let i = 0; i < length; i++) x[i] = f(i);
+          return x;
+        };
+        const a = filled(m * k, Math.sin);
+        const b = filled(k * n, (i) => Math.cos(3 * i));
+        const one = new Ctor(m * n);
+        const two = new Ctor(m * n);
+        setNumThreads(1);
+        gemm(a, 0, b, 0, one, 0, m, k, n, bT, aT);
+        setNumThreads(2);
+        gemm(a, 0, b, 0, two, 0, m, k, n, bT, aT);
+        // the helper starts asynchronously: the first product may run without it, so repeat
+        await new Promise((r) => setTimeout(r, 100));
+        gemm(a, 0, b, 0, two, 0, m, k, n, bT, aT);
+        expect(Array.from(two)).toEqual(Array.from(one));
+      }
+    }
+  });
+
+  it("refuse a count that is not an integer ≥ 1", () => {
+    expect(() => setNumThreads(0)).toThrow(
+      new ChainruleError("setNumThreads: expected an integer ≥ 1, got number 0"),
+    );
+    expect(() => setNumThreads(1.5)).toThrow(ChainruleError);
+  });
+
+  it("never keep a process alive, and CHAINRULE_THREADS=1 keeps it on one", async () => {
+    const program = [
+      `const { getNumThreads, randn } = await import(${JSON.stringify(index)});`,
+      "const a = randn([300, 300], { dtype: 'float32' });",
+      "a.matmul(a); await new Promise((r) => setTimeout(r, 100)); a.matmul(a);",
+      "console.log(getNumThreads());",
+    ].join("\n");
+    const started = Date.now();
+    const two = await run(process.execPath, [tsx, "--input-type=module", "-e", program], { timeout: 20_000 });
+    expect(two.stdout.trim()).toBe(process.env.CHAINRULE_BACKEND === "js" ? "1" : String(getMaxThreads()));
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const one = await run(process.execPath, [tsx, "--input-type=module", "-e", program], {
+      env: { ...process.env, CHAINRULE_THREADS: "1" },
+      timeout: 20_000,
+    });
+    expect(one.stdout.trim()).toBe("1");
+  }, 60_000);
 });

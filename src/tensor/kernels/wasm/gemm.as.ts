@@ -27,15 +27,12 @@
 const KC: i32 = 256;
 const ROWS: i32 = 4;
 
-/** 32 bytes where a partial tile row is staged before its valid columns are copied out. */
-const STAGE: usize = memory.data(32, 16);
-
-/** Packs B[pc … pc+kc, 0 … n) into panels of W = 32 / sizeof<T> columns at `dst`. */
-function packB<T>(b: usize, k: i32, n: i32, bT: bool, pc: i32, kc: i32, dst: usize): void {
+/** Packs B[pc … pc+kc, js … je) into panels of W = 32 / sizeof<T> columns at `dst`. */
+function packB<T>(b: usize, k: i32, n: i32, bT: bool, pc: i32, kc: i32, js: i32, je: i32, dst: usize): void {
   const W: i32 = 32 / sizeof<T>();
-  for (let j0: i32 = 0; j0 < n; j0 += W) {
-    const w = min(W, n - j0);
-    const panel = dst + ((<usize>(j0 / W) * <usize>kc) << 5);
+  for (let j0: i32 = js; j0 < je; j0 += W) {
+    const w = min(W, je - j0);
+    const panel = dst + ((<usize>((j0 - js) / W) * <usize>kc) << 5);
     if (!bT && w == W) {
       let src = b + ((<usize>pc * <usize>n + <usize>j0) * sizeof<T>());
       const step = <usize>n * sizeof<T>();
@@ -90,7 +87,7 @@ function madd<T>(acc: v128, x: v128, b: v128): v128 {
 /** Writes (or adds) one tile row's two vectors to C, only its first `w` columns at an edge. */
 // @ts-ignore: decorator
 @inline
-function storeRow<T>(c: usize, v0: v128, v1: v128, add: bool, w: i32): void {
+function storeRow<T>(c: usize, v0: v128, v1: v128, add: bool, w: i32, stage: usize): void {
   const W: i32 = 32 / sizeof<T>();
   if (w == W) {
     if (add) {
@@ -101,11 +98,11 @@ function storeRow<T>(c: usize, v0: v128, v1: v128, add: bool, w: i32): void {
     v128.store(c, v1, 16);
     return;
   }
-  v128.store(STAGE, v0);
-  v128.store(STAGE, v1, 16);
+  v128.store(stage, v0);
+  v128.store(stage, v1, 16);
   for (let j: i32 = 0; j < w; j++) {
     const at = <usize>j * sizeof<T>();
-    let x = load<T>(STAGE + at);
+    let x = load<T>(stage + at);
     if (add) x += load<T>(c + at);
     store<T>(c + at, x);
   }
@@ -137,7 +134,7 @@ function packA<T>(a: usize, ra: usize, ka: usize, rows: i32, kc: i32, dst: usize
 }
 
 /** One 4×W tile of C from the packed rows `ap` and the packed panel `bp`, both `kc` long. */
-function tile<T>(ap: usize, bp: usize, kc: i32, c: usize, rc: usize, rows: i32, add: bool, w: i32): void {
+function tile<T>(ap: usize, bp: usize, kc: i32, c: usize, rc: usize, rows: i32, add: bool, w: i32, stage: usize): void {
   const size = <usize>sizeof<T>();
   let c00 = v128.splat<T>(0);
   let c01 = c00;
@@ -165,50 +162,92 @@ function tile<T>(ap: usize, bp: usize, kc: i32, c: usize, rc: usize, rows: i32, 
     ap += 4 * size;
     bp += 32;
   }
-  storeRow<T>(c, c00, c01, add, w);
-  if (rows > 1) storeRow<T>(c + rc, c10, c11, add, w);
-  if (rows > 2) storeRow<T>(c + 2 * rc, c20, c21, add, w);
-  if (rows > 3) storeRow<T>(c + 3 * rc, c30, c31, add, w);
+  storeRow<T>(c, c00, c01, add, w, stage);
+  if (rows > 1) storeRow<T>(c + rc, c10, c11, add, w, stage);
+  if (rows > 2) storeRow<T>(c + 2 * rc, c20, c21, add, w, stage);
+  if (rows > 3) storeRow<T>(c + 3 * rc, c30, c31, add, w, stage);
+}
+
+/** Bytes of B packed whole: every KC block's panels, for n columns rounded up to W. */
+// @ts-ignore: decorator
+@inline
+function packedSize<T>(k: i32, n: i32): usize {
+  const W: i32 = 32 / sizeof<T>();
+  return (<usize>((n + W - 1) / W) * <usize>k) << 5;
 }
 
 /**
- * C = op(A)·op(B) with op(A) m×k and op(B) k×n; `aT`: A is stored k×m, `bT`: B is stored n×k.
- * `pack` is scratch for min(k, KC) × ⌈n / W⌉ · W elements of B's panels, then 4 × KC of A's
- * rows. k must be ≥ 1.
+ * Packs all of op(B) (k×n; stored n×k if `bT`) at `dst`, block after block of KC rows, each block
+ * W-column panels of its rows; `packedSize` bytes. Threads share one packed B, read-only.
  */
-function gemm<T>(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, bT: bool, pack: usize): void {
+function packAll<T>(b: usize, k: i32, n: i32, bT: bool, dst: usize): void {
+  for (let pc: i32 = 0; pc < k; pc += KC) {
+    packB<T>(b, k, n, bT, pc, min(KC, k - pc), 0, n, dst + packedSize<T>(pc, n));
+  }
+}
+
+/**
+ * Rows i0 … i1 of C = op(A)·op(B) from B packed by `packAll` at `bpack`; op(A) is m×k (stored
+ * k×m if `aT`). `scratch` is this call's own: 4 × KC numbers of A's packed rows, then 32 bytes of
+ * staging. Calls on disjoint rows with their own scratch may run at the same time (threads).
+ */
+function rows<T>(
+  a: usize,
+  c: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  aT: bool,
+  i0: i32,
+  i1: i32,
+  bpack: usize,
+  scratch: usize,
+): void {
   const W: i32 = 32 / sizeof<T>();
   const size = <usize>sizeof<T>();
   // A's element (i, p) is at a + (i·ra + p·ka)
   const ra: usize = aT ? size : <usize>k * size;
   const ka: usize = aT ? <usize>m * size : size;
   const rc: usize = <usize>n * size;
-  // after the panels: 4 × KC numbers for the packed rows of A
-  const apack = pack + ((<usize>((n + W - 1) / W) * <usize>min(k, KC)) << 5);
+  const stage = scratch + <usize>(ROWS * KC) * size;
   for (let pc: i32 = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
-    packB<T>(b, k, n, bT, pc, kc, pack);
+    const block = bpack + packedSize<T>(pc, n);
     const add = pc > 0;
-    for (let i: i32 = 0; i < m; i += ROWS) {
-      const rows = min(ROWS, m - i);
-      packA<T>(a + <usize>i * ra + <usize>pc * ka, ra, ka, rows, kc, apack);
+    for (let i: i32 = i0; i < i1; i += ROWS) {
+      const r = min(ROWS, i1 - i);
+      packA<T>(a + <usize>i * ra + <usize>pc * ka, ra, ka, r, kc, scratch);
       const ci = c + <usize>i * rc;
       for (let j0: i32 = 0; j0 < n; j0 += W) {
-        const bp = pack + ((<usize>(j0 / W) * <usize>kc) << 5);
-        tile<T>(apack, bp, kc, ci + <usize>j0 * size, rc, rows, add, min(W, n - j0));
+        const bp = block + ((<usize>(j0 / W) * <usize>kc) << 5);
+        tile<T>(scratch, bp, kc, ci + <usize>j0 * size, rc, r, add, min(W, n - j0), stage);
       }
     }
   }
 }
 
-/** float32 C = op(A)·op(B) (see `gemm`). */
-export function gemmF32(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, bT: bool, pack: usize): void {
-  gemm<f32>(a, b, c, m, k, n, aT, bT, pack);
+/** float32: packs op(B) for `rowsF32` (see `packAll`). */
+export function packF32(b: usize, k: i32, n: i32, bT: bool, dst: usize): void {
+  packAll<f32>(b, k, n, bT, dst);
 }
 
-/** float64 C = op(A)·op(B) (see `gemm`). */
-export function gemmF64(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, bT: bool, pack: usize): void {
-  gemm<f64>(a, b, c, m, k, n, aT, bT, pack);
+/** float64: packs op(B) for `rowsF64` (see `packAll`). */
+export function packF64(b: usize, k: i32, n: i32, bT: bool, dst: usize): void {
+  packAll<f64>(b, k, n, bT, dst);
+}
+
+/** float32: rows i0 … i1 of C = op(A)·op(B) (see `rows`). */
+export function rowsF32(
+  a: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, i0: i32, i1: i32, bpack: usize, scratch: usize,
+): void {
+  rows<f32>(a, c, m, k, n, aT, i0, i1, bpack, scratch);
+}
+
+/** float64: rows i0 … i1 of C = op(A)·op(B) (see `rows`). */
+export function rowsF64(
+  a: usize, c: usize, m: i32, k: i32, n: i32, aT: bool, i0: i32, i1: i32, bpack: usize, scratch: usize,
+): void {
+  rows<f64>(a, c, m, k, n, aT, i0, i1, bpack, scratch);
 }
 
 /** The first byte after the module's static data: the host lays out its buffers from here. */
