@@ -62,7 +62,7 @@ export function getNumThreads(): number {
 }
 
 /**
- * Sets how many threads large matrix products (from 128³ multiply-adds) may use: an integer ≥ 1,
+ * Sets how many threads large matrix products (from 192³ multiply-adds) may use: an integer ≥ 1,
  * capped at the cores available (`torch.set_num_threads`). The helper threads start on the first
  * product that uses them and sleep between products; a busy core simply does less of the work,
  * as the rows of C are handed out one block at a time.

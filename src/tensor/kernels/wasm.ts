@@ -175,7 +175,9 @@ const C = {
   /** Scratch of worker w (0-based) at SCRATCH + (w + 1)·SCRATCH_STEP; the main thread's at SCRATCH. */
   SCRATCH: 14,
   SCRATCH_STEP: 15,
-  SIZE: 16,
+  /** Items the workers have finished, ever (for tests and benchmarks: did they take part?). */
+  BY_WORKERS: 16,
+  SIZE: 17,
 } as const;
 
 /**
@@ -205,6 +207,7 @@ for (;;) {
     if (Atomics.compareExchange(ctrl, ${C.NEXT}, item, item + 1) !== item) continue;
     const i0 = (item - start) * chunk;
     rows(a, c, m, kk, n, aT, i0, Math.min(m, i0 + chunk), bpack, scratch);
+    Atomics.add(ctrl, ${C.BY_WORKERS}, 1);
     Atomics.add(ctrl, ${C.DONE}, 1);
     Atomics.notify(ctrl, ${C.DONE});
   }
@@ -274,10 +277,18 @@ function ensurePool(l: Loaded): Pool | null {
   return pool;
 }
 
+/** @internal How many blocks of rows the helper workers have computed so far (0 without a pool). */
+export function workerItems(): number {
+  return pool === null ? 0 : Atomics.load(pool.ctrl, C.BY_WORKERS);
+}
+
 const align16 = (x: number): number => (x + 15) & ~15;
 
-/** Products with fewer multiply-adds than this stay on one thread (the hand-off costs ~0.1 ms). */
-export const THREAD_MIN_WORK = 128 * 128 * 128;
+/**
+ * Products with fewer multiply-adds than this stay on one thread: at n = 128 two threads measured
+ * 0.95–1.17× one (waking a worker costs tens of microseconds), at 256 1.4–1.6×.
+ */
+export const THREAD_MIN_WORK = 192 * 192 * 192;
 
 /**
  * C[cOff…] = op(A)·op(B) with the SIMD kernel, where op(A) is m×k (stored k×m if `aT`) and op(B)

@@ -17,6 +17,7 @@ import {
   setNumThreads,
 } from "../../../src/index";
 import { gemm, WASM_MIN_WORK } from "../../../src/tensor/kernels/backend";
+import { THREAD_MIN_WORK, workerItems } from "../../../src/tensor/kernels/wasm";
 
 const run = promisify(execFile);
 const tsx = fileURLToPath(new URL("../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
@@ -95,10 +96,12 @@ describe("threads", () => {
 
   it("give bit-identical products on 1 and 2 threads: every row is computed the same way", async () => {
     setBackend("wasm");
+    expect(200 * 200 * 190).toBeGreaterThanOrEqual(THREAD_MIN_WORK);
     for (const [m, k, n, aT, bT] of [
-      [130, 200, 129, false, false],
-      [257, 64, 300, true, false],
-      [160, 300, 140, false, true],
+      // all above THREAD_MIN_WORK (192³), so the second thread takes part
+      [200, 200, 190, false, false],
+      [257, 120, 300, true, false],
+      [161, 300, 160, false, true],
     ] as const) {
       for (const Ctor of [Float32Array, Float64Array] as const) {
         const filled = (length: number, f: (i: number) => number) => {
@@ -113,11 +116,20 @@ describe("threads", () => {
         setNumThreads(1);
         gemm(a, 0, b, 0, one, 0, m, k, n, bT, aT);
         setNumThreads(2);
-        gemm(a, 0, b, 0, two, 0, m, k, n, bT, aT);
-        // the helper starts asynchronously: the first product may run without it, so repeat
-        await new Promise((r) => setTimeout(r, 100));
-        gemm(a, 0, b, 0, two, 0, m, k, n, bT, aT);
-        expect(Array.from(two)).toEqual(Array.from(one));
+        // the helper starts asynchronously and may wake late: repeat until it has taken a block
+        const before = workerItems();
+        const other = filled(m * k, Math.cos);
+        const scratch = new Ctor(m * n);
+        for (let attempt = 0; attempt < 50; attempt++) {
+          // another product first, so no row of the kernels' memory still holds this one's result
+          gemm(other, 0, b, 0, scratch, 0, m, k, n, bT, aT);
+          two.fill(Number.NaN);
+          gemm(a, 0, b, 0, two, 0, m, k, n, bT, aT);
+          expect(Array.from(two)).toEqual(Array.from(one));
+          if (workerItems() > before) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        if (getMaxThreads() > 1) expect(workerItems()).toBeGreaterThan(before);
       }
     }
   });
