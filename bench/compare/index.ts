@@ -206,31 +206,40 @@ ${notes.map((n) => `\n- ${n}`).join("")}
 
 // ---- matmul ----
 
+/** chainrule's n×n float32 product on random inputs. */
+function chainruleMatmul(n: number): () => unknown {
+  const a = rand([n, n], { dtype: "float32" });
+  const b = rand([n, n], { dtype: "float32" });
+  return () => a.matmul(b);
+}
+
+/**
+ * A TensorFlow.js step on one backend, built on its first call (under the right backend: race()
+ * runs every setup before any `before`).
+ */
+function tfjsStepContestant(t: Tfjs, backend: string, name: string, make: () => Step): Contestant {
+  return {
+    name,
+    dtype: "float32",
+    before: useBackend(t, backend),
+    setup: () => {
+      let step: Step | undefined;
+      return () => {
+        step ??= make();
+        return step();
+      };
+    },
+  };
+}
+
 const randomRows = (n: number): number[][] =>
   Array.from({ length: n }, () => Array.from({ length: n }, () => Math.random()));
 
 if (wants("matmul")) {
   for (const n of QUICK ? [128, 256] : [128, 256, 512, 1024]) {
     const cs: Contestant[] = [
-      {
-        name: "chainrule",
-        dtype: "float32",
-        setup: () => {
-          const a = rand([n, n], { dtype: "float32" });
-          const b = rand([n, n], { dtype: "float32" });
-          return () => a.matmul(b);
-        },
-      },
-      {
-        name: "chainrule, js kernels",
-        dtype: "float32",
-        ...onJsKernels(),
-        setup: () => {
-          const a = rand([n, n], { dtype: "float32" });
-          const b = rand([n, n], { dtype: "float32" });
-          return () => a.matmul(b);
-        },
-      },
+      { name: "chainrule", dtype: "float32", setup: () => chainruleMatmul(n) },
+      { name: "chainrule, js kernels", dtype: "float32", ...onJsKernels(), setup: () => chainruleMatmul(n) },
     ];
     for (const backend of backends) {
       const t = tf as Tfjs;
@@ -304,18 +313,7 @@ if (wants("mlp")) {
   ];
   for (const backend of backends) {
     const t = tf as Tfjs;
-    cs.push({
-      name: `tfjs ${backend}, batched`,
-      dtype: "float32",
-      before: useBackend(t, backend),
-      setup: () => {
-        let step: Step | undefined;
-        return () => {
-          step ??= tfjsStep(t, data, weights);
-          return step();
-        };
-      },
-    });
+    cs.push(tfjsStepContestant(t, backend, `tfjs ${backend}, batched`, () => tfjsStep(t, data, weights)));
   }
   if (torch) {
     cs.push(
@@ -366,18 +364,7 @@ if (wants("mnist")) {
   const impls: [string, Step][] = [["chainrule", chainruleW3Step(d)]];
   for (const backend of backends) {
     const t = tf as Tfjs;
-    cs.push({
-      name: `tfjs ${backend}`,
-      dtype: "float32",
-      before: useBackend(t, backend),
-      setup: () => {
-        let step: Step | undefined;
-        return () => {
-          step ??= tfjsW3Step(t, d);
-          return step();
-        };
-      },
-    });
+    cs.push(tfjsStepContestant(t, backend, `tfjs ${backend}`, () => tfjsW3Step(t, d)));
     await t.setBackend(backend);
     const step = tfjsW3Step(t, d);
     const losses = Array.from({ length: 5 }, () => step());

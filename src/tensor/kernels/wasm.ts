@@ -22,33 +22,27 @@ import {
 
 type Arr = Float64Array | Float32Array;
 
+/** Packs op(B) (k×n; stored n×k if bT) for `Rows` at `dst` (gemm.as.ts's packAll). */
+type Pack = (b: number, k: number, n: number, bT: number, dst: number) => void;
+/** Rows i0 … i1 of C = op(A)·op(B) from the packed B, with this caller's scratch (gemm.as.ts's rows). */
+type Rows = (
+  a: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  aT: number,
+  i0: number,
+  i1: number,
+  bpack: number,
+  scratch: number,
+) => void;
+
 interface GemmExports {
-  packF32(b: number, k: number, n: number, bT: number, dst: number): void;
-  packF64(b: number, k: number, n: number, bT: number, dst: number): void;
-  rowsF32(
-    a: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    aT: number,
-    i0: number,
-    i1: number,
-    bpack: number,
-    scratch: number,
-  ): void;
-  rowsF64(
-    a: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    aT: number,
-    i0: number,
-    i1: number,
-    bpack: number,
-    scratch: number,
-  ): void;
+  packF32: Pack;
+  packF64: Pack;
+  rowsF32: Rows;
+  rowsF64: Rows;
   heapBase(): number;
 }
 
