@@ -39,7 +39,7 @@ async function nodeJson(file: string): Promise<Record<string, unknown>> {
 
 describe("one engine across entry points", () => {
   for (const file of ["esm.mjs", "cjs.cjs"]) {
-    it(`${file}: loader tensors feed nn, node errors are ChainruleErrors, models round-trip`, async () => {
+    it(`${file}: loader tensors feed nn, node errors are ChainruleErrors, models round-trip, the kernels run`, async () => {
       const out = await nodeJson(file);
       expect(out.loaderTensorIsTensor).toBe(true);
       expect(out.linearShape).toEqual([120, 3]);
@@ -48,6 +48,10 @@ describe("one engine across entry points", () => {
       expect(out.json).toBe('{"shape":[1,2],"dtype":"float64","data":[[1,2]]}');
       expect(out.className).toBe("Tensor"); // not a bundler's renamed "_Tensor"
       expect(out.version).toBe(pkg.version);
+      // the WebAssembly kernels load from the built bundle; threads give one thread's bits
+      expect(out.kernels).toMatchObject({ backend: "wasm", sameOnThreads: true });
+      expect((out.kernels as { maxThreads: number }).maxThreads).toBeGreaterThanOrEqual(1);
+      expect((out.kernels as { jsError: number }).jsError).toBeLessThan(1e-3);
     });
   }
 

@@ -1,5 +1,16 @@
 // The package through `require`: the CommonJS builds of both entries.
-const { ChainruleError, nn, Tensor, tensor, version } = require("chainrule");
+const {
+  ChainruleError,
+  getBackend,
+  getMaxThreads,
+  nn,
+  randn,
+  setBackend,
+  setNumThreads,
+  Tensor,
+  tensor,
+  version,
+} = require("chainrule");
 const { loadIris, loadModel, saveModel } = require("chainrule/node");
 
 async function main() {
@@ -20,6 +31,26 @@ async function main() {
   out.json = JSON.stringify(tensor([[1, 2]]));
   out.className = Tensor.name;
   out.version = version;
+  // the installed build's kernels: wasm on both cores agrees with one thread and with the JS kernels
+  {
+    const a = randn([300, 300], { dtype: "float32" });
+    const product = () => Array.from(a.matmul(a).data);
+    const two = product();
+    await new Promise((r) => setTimeout(r, 100)); // the helper thread starts asynchronously
+    const again = product();
+    setNumThreads(1);
+    const one = product();
+    setBackend("js");
+    const js = product();
+    setBackend("wasm");
+    out.kernels = {
+      backend: getBackend(),
+      maxThreads: getMaxThreads(),
+      sameOnThreads:
+        JSON.stringify(two) === JSON.stringify(one) && JSON.stringify(again) === JSON.stringify(one),
+      jsError: Math.max(...js.map((v, i) => Math.abs(v - one[i]))),
+    };
+  }
   console.log(JSON.stringify(out));
 }
 main();
