@@ -147,6 +147,30 @@ describe("where", () => {
     expect(where(tensor([-2, 0, 0.5]), tensor(1), tensor([7, 8, 9])).toArray()).toEqual([1, 8, 1]);
   });
 
+  it("gives the same values whichever operands are whole and which single elements (every direct path)", () => {
+    // every combination of cond, a and b being the whole [2, 3] or one element (0-d or [1, 1]),
+    // against the element-by-element rule
+    const c = [1, 0, Number.NaN, 0, -1, 0];
+    const av = [1, 2, 3, 4, 5, 6];
+    const bv = [-1, -2, -3, -4, -5, -6];
+    const forms = (values: number[], one: number) => [
+      { t: tensor(values, { shape: [2, 3] }), at: (i: number) => values[i] as number },
+      { t: tensor(one), at: () => one },
+      { t: tensor([[one]]), at: () => one },
+    ];
+    for (const cf of forms(c, 0)) {
+      for (const af of forms(av, 7)) {
+        for (const bf of forms(bv, -7)) {
+          const out = where(cf.t, af.t, bf.t);
+          const size = out.size;
+          // NaN counts as true (nonzero), as in the broadcast path
+          const expected = Array.from({ length: size }, (_, i) => (cf.at(i) !== 0 ? af.at(i) : bf.at(i)));
+          expect(Array.from(out.data)).toEqual(expected);
+        }
+      }
+    }
+  });
+
   it("sends the gradient to the chosen operand, summed over broadcast dims", () => {
     const a = tensor([1, 2, 3], { requiresGrad: true });
     const b = tensor(0, { requiresGrad: true });
