@@ -188,6 +188,25 @@ export function arith(
 }
 
 /**
+ * out[i] = a[i] where c[i] ≠ 0 (NaN counts as nonzero), else b[i]; each of c, a, b has out's
+ * length or a single element, read for every i.
+ */
+export function select(c: Arr, a: Arr, b: Arr, out: Arr): void {
+  const n = out.length;
+  const [sc, sa, sb] = [c, a, b].map((x) => (x.length === 1 && n !== 1 ? 0 : 1)) as [number, number, number];
+  if (sc === 1 && sa === 1 && sb === 0) {
+    const b0 = b[0] as number;
+    for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? (a[i] as number) : b0;
+  } else if (sc === 1 && sa === 0 && sb === 1) {
+    const a0 = a[0] as number;
+    for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? a0 : (b[i] as number);
+  } else {
+    for (let i = 0; i < n; i++)
+      out[i] = (c[i * sc] as number) !== 0 ? (a[i * sa] as number) : (b[i * sb] as number);
+  }
+}
+
+/**
  * Copies `x` (shape `shape`) into `out` read as the broadcast shape `target` (expand).
  */
 export function broadcastTo(x: Arr, shape: Shape, out: Arr, target: Shape): void {

@@ -14,6 +14,7 @@ import {
   type Binary,
   broadcastTo,
   map,
+  select,
   type UnaryLoop,
   unaryLoops,
   zip,
@@ -604,15 +605,22 @@ export const whereOp: OpDef<undefined, readonly [Tensor, Tensor, Tensor]> = {
     checkSameDType("where", x, y);
     const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, "where"), y.shape, "where");
     const n = checkResultShape(shape, "where");
-    const fast = whereDirect(cond, x, y, n);
-    if (fast !== null) return { shape, data: fast };
-    const c = new Float64Array(n);
-    broadcastTo(cond._s.data, cond.shape, c, shape);
+    // an operand with all n elements or just one is read as it is (relu's backward,
+    // where(x > 0, ḡ, 0)); only the others are copied out to the result's shape first
+    const spread = (t: Tensor, make: (size: number) => TypedArray): TypedArray => {
+      if (t.size === n || t.size === 1) return t._s.data;
+      const full = make(n);
+      broadcastTo(t._s.data, t.shape, full, shape);
+      return full;
+    };
     const out = alloc(x, n);
-    broadcastTo(x._s.data, x.shape, out, shape);
-    const other = alloc(x, n);
-    broadcastTo(y._s.data, y.shape, other, shape);
-    for (let i = 0; i < n; i++) if (c[i] === 0) out[i] = other[i] as number;
+    const like = (size: number) => alloc(x, size);
+    select(
+      spread(cond, (size) => new Float64Array(size)),
+      spread(x, like),
+      spread(y, like),
+      out,
+    );
     return { shape, data: out };
   },
   backward: (g, ctx) => {
@@ -620,34 +628,6 @@ export const whereOp: OpDef<undefined, readonly [Tensor, Tensor, Tensor]> = {
     return [null, ctx.needs[1] ? where(cond, g, 0) : null, ctx.needs[2] ? where(cond, 0, g) : null];
   },
 };
-
-/**
- * where's common case without broadcast copies: every operand has all `n` elements or just one
- * (relu's backward: where(x > 0, ḡ, 0)). Null when some operand needs real broadcasting.
- */
-function whereDirect(cond: Tensor, x: Tensor, y: Tensor, n: number): TypedArray | null {
-  const full = (t: Tensor) => t.size === n;
-  const one = (t: Tensor) => t.size === 1;
-  if (!(full(cond) || one(cond)) || !(full(x) || one(x)) || !(full(y) || one(y))) return null;
-  const c = cond._s.data;
-  const a = x._s.data;
-  const b = y._s.data;
-  const out = alloc(x, n);
-  if (full(cond) && full(x) && one(y)) {
-    const b0 = b[0] as number;
-    for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? (a[i] as number) : b0;
-  } else if (full(cond) && one(x) && full(y)) {
-    const a0 = a[0] as number;
-    for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? a0 : (b[i] as number);
-  } else {
-    const ci = full(cond) ? 1 : 0;
-    const ai = full(x) ? 1 : 0;
-    const bi = full(y) ? 1 : 0;
-    for (let i = 0; i < n; i++)
-      out[i] = (c[i * ci] as number) !== 0 ? (a[i * ai] as number) : (b[i * bi] as number);
-  }
-  return out;
-}
 
 // ---- the public functions (first operand a tensor; number operands become constants) ----
 

@@ -5,8 +5,9 @@
  * counted (SPEC §0). Neither records a graph node.
  */
 import { ChainruleError, describe, fmtShape } from "../../errors";
-import { broadcastStrides, broadcastsTo, sameShape, stridesOf } from "../broadcast";
+import { broadcastsTo, stridesOf } from "../broadcast";
 import { isTypedArray, type TypedArray } from "../dtype";
+import { broadcastTo } from "../kernels/elementwise";
 import { readNested } from "../nested";
 import { readData, writeData } from "../storage";
 import { type NestedNumbers, Tensor } from "../tensor";
@@ -71,29 +72,12 @@ export function set(
       `set: values of shape ${fmtShape(shape)} do not broadcast to ${fmtShape(x.shape)}`,
     );
   }
-  writeData(x, (d) => {
-    if (sameShape(shape, x.shape)) {
-      d.set(data);
-      return;
-    }
-    const s = broadcastStrides(shape, x.shape);
-    const idx = new Array<number>(x.ndim).fill(0);
-    for (let o = 0; o < d.length; o++) {
-      let from = 0;
-      for (let k = 0; k < idx.length; k++) from += (idx[k] as number) * (s[k] as number);
-      d[o] = data[from] as number;
-      for (let k = idx.length - 1; k >= 0; k--) {
-        idx[k] = (idx[k] as number) + 1;
-        if ((idx[k] as number) < (x.shape[k] as number)) break;
-        idx[k] = 0;
-      }
-    }
-  });
+  writeData(x, (d) => broadcastTo(data, shape, d, x.shape));
   return x;
 }
 
 /** `set`'s values as a flat array and a shape (a flat typed array has x's shape if it has x's size). */
-function source(v: unknown, x: Tensor): { data: ArrayLike<number>; shape: readonly number[] } {
+function source(v: unknown, x: Tensor): { data: TypedArray; shape: readonly number[] } {
   if (v instanceof Tensor) return { data: readData(v), shape: v.shape };
   if (isTypedArray(v)) {
     const arr = v as TypedArray;
