@@ -54,6 +54,7 @@ export const tensorSymbols = {
   where: ew("none (condition)", "[cond ≠ 0]", "[cond = 0]"),
   // elementwise, unary: each row of the unary table carries its symbol (tensor/ops/elementwise.ts)
   ...unarySymbols(),
+  reluBackward: ew("0 (x)", "[x > 0]"),
   // reductions and the softmax family
   sum: map("ḡ broadcast over the summed axes"),
   mean: map("ḡ/n broadcast over the averaged axes"),
@@ -64,6 +65,7 @@ export const tensorSymbols = {
   logSoftmax: map("ḡ − softmax(x)·Σ ḡ"),
   // linear algebra
   matmul: map("ḡ·Bᵀ", "Aᵀ·ḡ"),
+  mm: map("ḡ·op(B)ᵀ", "op(A)ᵀ·ḡ"),
   transpose: map("transpose(ḡ)"),
   permute: map("permute(ḡ, inverse dims)"),
   // shape and indexing

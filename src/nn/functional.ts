@@ -7,7 +7,7 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { checkResultShape } from "../tensor/broadcast";
 import { gemm } from "../tensor/kernels/backend";
-import { matmul, mul, reshape, sum, transpose } from "../tensor/ops/all";
+import { matmul, mm, mul, reshape, sum } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
 import { alloc, checkSameDType, checkTensor } from "../tensor/ops/util";
 import { readData } from "../tensor/storage";
@@ -58,7 +58,7 @@ export const linearOp: OpDef = {
     const g2 = reshape(g, [-1, out]);
     return [
       needs[0] ? matmul(g, w) : null,
-      needs[1] ? matmul(transpose(g2), reshape(x, [-1, inF])) : null,
+      needs[1] ? mm(g2, reshape(x, [-1, inF]), true) : null,
       needs[2] ? sum(g2, 0) : null,
     ];
   },

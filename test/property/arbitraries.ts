@@ -1258,9 +1258,11 @@ export const CANDIDATES: readonly Candidate[] = [
 export const NOT_GENERATED: Readonly<Partial<Record<OpName, string>>> = {
   sumTo: "the backward of every broadcasting binary op and of expand",
   sliceBackward: "the backward of slice",
+  mm: "the backward of matmul (2-D) and linear",
   scatterAdd: "the backward of gather",
   indexAdd: "the backward of indexSelect",
   sign: "the backward of abs",
+  reluBackward: "the backward of relu",
 };
 
 /** Where a program must use an op: at the first step from `at` on where one of its candidates fits. */

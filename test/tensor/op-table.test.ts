@@ -232,6 +232,31 @@ const cases: { readonly [K in OpName]: OpCase } = {
       [0.25, -0.25],
     ),
   },
+  // internal (relu's backward): ḡ where x > 0, else 0; x is not differentiated
+  reluBackward: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3], x away from the kink",
+        inputs: draw([[2, 3], fine]),
+        call: (g) =>
+          apply(
+            opTable.reluBackward,
+            [
+              tensor(
+                [
+                  [-2, -0.5, 0.5],
+                  [0, 1, 3],
+                ],
+                { dtype: g.dtype },
+              ),
+              g,
+            ],
+            undefined,
+          ),
+      },
+    ],
+  },
   where: {
     differentiable: true,
     variants: [
@@ -350,6 +375,23 @@ const cases: { readonly [K in OpName]: OpCase } = {
       name,
       inputs: draw([as, fine], [bs, fine]),
       call: (a: Tensor, b: Tensor) => a.matmul(b),
+    })),
+  },
+  // internal (matmul's and linear's backward): op(A)·op(B) with the transposes read in place
+  mm: {
+    differentiable: true,
+    variants: (
+      [
+        ["[5,7]·[7,3]", [5, 7], [7, 3], false, false],
+        ["[7,5]ᵀ·[7,3]", [7, 5], [7, 3], true, false],
+        ["[5,7]·[3,7]ᵀ", [5, 7], [3, 7], false, true],
+        ["[7,5]ᵀ·[3,7]ᵀ", [7, 5], [3, 7], true, true],
+        ["[1,4]ᵀ·[1,2] (outer product)", [1, 4], [1, 2], true, false],
+      ] as const
+    ).map(([name, as, bs, aT, bT]) => ({
+      name,
+      inputs: draw([as, fine], [bs, fine]),
+      call: (a: Tensor, b: Tensor) => apply(opTable.mm, [a, b], { aT, bT }),
     })),
   },
   transpose: {

@@ -207,6 +207,15 @@ export function select(c: Arr, a: Arr, b: Arr, out: Arr): void {
 }
 
 /**
+ * out[i] = g[i] where x[i] > 0, else 0 (also where x[i] is NaN): ReLU's backward, ḡ ⊙ [x > 0],
+ * in one pass. All three have the same length.
+ */
+export function reluBackward(x: Arr, g: Arr, out: Arr): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = (x[i] as number) > 0 ? (g[i] as number) : 0;
+}
+
+/**
  * Copies `x` (shape `shape`) into `out` read as the broadcast shape `target` (expand).
  */
 export function broadcastTo(x: Arr, shape: Shape, out: Arr, target: Shape): void {

@@ -3,10 +3,10 @@
  * is differentiable again). ḡ is the incoming gradient `g`; `x`, `a`, `b` the inputs; `y` the
  * result. Broadcast gradients are summed back to the inputs' shapes by the engine (`sumTo`).
  */
-import { ChainruleError, describe } from "../../errors";
+import { ChainruleError, describe, fmtShape } from "../../errors";
 import type { ScalarOp } from "../../scalar/value";
 import { checkFinite, checkNumber } from "../../validate";
-import { broadcastShapes, checkResultShape } from "../broadcast";
+import { broadcastShapes, checkResultShape, sameShape } from "../broadcast";
 import type { TypedArray } from "../dtype";
 import {
   type Arith,
@@ -14,6 +14,7 @@ import {
   type Binary,
   broadcastTo,
   map,
+  reluBackward as reluBackwardKernel,
   select,
   type UnaryLoop,
   unaryLoops,
@@ -474,7 +475,7 @@ function buildUnaryTable() {
     relu: unaryOp("relu", {
       f: () => (x) => Math.max(x, 0),
       loop: unaryLoops.relu,
-      backward: (g, { inputs: [x] }) => [where(gt(x, 0), g, 0)],
+      backward: (g, { inputs: [x] }) => [reluBackward(x, g)],
       saves: "inputs",
       symbol: "[x > 0]",
       local: () => (x) => (x > 0 ? 1 : 0),
@@ -628,6 +629,31 @@ export const whereOp: OpDef<undefined, readonly [Tensor, Tensor, Tensor]> = {
     return [null, ctx.needs[1] ? where(cond, g, 0) : null, ctx.needs[2] ? where(cond, 0, g) : null];
   },
 };
+
+/**
+ * ReLU's backward as one op: ḡ where x > 0, else 0 (PyTorch's threshold_backward), in one pass
+ * instead of a comparison and a `where`. Linear in ḡ, so ∂/∂ḡ is the same mask:
+ * ∂ = reluBackward(x, ḡ′); x gets no gradient (the mask is constant almost everywhere).
+ */
+export const reluBackwardOp: OpDef<undefined, readonly [Tensor, Tensor]> = {
+  name: "reluBackward",
+  saves: "inputs",
+  forward: ([x, g]) => {
+    checkSameDType("reluBackward", x, g);
+    if (!sameShape(x.shape, g.shape)) {
+      throw new ChainruleError(
+        `reluBackward: input ${fmtShape(x.shape)} and gradient ${fmtShape(g.shape)} must have the same shape`,
+      );
+    }
+    const out = alloc(g, g.size);
+    reluBackwardKernel(x._s.data, g._s.data, out);
+    return { shape: g.shape, data: out };
+  },
+  backward: (gg, { inputs: [x], needs }) => [null, needs[1] ? reluBackward(x, gg) : null],
+};
+
+/** ḡ ⊙ [x > 0] for x and ḡ of one shape (see `reluBackwardOp`): ReLU's backward, one node. */
+export const reluBackward = (x: Tensor, g: Tensor): Tensor => apply(reluBackwardOp, [x, g], undefined);
 
 // ---- the public functions (first operand a tensor; number operands become constants) ----
 

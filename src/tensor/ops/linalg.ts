@@ -86,11 +86,68 @@ export const matmulOp: OpDef<undefined, readonly [Tensor, Tensor]> = {
     let g2 = g;
     if (a.ndim === 1) g2 = unsqueeze(g2, b.ndim === 1 ? 0 : -2);
     if (b.ndim === 1) g2 = unsqueeze(g2, -1);
+    if (a2.ndim === 2 && b2.ndim === 2) {
+      // the plain 2-D product: the transposes are read by the kernel, not materialised
+      return [
+        needs[0] ? reshape(mm(g2, b2, false, true), a.shape) : null,
+        needs[1] ? reshape(mm(a2, g2, true, false), b.shape) : null,
+      ];
+    }
     const ga = needs[0] ? reshape(sumTo(matmul(g2, transpose(b2, -2, -1)), a2.shape), a.shape) : null;
     const gb = needs[1] ? reshape(sumTo(matmul(transpose(a2, -2, -1), g2), b2.shape), b.shape) : null;
     return [ga, gb];
   },
 };
+
+/** Which operands of `mm` are read transposed. */
+export interface MmFlags {
+  readonly aT: boolean;
+  readonly bT: boolean;
+}
+
+/**
+ * op(A)·op(B) for 2-D A and B, where op(X) is X or Xᵀ as the flags say (BLAS gemm's transa and
+ * transb): the matrix products of matmul's and linear's backward passes, which read the
+ * transposed operand in place instead of materialising it. Internal: users call `matmul`.
+ *
+ * With C = op(A)·op(B), ∂op(A) = ḡ·op(B)ᵀ and ∂op(B) = op(A)ᵀ·ḡ; transposing back where an
+ * operand was read transposed, each is again one `mm`:
+ *   ∂A = ḡ·op(B)ᵀ = mm(ḡ, B, false, ¬bT)      (aT false)
+ *   ∂A = op(B)·ḡᵀ = mm(B, ḡ, bT, true)        (aT true)
+ *   ∂B = op(A)ᵀ·ḡ = mm(A, ḡ, ¬aT, false)      (bT false)
+ *   ∂B = ḡᵀ·op(A) = mm(ḡ, A, true, aT)        (bT true)
+ */
+export const mmOp: OpDef<MmFlags, readonly [Tensor, Tensor]> = {
+  name: "mm",
+  saves: "inputs",
+  forward: ([a, b], { aT, bT }) => {
+    const [ar, ac] = a.shape as [number, number];
+    const [br, bc] = b.shape as [number, number];
+    const [m, k] = aT ? [ac, ar] : [ar, ac];
+    const [kb, n] = bT ? [bc, br] : [br, bc];
+    if (a.ndim !== 2 || b.ndim !== 2 || k !== kb) {
+      const op = (t: Tensor, tr: boolean) => `${fmtShape(t.shape)}${tr ? "ᵀ" : ""}`;
+      throw new ChainruleError(
+        `mm: ${op(a, aT)} · ${op(b, bT)}: needs two matrices with matching inner dimensions`,
+      );
+    }
+    checkSameDType("mm", a, b);
+    const out = alloc(a, checkResultShape([m, n], "mm"));
+    gemm(a._s.data, 0, b._s.data, 0, out, 0, m, k, n, bT, aT);
+    return { shape: [m, n], data: out };
+  },
+  backward: (g, { inputs: [a, b], attrs: { aT, bT }, needs }) => [
+    needs[0] ? (aT ? mm(b, g, bT, true) : mm(g, b, false, !bT)) : null,
+    needs[1] ? (bT ? mm(g, a, true, aT) : mm(a, g, !aT, false)) : null,
+  ],
+};
+
+/** op(A)·op(B) for 2-D A and B (see `mmOp`); one "mm" node. */
+export function mm(a: Tensor, b: Tensor, aT = false, bT = false): Tensor {
+  checkTensor(a, "mm");
+  checkTensor(b, "mm", "right operand");
+  return apply(mmOp, [a, b], { aT, bT });
+}
 
 /** Reorders dimensions. ∂ = ḡ permuted by the inverse permutation. */
 export const permuteOp: OpDef<{ perm: readonly number[] }, readonly [Tensor]> = {

@@ -23,6 +23,7 @@ export const opTable = {
   maximum: e.maximumOp,
   minimum: e.minimumOp,
   where: e.whereOp,
+  reluBackward: e.reluBackwardOp,
   // reductions and the softmax family
   sum: r.sumOp,
   mean: r.meanOp,
@@ -33,6 +34,7 @@ export const opTable = {
   logSoftmax: r.logSoftmaxOp,
   // linear algebra
   matmul: l.matmulOp,
+  mm: l.mmOp,
   transpose: l.transposeOp,
   permute: l.permuteOp,
   // shape and indexing (and the adjoints their backwards use)
