@@ -19,7 +19,7 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { sameShape } from "../tensor/broadcast";
 import { apply } from "../tensor/ops/apply";
-import { readData, storageOf } from "../tensor/storage";
+import { disown, readData, storageOf } from "../tensor/storage";
 import { type OpDef, Tensor } from "../tensor/tensor";
 import { checkFunction } from "../validate";
 import { anomaly } from "./anomaly";
@@ -149,7 +149,10 @@ const gatherDef: OpDef<Gather> = {
   backward: (_g, { attrs }) => {
     const grads = attrs.slots.slice();
     attrs.slots.fill(null);
-    return attrs.done(grads);
+    const out = attrs.done(grads);
+    // the module's hooks saw these (and may keep them or return their own): `.grad` gets copies
+    for (const t of [...grads, ...out]) if (t instanceof Tensor) disown(t);
+    return out;
   },
 };
 

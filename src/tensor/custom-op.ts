@@ -6,6 +6,7 @@
 import { noGrad } from "../autograd/grad-mode";
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { apply } from "./ops/apply";
+import { disown } from "./storage";
 import { type BackwardContext, type OpDef, Tensor } from "./tensor";
 
 /** The definition of a custom op. */
@@ -68,6 +69,8 @@ export function customOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
             `${name} backward: gradient ${i} is ${gi.dtype} ${fmtShape(gi.shape)}, input is ${x.dtype}`,
           );
         }
+        // user code may keep what it returns: `.grad` must get a copy, never this tensor
+        if (gi instanceof Tensor) disown(gi);
       });
       return grads;
     },

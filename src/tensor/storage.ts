@@ -22,11 +22,34 @@
  */
 import type { TypedArray } from "./dtype";
 
+/** How many storages have been created so far (see `Storage.serial`). */
+let created = 0;
+
 export class Storage {
   /** Incremented by every in-place write. */
   version = 0;
+  /**
+   * @internal This storage's place in creation order (1, 2, …), or 0 once `disown` has marked
+   * it as possibly held by code outside the library. A backward pass that created a gradient's
+   * storage itself (a serial above the count when the pass began) may hand it to `.grad` as it
+   * is instead of copying it (see `Tensor.backward`).
+   */
+  serial = ++created;
 
   constructor(readonly data: TypedArray) {}
+}
+
+/** @internal The number of storages created so far: a later storage's serial is larger. */
+export function storagesCreated(): number {
+  return created;
+}
+
+/**
+ * @internal Marks `t`'s storage as possibly held elsewhere (a custom op's backward may keep the
+ * gradients it returns), so a backward pass copies it into `.grad` rather than adopting it.
+ */
+export function disown(t: Stored): void {
+  t._s.serial = 0;
 }
 
 /** Anything whose numbers live in a `Storage` (a `Tensor`). */

@@ -7,7 +7,7 @@
 import { anomaly, anomalyCheckSaved } from "../autograd/anomaly";
 import { backprop, type GraphNode } from "../autograd/engine";
 import { withGradMode } from "../autograd/grad-mode";
-import { addGradientHook, type RemovableHandle } from "../autograd/hooks";
+import { addGradientHook, hookState, type RemovableHandle } from "../autograd/hooks";
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
 import { checkedSizeOf, sameShape } from "./broadcast";
@@ -17,7 +17,7 @@ import { readNested } from "./nested";
 import { type BackwardContext, checkSavedVersions, type OpDef, type RawResult } from "./op-def";
 import * as ops from "./ops/all";
 import { installMethods, type TableMethods } from "./ops/methods";
-import { Storage } from "./storage";
+import { Storage, storagesCreated } from "./storage";
 
 export type { BackwardContext, OpDef, RawResult };
 
@@ -279,23 +279,35 @@ export class Tensor implements GraphNode<Tensor> {
       );
     }
     const seed = seedGradient(this, gradOutput, "backward");
+    const before = storagesCreated();
     const { nodes, grads } = withGradMode(createGraph, () =>
       backprop<Tensor, Tensor>([this], [seed], addGrads),
     );
+    // the gradients that go to .grad, and how many of them use each storage
+    const targets: number[] = [];
+    const uses = new Map<Storage, number>();
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i] as Tensor;
+      const g = grads[i];
+      if (g === undefined || !(node.isLeaf || node._retain)) continue;
+      targets.push(i);
+      uses.set(g._s, (uses.get(g._s) ?? 0) + 1);
+    }
+    // A first gradient is adopted as it is when nothing else can hold its memory: this pass
+    // created it (not the caller's gradOutput, not a saved tensor), no other .grad shares it
+    // (add's backward hands ḡ to both inputs), no hook saw it and no custom op returned it
+    // (`disown`). Otherwise `.grad` gets a copy; under createGraph always, as a recorded clone.
+    const adopt = (g: Tensor) =>
+      !createGraph && hookState.count === 0 && g._s.serial > before && uses.get(g._s) === 1;
     // Every new .grad is computed before any is assigned: nothing is written if one fails.
-    const updates = withGradMode(createGraph, () => {
-      const out: [Tensor, Tensor][] = [];
-      for (let i = 0; i < nodes.length; i++) {
+    const updates = withGradMode(createGraph, () =>
+      targets.map((i): [Tensor, Tensor] => {
         const node = nodes[i] as Tensor;
-        const g = grads[i];
-        if (g === undefined || !(node.isLeaf || node._retain)) continue;
-        // Always a copy: the pass may hand the same tensor to several nodes (add's backward
-        // returns ḡ for both inputs) or return the caller's gradOutput itself, and `.grad` must
-        // not alias either. Under createGraph the clone is recorded, so it stays differentiable.
-        out.push([node, node._grad === null ? ops.clone(g) : ops.add(node._grad, g)]);
-      }
-      return out;
-    });
+        const g = grads[i] as Tensor;
+        if (node._grad !== null) return [node, ops.add(node._grad, g)];
+        return [node, adopt(g) ? g : ops.clone(g)];
+      }),
+    );
     for (const [node, g] of updates) node._grad = g;
   }
 

@@ -95,6 +95,18 @@ describe("Module.registerFullBackwardHook", () => {
     expect(layer.forward(x).toArray()).toEqual(noGrad(() => layer.forward(x)).toArray());
   });
 
+  it("may keep the gradients it sees: .grad gets copies, not those tensors", () => {
+    const layer = fixedLinear();
+    const x = tensor([[1, 2]], { requiresGrad: true });
+    const kept: Tensor[] = [];
+    layer.registerFullBackwardHook((_m, gin) => {
+      for (const g of gin) if (g) kept.push(g);
+    });
+    layer.forward(x).sum().backward();
+    x.grad?.data.fill(0);
+    expect(kept.map((g) => g.toArray())).toEqual([[[9, 12]]]);
+  });
+
   it("replaces the input gradients with what it returns", () => {
     const layer = fixedLinear();
     const x = tensor([[1, 2]], { requiresGrad: true });

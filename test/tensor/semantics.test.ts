@@ -9,6 +9,7 @@ import {
   add,
   ChainruleError,
   concat,
+  customOp,
   detectAnomaly,
   isGradEnabled,
   mul,
@@ -19,6 +20,7 @@ import {
   tensor,
   where,
 } from "../../src/index";
+import { storagesCreated } from "../../src/tensor/storage";
 
 const leaf = (values: number[] | number[][] | number, requiresGrad = true): Tensor =>
   tensor(values, { requiresGrad });
@@ -164,6 +166,85 @@ describe("backward", () => {
     (a.grad as Tensor).data[0] = -1;
     expect(b.grad?.toArray()).toEqual([5, 6]);
     expect(gOut.toArray()).toEqual([5, 6]);
+  });
+
+  it("adopts a first gradient the pass created and nothing else holds, without a copy", () => {
+    // storages one backward pass creates; a hook anywhere turns adoption off (hooks may keep ḡ)
+    const created = (withHook: boolean) => {
+      const x = leaf([1, 2, 3]);
+      const y = x.mul(3).sum();
+      const handle = withHook ? leaf([0]).registerHook(() => {}) : null;
+      const before = storagesCreated();
+      y.backward();
+      handle?.remove();
+      expect(x.grad?.toArray()).toEqual([3, 3, 3]);
+      return storagesCreated() - before;
+    };
+    expect(created(true) - created(false)).toBe(1);
+  });
+
+  it("copies gradients whose memory two .grad tensors would share (views of one ḡ)", () => {
+    const a = leaf([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = leaf([
+      [5, 6],
+      [7, 8],
+    ]);
+    // add hands ḡ to both; each reshape's backward makes a view of it: two tensors, one memory
+    a.reshape([4])
+      .add(b.reshape([4]))
+      .mul(tensor([1, 2, 3, 4]))
+      .sum()
+      .backward();
+    a.grad?.data.fill(0);
+    expect(b.grad?.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+  });
+
+  it("copies a leaf's gradient that is a view of a retained intermediate's", () => {
+    const x = leaf([
+      [1, 2],
+      [3, 4],
+    ]);
+    const h = x.reshape([4]);
+    h.retainGrad();
+    h.mul(2).sum().backward();
+    h.grad?.data.fill(0);
+    expect(x.grad?.toArray()).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
+  });
+
+  it("copies what hooks saw and what custom ops returned: their code may keep it", () => {
+    const kept: Tensor[] = [];
+    const x = leaf([1, 2]);
+    const handle = x.registerHook((g) => {
+      kept.push(g);
+    });
+    x.mul(2).sum().backward();
+    handle.remove();
+    const double = customOp({
+      name: "double",
+      forward: (t: Tensor) => t.mul(2),
+      backward: (g: Tensor) => {
+        const gx = g.mul(2);
+        kept.push(gx);
+        return [gx];
+      },
+    });
+    const z = leaf([1, 2]);
+    double(z).sum().backward();
+    x.grad?.data.fill(0);
+    z.grad?.data.fill(0);
+    expect(kept.map((t) => t.toArray())).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
   });
 
   it("with createGraph, .grad is differentiable and accumulates into a new tensor", () => {
