@@ -3,7 +3,7 @@
  * WebAssembly with 128-bit SIMD, four times (plain SIMD or relaxed SIMD for fused multiply-add,
  * which engines without it refuse; each on its own memory or on an imported shared one for
  * threads), and writes the modules' bytes, base64-encoded, into a
- * TypeScript module beside the source (gemm.as.ts → gemm.generated.ts), so the bundle carries
+ * TypeScript module beside the entry source (kernels.as.ts → kernels.generated.ts), so the bundle carries
  * them and no file is read at run time. The generated files are committed; a test rebuilds them and fails if they
  * differ (test/tensor/kernels/wasm-build.test.ts). `--check` compares instead of writing.
  */
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
 
 const dir = fileURLToPath(new URL("../src/tensor/kernels/wasm/", import.meta.url));
-const MODULES = ["gemm"];
+const MODULES = ["kernels"];
 
 /** The compiler's flags: SIMD on, optimised, no runtime, no imports (no abort handler). */
 const FLAGS = [

@@ -6,7 +6,7 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { checkResultShape } from "../tensor/broadcast";
-import { gemm } from "../tensor/kernels/backend";
+import { addRow, gemm } from "../tensor/kernels/backend";
 import { matmul, mm, mul, reshape, sum } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
 import { alloc, checkSameDType, checkTensor } from "../tensor/ops/util";
@@ -44,11 +44,7 @@ export const linearOp: OpDef = {
     const shape = [...x.shape.slice(0, -1), out];
     const y = alloc(x, checkResultShape(shape, "linear"));
     gemm(readData(x), 0, readData(w), 0, y, 0, rows, inF, out, true);
-    if (b) {
-      const bd = readData(b);
-      for (let r = 0; r < rows; r++)
-        for (let j = 0; j < out; j++) y[r * out + j] = (y[r * out + j] as number) + (bd[j] as number);
-    }
+    if (b) addRow(y, readData(b), rows, out);
     return { shape, data: y };
   },
   backward: (g, { inputs, needs }) => {

@@ -5,6 +5,7 @@
 
 import { ChainruleError, describe } from "../errors";
 import type { Parameter } from "../nn/module";
+import { sgd } from "../tensor/kernels/backend";
 import { hyper, Optimizer, type Slot } from "./optimizer";
 
 const nonNeg = (x: number) => x >= 0;
@@ -49,7 +50,7 @@ export class SGD extends Optimizer {
     const n = p.length;
     if (mu === 0) {
       // p ← p − lr·(g + wd·p)
-      if (wd === 0) for (let i = 0; i < n; i++) p[i] = (p[i] as number) - lr * (grad[i] as number);
+      if (wd === 0) sgd(p, grad, lr);
       else
         for (let i = 0; i < n; i++)
           p[i] = (p[i] as number) - lr * ((grad[i] as number) + wd * (p[i] as number));

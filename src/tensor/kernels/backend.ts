@@ -1,13 +1,26 @@
 /**
  * The kernel backend seam: which implementation runs the heavy loops. "wasm" (the default where
  * WebAssembly with 128-bit SIMD exists: Node and every current browser) runs large matrix
- * products in the SIMD kernels of wasm.ts; "js" runs everything in the plain TypeScript kernels,
- * which are also the reference the tests hold the others to. `CHAINRULE_BACKEND=js` in the
+ * products, and the elementwise loops a training step spends its time in (ReLU and its backward,
+ * the bias add, the SGD update), in the SIMD kernels of wasm.ts; "js" runs everything in the plain
+ * TypeScript kernels, which are also the reference the tests hold the others to (the elementwise
+ * kernels give the same bits on both). `CHAINRULE_BACKEND=js` in the
  * environment (Node) starts a program on "js".
  */
 import { ChainruleError, describe } from "../../errors";
+import { addRowJs, reluBackwardJs, sgdJs, unaryLoops } from "./elementwise";
 import { gemmJs } from "./matmul";
-import { gemmWasm, maxThreads, numThreads, setThreads, wasmAvailable } from "./wasm";
+import {
+  addRowWasm,
+  gemmWasm,
+  maxThreads,
+  numThreads,
+  reluBackwardWasm,
+  reluWasm,
+  setThreads,
+  sgdWasm,
+  wasmAvailable,
+} from "./wasm";
 
 type Arr = Float64Array | Float32Array;
 
@@ -109,4 +122,37 @@ export function gemm(
   )
     return;
   gemmJs(a, aOff, b, bOff, c, cOff, m, k, n, bT, aT);
+}
+
+/**
+ * Elementwise loops shorter than this stay in JavaScript: below it the call and the copies in
+ * and out of WebAssembly memory cost about what the SIMD loop saves.
+ */
+export const WASM_MIN_ELEMENTS = 1024;
+
+/** Whether an elementwise loop over n numbers goes to the SIMD kernels. */
+const simd = (n: number): boolean => n >= WASM_MIN_ELEMENTS && getBackend() === "wasm";
+
+/** out = max(x, 0), ReLU: NaN stays NaN, −0 becomes +0 (Math.max's rules). */
+export function relu(x: Arr, out: Arr): void {
+  if (simd(out.length) && reluWasm(x, out)) return;
+  unaryLoops.relu(x, out);
+}
+
+/** out = g where x > 0, else 0 (also where x is NaN): ReLU's backward ḡ ⊙ [x > 0]. */
+export function reluBackward(x: Arr, g: Arr, out: Arr): void {
+  if (simd(out.length) && reluBackwardWasm(x, g, out)) return;
+  reluBackwardJs(x, g, out);
+}
+
+/** c[i, j] += bias[j] for the m×n row-major c, in place: a bias added to every row. */
+export function addRow(c: Arr, bias: Arr, m: number, n: number): void {
+  if (simd(m * n) && addRowWasm(c, bias, m, n)) return;
+  addRowJs(c, bias, m, n);
+}
+
+/** p ← p − lr·g in place (plain SGD), in float64 arithmetic rounded once to p's dtype. */
+export function sgd(p: Arr, g: Arr, lr: number): void {
+  if (simd(p.length) && sgdWasm(p, g, lr)) return;
+  sgdJs(p, g, lr);
 }

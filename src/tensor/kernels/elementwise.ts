@@ -208,11 +208,26 @@ export function select(c: Arr, a: Arr, b: Arr, out: Arr): void {
 
 /**
  * out[i] = g[i] where x[i] > 0, else 0 (also where x[i] is NaN): ReLU's backward, ḡ ⊙ [x > 0],
- * in one pass. All three have the same length.
+ * in one pass. All three have the same length. (backend.ts's `reluBackward` picks this or the
+ * SIMD loop; so for `addRowJs` and `sgdJs` below.)
  */
-export function reluBackward(x: Arr, g: Arr, out: Arr): void {
+export function reluBackwardJs(x: Arr, g: Arr, out: Arr): void {
   const n = out.length;
   for (let i = 0; i < n; i++) out[i] = (x[i] as number) > 0 ? (g[i] as number) : 0;
+}
+
+/** c[i, j] += bias[j] for the m×n row-major c, in place. */
+export function addRowJs(c: Arr, bias: Arr, m: number, n: number): void {
+  for (let r = 0; r < m; r++) {
+    const row = r * n;
+    for (let j = 0; j < n; j++) c[row + j] = (c[row + j] as number) + (bias[j] as number);
+  }
+}
+
+/** p ← p − lr·g in place, elementwise (the plain SGD update), in float64 arithmetic. */
+export function sgdJs(p: Arr, g: Arr, lr: number): void {
+  const n = p.length;
+  for (let i = 0; i < n; i++) p[i] = (p[i] as number) - lr * (g[i] as number);
 }
 
 /**

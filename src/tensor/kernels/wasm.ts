@@ -1,11 +1,14 @@
 /**
- * The WebAssembly SIMD kernels (wasm/gemm.as.ts, built into wasm/gemm.generated.ts): loading them
+ * The WebAssembly SIMD kernels (wasm/kernels.as.ts: the matrix product of gemm.as.ts and the
+ * elementwise loops of elementwise.as.ts, built into wasm/kernels.generated.ts): loading them
  * once, synchronously, from bytes embedded in the bundle (no file or network access, so the same
  * code runs in Node and in browsers), and calling them on typed arrays, on one thread or two.
  *
- * The kernels work in the module's own memory, so a call copies A and B in and C out. Those copies
- * are O(mk + kn + mn) against the product's O(mkn), which is why the dispatcher (backend.ts) only
- * sends products above a measured size here. Memory grows to the largest product seen and stays.
+ * The kernels work in the module's own memory, so a call copies its operands in and its result
+ * out. For a product those copies are O(mk + kn + mn) against its O(mkn), which is why the
+ * dispatcher (backend.ts) only sends products above a measured size here; for the elementwise
+ * loops a copy (a memcpy) still costs far less than the branchy or widening JS loop it replaces.
+ * Memory grows to the largest call seen and stays.
  *
  * Threads (Node only for now): the module then runs on a shared memory that helper workers
  * instantiate too. The main thread packs B once; the rows of C are cut into items that the main
@@ -14,11 +17,11 @@
  * than one item). Workers sleep in `Atomics.wait` between products.
  */
 import {
-  GEMM_WASM_BASE64,
-  GEMM_WASM_FMA_BASE64,
-  GEMM_WASM_FMA_SHARED_BASE64,
-  GEMM_WASM_SHARED_BASE64,
-} from "./wasm/gemm.generated";
+  KERNELS_WASM_BASE64,
+  KERNELS_WASM_FMA_BASE64,
+  KERNELS_WASM_FMA_SHARED_BASE64,
+  KERNELS_WASM_SHARED_BASE64,
+} from "./wasm/kernels.generated";
 
 type Arr = Float64Array | Float32Array;
 
@@ -38,11 +41,28 @@ type Rows = (
   scratch: number,
 ) => void;
 
-interface GemmExports {
+/** out = f(x), n elements (elementwise.as.ts's relu). */
+type Map1 = (x: number, out: number, n: number) => void;
+/** out = f(x, g), n elements (elementwise.as.ts's reluBackward). */
+type Map2 = (x: number, g: number, out: number, n: number) => void;
+/** c[i, j] += bias[j] over an m×n matrix. */
+type AddRow = (c: number, bias: number, m: number, n: number) => void;
+/** p ← p − lr·g, n elements. */
+type Sgd = (p: number, g: number, lr: number, n: number) => void;
+
+interface KernelExports {
   packF32: Pack;
   packF64: Pack;
   rowsF32: Rows;
   rowsF64: Rows;
+  reluF32: Map1;
+  reluF64: Map1;
+  reluBackwardF32: Map2;
+  reluBackwardF64: Map2;
+  addRowF32: AddRow;
+  addRowF64: AddRow;
+  sgdF32: Sgd;
+  sgdF64: Sgd;
   heapBase(): number;
 }
 
@@ -57,7 +77,7 @@ const ROWS = 4;
 const MAX_PAGES = 4096;
 
 interface Loaded {
-  readonly exports: GemmExports;
+  readonly exports: KernelExports;
   readonly memory: WebAssembly.Memory;
   readonly variant: "fma" | "simd";
   /** The module and memory workers instantiate (null: this build cannot use threads). */
@@ -100,8 +120,8 @@ function load(): Loaded | null {
   if (typeof WebAssembly !== "object") return null;
   const shared = threadsPossible();
   const builds = [
-    ["fma", shared ? GEMM_WASM_FMA_SHARED_BASE64 : null, GEMM_WASM_FMA_BASE64],
-    ["simd", shared ? GEMM_WASM_SHARED_BASE64 : null, GEMM_WASM_BASE64],
+    ["fma", shared ? KERNELS_WASM_FMA_SHARED_BASE64 : null, KERNELS_WASM_FMA_BASE64],
+    ["simd", shared ? KERNELS_WASM_SHARED_BASE64 : null, KERNELS_WASM_BASE64],
   ] as const;
   for (const [variant, sharedBuild, ownBuild] of builds) {
     for (const base64 of [sharedBuild, ownBuild]) {
@@ -115,7 +135,7 @@ function load(): Loaded | null {
           const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
           const instance = new WebAssembly.Instance(module, { env: { memory } });
           loaded = {
-            exports: instance.exports as unknown as GemmExports,
+            exports: instance.exports as unknown as KernelExports,
             memory,
             variant,
             shared: { module, memory },
@@ -123,7 +143,7 @@ function load(): Loaded | null {
         } else {
           const instance = new WebAssembly.Instance(module, {});
           const memory = instance.exports.memory as WebAssembly.Memory;
-          loaded = { exports: instance.exports as unknown as GemmExports, memory, variant, shared: null };
+          loaded = { exports: instance.exports as unknown as KernelExports, memory, variant, shared: null };
         }
         return loaded;
       } catch {
@@ -240,13 +260,17 @@ export function setThreads(n: number): void {
 
 /** The most threads this engine can use: the cores (Node), or 1 where threads are impossible. */
 export function maxThreads(): number {
-  const l = load();
-  if (l === null || l.shared === null) return 1;
-  const os = (
-    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-  ).process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
-  return Math.max(1, os?.availableParallelism?.() ?? 1);
+  if (cores === undefined) {
+    const l = load();
+    const os = (
+      globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+    ).process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
+    cores = l === null || l.shared === null ? 1 : Math.max(1, os?.availableParallelism?.() ?? 1);
+  }
+  return cores;
 }
+// asked once: every product asks, and availableParallelism() is a system call
+let cores: number | undefined;
 
 /** The pool with `threads − 1` workers, started (asynchronously) on first use. */
 function ensurePool(l: Loaded): Pool | null {
@@ -277,6 +301,18 @@ export function workerItems(): number {
 }
 
 const align16 = (x: number): number => (x + 15) & ~15;
+
+/** Grows the memory to at least `end` bytes; false if it may not grow that far. */
+function reserve(l: Loaded, end: number): boolean {
+  const have = l.memory.buffer.byteLength;
+  if (end <= have) return true;
+  try {
+    l.memory.grow(Math.ceil((end - have) / 65536));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Products with fewer multiply-adds than this stay on one thread: at n = 128 two threads measured
@@ -314,15 +350,8 @@ export function gemmWasm(
   const cAt = bAt + align16(k * n * size);
   const packAt = cAt + align16(m * n * size);
   const scratchAt = packAt + align16(Math.ceil(n / W) * k * 32);
-  const end = scratchAt + (helpers + 1) * scratchStep;
-  const have = l.memory.buffer.byteLength;
-  if (end > have) {
-    try {
-      l.memory.grow(Math.ceil((end - have) / 65536));
-    } catch {
-      return false; // beyond what the memory may hold: the JS kernels take it
-    }
-  }
+  // beyond what the memory may hold: the JS kernels take it
+  if (!reserve(l, scratchAt + (helpers + 1) * scratchStep)) return false;
   const buffer = l.memory.buffer;
   const View = f32 ? Float32Array : Float64Array;
   new View(buffer, aAt, m * k).set(a.subarray(aOff, aOff + m * k));
@@ -377,4 +406,66 @@ export function gemmWasm(
   }
   c.set(new View(buffer, cAt, m * n), cOff);
   return true;
+}
+
+// ---- elementwise ----
+
+/**
+ * Runs an elementwise kernel on typed arrays of one dtype: lays `arrays` out in the module's
+ * memory one after another (from its heap base, 16-byte aligned), copies in the first
+ * `copyIn` of them, calls `kernel` with their addresses, and copies back those listed in
+ * `copyOut`. False (nothing done) if the kernels are unavailable or the memory may not grow that far.
+ */
+function viaMemory(
+  arrays: readonly Arr[],
+  copyIn: number,
+  copyOut: readonly number[],
+  kernel: (x: KernelExports, f32: boolean, at: readonly number[]) => void,
+): boolean {
+  const l = load();
+  if (l === null) return false;
+  const f32 = arrays[0] instanceof Float32Array;
+  const size = f32 ? 4 : 8;
+  const at: number[] = [];
+  let next = align16(l.exports.heapBase());
+  for (const x of arrays) {
+    at.push(next);
+    next += align16(x.length * size);
+  }
+  if (!reserve(l, next)) return false;
+  const View = f32 ? Float32Array : Float64Array;
+  const buffer = l.memory.buffer;
+  const view = (i: number) => new View(buffer, at[i], (arrays[i] as Arr).length);
+  for (let i = 0; i < copyIn; i++) view(i).set(arrays[i] as Arr);
+  kernel(l.exports, f32, at);
+  for (const i of copyOut) (arrays[i] as Arr).set(view(i));
+  return true;
+}
+
+/** out = max(x, 0) (ReLU) with the SIMD loop; false if the kernels are unavailable. */
+export function reluWasm(x: Arr, out: Arr): boolean {
+  return viaMemory([x, out], 1, [1], (k, f32, [xAt, outAt]) =>
+    (f32 ? k.reluF32 : k.reluF64)(xAt as number, outAt as number, out.length),
+  );
+}
+
+/** out = g where x > 0, else 0 (ReLU's backward) with the SIMD loop; false if unavailable. */
+export function reluBackwardWasm(x: Arr, g: Arr, out: Arr): boolean {
+  return viaMemory([x, g, out], 2, [2], (k, f32, [xAt, gAt, outAt]) =>
+    (f32 ? k.reluBackwardF32 : k.reluBackwardF64)(xAt as number, gAt as number, outAt as number, out.length),
+  );
+}
+
+/** c[i, j] += bias[j] for the m×n matrix c, in place, with the SIMD loop; false if unavailable. */
+export function addRowWasm(c: Arr, bias: Arr, m: number, n: number): boolean {
+  return viaMemory([c, bias], 2, [0], (k, f32, [cAt, biasAt]) =>
+    (f32 ? k.addRowF32 : k.addRowF64)(cAt as number, biasAt as number, m, n),
+  );
+}
+
+/** p ← p − lr·g in place (plain SGD), computed in float64, with the SIMD loop; false if unavailable. */
+export function sgdWasm(p: Arr, g: Arr, lr: number): boolean {
+  return viaMemory([p, g], 2, [0], (k, f32, [pAt, gAt]) =>
+    (f32 ? k.sgdF32 : k.sgdF64)(pAt as number, gAt as number, lr, p.length),
+  );
 }

@@ -8,13 +8,13 @@ import type { ScalarOp } from "../../scalar/value";
 import { checkFinite, checkNumber } from "../../validate";
 import { broadcastShapes, checkResultShape, sameShape } from "../broadcast";
 import type { TypedArray } from "../dtype";
+import { reluBackward as reluBackwardKernel, relu as reluKernel } from "../kernels/backend";
 import {
   type Arith,
   arith,
   type Binary,
   broadcastTo,
   map,
-  reluBackward as reluBackwardKernel,
   select,
   type UnaryLoop,
   unaryLoops,
@@ -474,7 +474,7 @@ function buildUnaryTable() {
     /** max(0, x). ∂ = ḡ ⊙ [x > 0] (relu′(0) = 0), exactly 0 where x ≤ 0 (PyTorch's threshold_backward). */
     relu: unaryOp("relu", {
       f: () => (x) => Math.max(x, 0),
-      loop: unaryLoops.relu,
+      loop: reluKernel,
       backward: (g, { inputs: [x] }) => [reluBackward(x, g)],
       saves: "inputs",
       symbol: "[x > 0]",

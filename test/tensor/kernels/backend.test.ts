@@ -12,11 +12,14 @@ import {
   getMaxThreads,
   getNumThreads,
   manualSeed,
+  nn,
+  optim,
   randn,
   setBackend,
   setNumThreads,
+  type Tensor,
 } from "../../../src/index";
-import { gemm, WASM_MIN_WORK } from "../../../src/tensor/kernels/backend";
+import { gemm, WASM_MIN_ELEMENTS, WASM_MIN_WORK } from "../../../src/tensor/kernels/backend";
 import { THREAD_MIN_WORK, workerItems } from "../../../src/tensor/kernels/wasm";
 
 const run = promisify(execFile);
@@ -51,6 +54,29 @@ describe("the kernel backend", () => {
         const err = Math.max(...js.map((v, j) => Math.abs(v - (wasm[j] as number))));
         expect(err / scale).toBeLessThan(tol);
       });
+    }
+  });
+
+  it("gives the same bits for ReLU, its gradient, the bias add and the SGD step under js and wasm", () => {
+    // sizes on both sides of WASM_MIN_ELEMENTS; the 3×3 weight keeps the product in JavaScript
+    for (const [rows, dtype] of [
+      [5, "float64"],
+      [400, "float32"],
+      [400, "float64"],
+    ] as const) {
+      expect(rows * 3 < WASM_MIN_ELEMENTS).toBe(rows === 5);
+      expect(rows * 9).toBeLessThan(WASM_MIN_WORK); // every product here stays in JavaScript
+      const results = (["js", "wasm"] as const).map((b) => {
+        setBackend(b);
+        manualSeed(4);
+        const layer = new nn.Linear(3, 3, { dtype });
+        const x = randn([rows, 3], { dtype });
+        const y = layer.forward(x).relu();
+        y.mul(y).sum().backward();
+        new optim.SGD(layer.parameters(), { lr: 0.1 }).step();
+        return [y, layer.weight, layer.bias as Tensor].map((t) => Array.from(t.data));
+      });
+      expect(results[1]).toEqual(results[0]);
     }
   });
 

@@ -2,12 +2,21 @@
  * The WebAssembly SIMD matrix product against the plain reference (the textbook triple loop in
  * float64), on the sizes where a blocked kernel goes wrong: edges of its 4-row tiles and its
  * 8-float / 4-double panels, the shared dimension across its 256-wide blocks, transposed operands,
- * and offsets into larger arrays.
+ * and offsets into larger arrays. Then the SIMD elementwise loops against their TypeScript
+ * references, bit for bit, on every length around the vector width and the special numbers.
  */
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../../src/random";
+import { addRowJs, reluBackwardJs, sgdJs, unaryLoops } from "../../../src/tensor/kernels/elementwise";
 import { gemmNaive } from "../../../src/tensor/kernels/matmul";
-import { gemmWasm, wasmAvailable } from "../../../src/tensor/kernels/wasm";
+import {
+  addRowWasm,
+  gemmWasm,
+  reluBackwardWasm,
+  reluWasm,
+  sgdWasm,
+  wasmAvailable,
+} from "../../../src/tensor/kernels/wasm";
 
 type Ctor = typeof Float32Array | typeof Float64Array;
 
@@ -199,9 +208,98 @@ describe("the fused multiply-add build (relaxed SIMD)", () => {
 
   it("is used exactly where the engine validates it (Node 20 without the flag: the plain SIMD build)", async () => {
     const { wasmVariant } = await import("../../../src/tensor/kernels/wasm");
-    const { GEMM_WASM_FMA_BASE64 } = await import("../../../src/tensor/kernels/wasm/gemm.generated");
-    const fma = WebAssembly.validate(Buffer.from(GEMM_WASM_FMA_BASE64, "base64"));
+    const { KERNELS_WASM_FMA_BASE64 } = await import("../../../src/tensor/kernels/wasm/kernels.generated");
+    const fma = WebAssembly.validate(Buffer.from(KERNELS_WASM_FMA_BASE64, "base64"));
     expect(wasmVariant()).toBe(fma ? "fma" : "simd");
     if (process.versions.node.startsWith("20.")) expect(fma).toBe(false);
+  });
+});
+
+describe("the WebAssembly SIMD elementwise loops", () => {
+  /** Numbers that tell implementations apart: signed zeros, infinities, NaN, subnormals, ties. */
+  const SPECIAL = [
+    0,
+    -0,
+    1,
+    -1,
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    5e-324,
+    -5e-324,
+    1e-40,
+    -1e-40,
+    3.4e38,
+    1e300,
+  ];
+  const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1023, 1029];
+
+  /** x[i]: the special numbers first, then random ones in [−2, 2). */
+  const numbers = (Ctor: Ctor, n: number, seed: number) => {
+    const rng = new Rng(seed);
+    return filled(Ctor, n, (i) => SPECIAL[i] ?? rng.uniform(-2, 2));
+  };
+  /** Same bits: NaN equals NaN, and −0 differs from +0. */
+  const expectSameBits = (got: ArrayLike<number>, want: ArrayLike<number>) => {
+    expect(Array.from(got, (v) => (Object.is(v, -0) ? "-0" : v))).toEqual(
+      Array.from(want, (v) => (Object.is(v, -0) ? "-0" : v)),
+    );
+  };
+
+  describe.each([
+    ["float64", Float64Array],
+    ["float32", Float32Array],
+  ] as [string, Ctor][])("in %s", (_name, Ctor) => {
+    it.each(LENGTHS)("ReLU and its backward give the reference's bits at length %i", (n) => {
+      const x = numbers(Ctor, n, n);
+      const g = numbers(Ctor, n, n + 1).reverse();
+      const [got, want] = [new Ctor(n).fill(7), new Ctor(n).fill(7)];
+      expect(reluWasm(x, got)).toBe(true);
+      unaryLoops.relu(x, want);
+      expectSameBits(got, want);
+      expect(reluBackwardWasm(x, g, got)).toBe(true);
+      reluBackwardJs(x, g, want);
+      expectSameBits(got, want);
+    });
+
+    it.each([
+      [1, 1],
+      [3, 5],
+      [4, 8],
+      [7, 10],
+      [128, 257],
+    ])("the bias add gives the reference's bits on a %i×%i matrix", (m, n) => {
+      const c = numbers(Ctor, m * n, m + n);
+      const bias = numbers(Ctor, n, n).reverse();
+      const want = c.slice();
+      expect(addRowWasm(c, bias, m, n)).toBe(true);
+      addRowJs(want, bias, m, n);
+      expectSameBits(c, want);
+    });
+
+    it.each(LENGTHS)("the SGD update gives the reference's bits (float64 arithmetic) at length %i", (n) => {
+      const p = numbers(Ctor, n, 3 * n);
+      const g = numbers(Ctor, n, 3 * n + 1).reverse();
+      const want = p.slice();
+      // 0.1 is not a float32: a kernel that multiplied in float32 would round differently
+      expect(sgdWasm(p, g, 0.1)).toBe(true);
+      sgdJs(want, g, 0.1);
+      expectSameBits(p, want);
+    });
+  });
+
+  it("may grow the memory: later matrix products still read and write it correctly", () => {
+    const rng = new Rng(5);
+    const a = filled(Float32Array, 40 * 50, () => rng.uniform(-1, 1));
+    const b = filled(Float32Array, 50 * 30, () => rng.uniform(-1, 1));
+    const before = new Float32Array(40 * 30);
+    gemmWasm(a, 0, b, 0, before, 0, 40, 50, 30, false, false);
+    reluWasm(
+      filled(Float32Array, 100_000, (i) => i),
+      new Float32Array(100_000),
+    );
+    const after = new Float32Array(40 * 30);
+    gemmWasm(a, 0, b, 0, after, 0, 40, 50, 30, false, false);
+    expect(after).toEqual(before);
   });
 });

@@ -1,5 +1,6 @@
 // AssemblyScript, compiled to WebAssembly with 128-bit SIMD by `npm run build:wasm`
-// (scripts/build-wasm.ts), which embeds the bytes in gemm.generated.ts. Not TypeScript: `usize`,
+// (scripts/build-wasm.ts) as part of kernels.as.ts, whose bytes it embeds in kernels.generated.ts.
+// Not TypeScript: `usize`,
 // `v128` and the generic SIMD built-ins are AssemblyScript's.
 //
 // C (m×n) = A (m×k) · B (k×n), row-major, in float32 or float64, the way BLAS libraries do it:
