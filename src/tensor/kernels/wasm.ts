@@ -69,6 +69,7 @@ interface KernelExports {
 /** The kernels' block of the shared dimension (KC in gemm.as.ts) and rows per tile. */
 const KC = 256;
 const ROWS = 4;
+const MC = 64;
 /**
  * A shared memory's maximum, in 64 KiB pages, as the shared builds declare it: 256 MiB. (With
  * 1 GiB, V8 compiled the kernel's memory accesses ~35 % slower.) Larger products run in the JS
@@ -344,7 +345,7 @@ export function gemmWasm(
   const W = 32 / size;
   const p = m * k * n >= THREAD_MIN_WORK ? ensurePool(l) : null;
   const helpers = p?.workers ?? 0;
-  const scratchStep = align16(ROWS * KC * size + 32);
+  const scratchStep = align16(MC * KC * size + 32);
   const aAt = align16(l.exports.heapBase());
   const bAt = aAt + align16(m * k * size);
   const cAt = bAt + align16(k * n * size);

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly SIMD matrix product against the plain reference (the textbook triple loop in
- * float64), on the sizes where a blocked kernel goes wrong: edges of its 4-row tiles and its
- * 8-float / 4-double panels, the shared dimension across its 256-wide blocks, transposed operands,
+ * float64), on the sizes where a blocked kernel goes wrong: edges of its 4-row tiles, its 64-row
+ * blocks and its 8-float / 4-double panels, the shared dimension across its 256-wide blocks, transposed operands,
  * and offsets into larger arrays. Then the SIMD elementwise loops against their TypeScript
  * references, bit for bit, on every length around the vector width and the special numbers.
  */
@@ -84,6 +84,8 @@ const SIZES: [number, number, number][] = [
   [16, 600, 33],
   [33, 64, 65],
   [64, 64, 64],
+  [70, 300, 20],
+  [131, 40, 9],
 ];
 
 describe("the WebAssembly SIMD kernels", () => {

@@ -9,6 +9,8 @@
 //   panels W columns wide (W = 8 floats or 4 doubles: two 128-bit vectors), each panel one
 //   contiguous strip of KC rows, zero-padded past column n, and each group of 4 rows of A is
 //   packed as KC groups of 4 numbers, so the inner loop reads both in order;
+// - A's rows are taken MC = 64 at a time: the block's groups of 4 rows are packed together, and
+//   each panel of B then serves all 16 groups while it is in the first-level cache;
 // - every 4×W tile of C keeps its running sums in eight vector registers (4 rows × 2 vectors)
 //   over the block: per step it loads the panel's two vectors, broadcasts each of the 4 numbers
 //   of A, and does 8 vector multiply-adds (32 float32 or 16 float64 multiply-adds);
@@ -27,6 +29,7 @@
 
 const KC: i32 = 256;
 const ROWS: i32 = 4;
+const MC: i32 = 64;
 
 /** Packs B[pc … pc+kc, js … je) into panels of W = 32 / sizeof<T> columns at `dst`. */
 function packB<T>(b: usize, k: i32, n: i32, bT: bool, pc: i32, kc: i32, js: i32, je: i32, dst: usize): void {
@@ -189,7 +192,7 @@ function packAll<T>(b: usize, k: i32, n: i32, bT: bool, dst: usize): void {
 
 /**
  * Rows i0 … i1 of C = op(A)·op(B) from B packed by `packAll` at `bpack`; op(A) is m×k (stored
- * k×m if `aT`). `scratch` is this call's own: 4 × KC numbers of A's packed rows, then 32 bytes of
+ * k×m if `aT`). `scratch` is this call's own: MC × KC numbers of A's packed rows, then 32 bytes of
  * staging. Calls on disjoint rows with their own scratch may run at the same time (threads).
  */
 function rows<T>(
@@ -210,18 +213,26 @@ function rows<T>(
   const ra: usize = aT ? size : <usize>k * size;
   const ka: usize = aT ? <usize>m * size : size;
   const rc: usize = <usize>n * size;
-  const stage = scratch + <usize>(ROWS * KC) * size;
+  const stage = scratch + <usize>(MC * KC) * size;
   for (let pc: i32 = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
     const block = bpack + packedSize<T>(pc, n);
     const add = pc > 0;
-    for (let i: i32 = i0; i < i1; i += ROWS) {
-      const r = min(ROWS, i1 - i);
-      packA<T>(a + <usize>i * ra + <usize>pc * ka, ra, ka, r, kc, scratch);
-      const ci = c + <usize>i * rc;
+    for (let ic: i32 = i0; ic < i1; ic += MC) {
+      const mc = min(MC, i1 - ic);
+      // A's block of mc rows, packed as groups of 4 rows, each group kc·4 numbers
+      for (let g: i32 = 0; g < mc; g += ROWS) {
+        const at = a + <usize>(ic + g) * ra + <usize>pc * ka;
+        packA<T>(at, ra, ka, min(ROWS, mc - g), kc, scratch + <usize>g * <usize>kc * size);
+      }
+      // each panel of B is read from cache by every group of the block
       for (let j0: i32 = 0; j0 < n; j0 += W) {
         const bp = block + ((<usize>(j0 / W) * <usize>kc) << 5);
-        tile<T>(scratch, bp, kc, ci + <usize>j0 * size, rc, r, add, min(W, n - j0), stage);
+        const w = min(W, n - j0);
+        for (let g: i32 = 0; g < mc; g += ROWS) {
+          const ci = c + <usize>(ic + g) * rc + <usize>j0 * size;
+          tile<T>(scratch + <usize>g * <usize>kc * size, bp, kc, ci, rc, min(ROWS, mc - g), add, w, stage);
+        }
       }
     }
   }
