@@ -5,7 +5,7 @@
 
 import { ChainruleError, describe } from "../errors";
 import type { Parameter } from "../nn/module";
-import { sgd } from "../tensor/kernels/backend";
+import { sgd, sgdMomentum } from "../tensor/kernels/backend";
 import { hyper, Optimizer, type Slot } from "./optimizer";
 
 const nonNeg = (x: number) => x >= 0;
@@ -64,11 +64,7 @@ export class SGD extends Optimizer {
     const damp = first ? 1 : 1 - dampening;
     const keep = first ? 0 : mu;
     if (wd === 0 && !nesterov) {
-      for (let i = 0; i < n; i++) {
-        const b = keep * (buf[i] as number) + damp * (grad[i] as number);
-        buf[i] = b;
-        p[i] = (p[i] as number) - lr * b;
-      }
+      sgdMomentum(p, grad, buf, lr, keep, damp);
       return;
     }
     for (let i = 0; i < n; i++) {

@@ -2,13 +2,13 @@
  * The kernel backend seam: which implementation runs the heavy loops. "wasm" (the default where
  * WebAssembly with 128-bit SIMD exists: Node and every current browser) runs large matrix
  * products, and the elementwise loops a training step spends its time in (ReLU and its backward,
- * the bias add, the SGD update), in the SIMD kernels of wasm.ts; "js" runs everything in the plain
+ * the bias add, the SGD updates), in the SIMD kernels of wasm.ts; "js" runs everything in the plain
  * TypeScript kernels, which are also the reference the tests hold the others to (the elementwise
  * kernels give the same bits on both). `CHAINRULE_BACKEND=js` in the
  * environment (Node) starts a program on "js".
  */
 import { ChainruleError, describe } from "../../errors";
-import { addRowJs, reluBackwardJs, sgdJs, unaryLoops } from "./elementwise";
+import { addRowJs, reluBackwardJs, sgdJs, sgdMomentumJs, unaryLoops } from "./elementwise";
 import { gemmJs } from "./matmul";
 import {
   addRowWasm,
@@ -18,6 +18,7 @@ import {
   reluBackwardWasm,
   reluWasm,
   setThreads,
+  sgdMomentumWasm,
   sgdWasm,
   wasmAvailable,
 } from "./wasm";
@@ -155,4 +156,13 @@ export function addRow(c: Arr, bias: Arr, m: number, n: number): void {
 export function sgd(p: Arr, g: Arr, lr: number): void {
   if (simd(p.length) && sgdWasm(p, g, lr)) return;
   sgdJs(p, g, lr);
+}
+
+/**
+ * SGD with momentum in place (no weight decay, not Nesterov): b ← keep·b + damp·g, then
+ * p ← p − lr·b, in float64 arithmetic with the float64 momentum buffer b.
+ */
+export function sgdMomentum(p: Arr, g: Arr, b: Float64Array, lr: number, keep: number, damp: number): void {
+  if (simd(p.length) && sgdMomentumWasm(p, g, b, lr, keep, damp)) return;
+  sgdMomentumJs(p, g, b, lr, keep, damp);
 }

@@ -231,6 +231,19 @@ export function sgdJs(p: Arr, g: Arr, lr: number): void {
 }
 
 /**
+ * SGD with momentum in place (no weight decay, not Nesterov), in float64 arithmetic:
+ * b ← keep·b + damp·g, then p ← p − lr·b, elementwise, with b the float64 momentum buffer.
+ */
+export function sgdMomentumJs(p: Arr, g: Arr, b: Float64Array, lr: number, keep: number, damp: number): void {
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const bi = keep * (b[i] as number) + damp * (g[i] as number);
+    b[i] = bi;
+    p[i] = (p[i] as number) - lr * bi;
+  }
+}
+
+/**
  * Copies `x` (shape `shape`) into `out` read as the broadcast shape `target` (expand).
  */
 export function broadcastTo(x: Arr, shape: Shape, out: Arr, target: Shape): void {

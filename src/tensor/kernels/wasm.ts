@@ -49,6 +49,16 @@ type Map2 = (x: number, g: number, out: number, n: number) => void;
 type AddRow = (c: number, bias: number, m: number, n: number) => void;
 /** p ← p − lr·g, n elements. */
 type Sgd = (p: number, g: number, lr: number, n: number) => void;
+/** b ← keep·b + damp·g; p ← p − lr·b, n elements (b float64). */
+type SgdMomentum = (
+  p: number,
+  g: number,
+  b: number,
+  lr: number,
+  keep: number,
+  damp: number,
+  n: number,
+) => void;
 
 interface KernelExports {
   packF32: Pack;
@@ -63,6 +73,8 @@ interface KernelExports {
   addRowF64: AddRow;
   sgdF32: Sgd;
   sgdF64: Sgd;
+  sgdMomentumF32: SgdMomentum;
+  sgdMomentumF64: SgdMomentum;
   heapBase(): number;
 }
 
@@ -412,10 +424,11 @@ export function gemmWasm(
 // ---- elementwise ----
 
 /**
- * Runs an elementwise kernel on typed arrays of one dtype: lays `arrays` out in the module's
- * memory one after another (from its heap base, 16-byte aligned), copies in the first
- * `copyIn` of them, calls `kernel` with their addresses, and copies back those listed in
- * `copyOut`. False (nothing done) if the kernels are unavailable or the memory may not grow that far.
+ * Runs an elementwise kernel on typed arrays: lays `arrays` out in the module's memory one after
+ * another (from its heap base, 16-byte aligned), copies in the first `copyIn` of them, calls
+ * `kernel` with their addresses (and whether the first is float32), and copies back those listed
+ * in `copyOut`. False (nothing done) if the kernels are unavailable or the memory may not grow
+ * that far.
  */
 function viaMemory(
   arrays: readonly Arr[],
@@ -425,20 +438,22 @@ function viaMemory(
 ): boolean {
   const l = load();
   if (l === null) return false;
-  const f32 = arrays[0] instanceof Float32Array;
-  const size = f32 ? 4 : 8;
   const at: number[] = [];
   let next = align16(l.exports.heapBase());
   for (const x of arrays) {
     at.push(next);
-    next += align16(x.length * size);
+    next += align16(x.byteLength);
   }
   if (!reserve(l, next)) return false;
-  const View = f32 ? Float32Array : Float64Array;
   const buffer = l.memory.buffer;
-  const view = (i: number) => new View(buffer, at[i], (arrays[i] as Arr).length);
+  const view = (i: number) => {
+    const x = arrays[i] as Arr;
+    return x instanceof Float32Array
+      ? new Float32Array(buffer, at[i], x.length)
+      : new Float64Array(buffer, at[i], x.length);
+  };
   for (let i = 0; i < copyIn; i++) view(i).set(arrays[i] as Arr);
-  kernel(l.exports, f32, at);
+  kernel(l.exports, arrays[0] instanceof Float32Array, at);
   for (const i of copyOut) (arrays[i] as Arr).set(view(i));
   return true;
 }
@@ -468,5 +483,30 @@ export function addRowWasm(c: Arr, bias: Arr, m: number, n: number): boolean {
 export function sgdWasm(p: Arr, g: Arr, lr: number): boolean {
   return viaMemory([p, g], 2, [0], (k, f32, [pAt, gAt]) =>
     (f32 ? k.sgdF32 : k.sgdF64)(pAt as number, gAt as number, lr, p.length),
+  );
+}
+
+/**
+ * SGD with momentum in place (no weight decay, not Nesterov): b ← keep·b + damp·g,
+ * p ← p − lr·b, in float64 with the float64 buffer b; false if the kernels are unavailable.
+ */
+export function sgdMomentumWasm(
+  p: Arr,
+  g: Arr,
+  b: Float64Array,
+  lr: number,
+  keep: number,
+  damp: number,
+): boolean {
+  return viaMemory([p, g, b], 3, [0, 2], (k, f32, [pAt, gAt, bAt]) =>
+    (f32 ? k.sgdMomentumF32 : k.sgdMomentumF64)(
+      pAt as number,
+      gAt as number,
+      bAt as number,
+      lr,
+      keep,
+      damp,
+      p.length,
+    ),
   );
 }

@@ -57,26 +57,36 @@ describe("the kernel backend", () => {
     }
   });
 
-  it("gives the same bits for ReLU, its gradient, the bias add and the SGD step under js and wasm", () => {
-    // sizes on both sides of WASM_MIN_ELEMENTS; the 3×3 weight keeps the product in JavaScript
-    for (const [rows, dtype] of [
-      [5, "float64"],
-      [400, "float32"],
-      [400, "float64"],
+  it("gives the same bits for ReLU, its gradient, the bias add and SGD steps under js and wasm", () => {
+    // [rows, in, out]: all loops in JavaScript; ReLU and the bias add over ≥ WASM_MIN_ELEMENTS
+    // activations; the SGD updates over a ≥ WASM_MIN_ELEMENTS weight. Every product stays in
+    // JavaScript (fewer than WASM_MIN_WORK multiply-adds), so any difference is an elementwise loop's.
+    for (const [rows, inF, outF] of [
+      [5, 3, 3],
+      [400, 3, 3],
+      [1, 64, 32],
     ] as const) {
-      expect(rows * 3 < WASM_MIN_ELEMENTS).toBe(rows === 5);
-      expect(rows * 9).toBeLessThan(WASM_MIN_WORK); // every product here stays in JavaScript
-      const results = (["js", "wasm"] as const).map((b) => {
-        setBackend(b);
-        manualSeed(4);
-        const layer = new nn.Linear(3, 3, { dtype });
-        const x = randn([rows, 3], { dtype });
-        const y = layer.forward(x).relu();
-        y.mul(y).sum().backward();
-        new optim.SGD(layer.parameters(), { lr: 0.1 }).step();
-        return [y, layer.weight, layer.bias as Tensor].map((t) => Array.from(t.data));
-      });
-      expect(results[1]).toEqual(results[0]);
+      expect(rows * inF * outF).toBeLessThan(WASM_MIN_WORK);
+      expect(Math.max(rows * outF, inF * outF) >= WASM_MIN_ELEMENTS).toBe(rows !== 5);
+      for (const dtype of ["float64", "float32"] as const) {
+        const results = (["js", "wasm"] as const).map((b) => {
+          setBackend(b);
+          manualSeed(4);
+          const layer = new nn.Linear(inF, outF, { dtype });
+          const x = randn([rows, inF], { dtype });
+          const opt = new optim.SGD(layer.parameters(), { lr: 0.1, momentum: 0.9 });
+          const plain = new optim.SGD(layer.parameters(), { lr: 0.05 });
+          let y = layer.forward(x);
+          for (const o of [opt, opt, plain]) {
+            o.zeroGrad();
+            y = layer.forward(x).relu();
+            y.square().sum().backward();
+            o.step();
+          }
+          return [y, layer.weight, layer.bias as Tensor].map((t) => Array.from(t.data));
+        });
+        expect(results[1]).toEqual(results[0]);
+      }
     }
   });
 

@@ -7,13 +7,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../../src/random";
-import { addRowJs, reluBackwardJs, sgdJs, unaryLoops } from "../../../src/tensor/kernels/elementwise";
+import {
+  addRowJs,
+  reluBackwardJs,
+  sgdJs,
+  sgdMomentumJs,
+  unaryLoops,
+} from "../../../src/tensor/kernels/elementwise";
 import { gemmNaive } from "../../../src/tensor/kernels/matmul";
 import {
   addRowWasm,
   gemmWasm,
   reluBackwardWasm,
   reluWasm,
+  sgdMomentumWasm,
   sgdWasm,
   wasmAvailable,
 } from "../../../src/tensor/kernels/wasm";
@@ -288,6 +295,20 @@ describe("the WebAssembly SIMD elementwise loops", () => {
       sgdJs(want, g, 0.1);
       expectSameBits(p, want);
     });
+
+    it.each(LENGTHS)(
+      "SGD with momentum gives the reference's bits, parameters and buffer, at length %i",
+      (n) => {
+        const p = numbers(Ctor, n, 5 * n);
+        const g = numbers(Ctor, n, 5 * n + 1).reverse();
+        const b = numbers(Float64Array, n, 5 * n + 2) as Float64Array;
+        const [wantP, wantB] = [p.slice(), b.slice()];
+        expect(sgdMomentumWasm(p, g, b, 0.1, 0.9, 0.7)).toBe(true);
+        sgdMomentumJs(wantP, g, wantB, 0.1, 0.9, 0.7);
+        expectSameBits(p, wantP);
+        expectSameBits(b, wantB);
+      },
+    );
   });
 
   it("may grow the memory: later matrix products still read and write it correctly", () => {
