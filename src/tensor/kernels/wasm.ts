@@ -78,10 +78,12 @@ interface KernelExports {
   heapBase(): number;
 }
 
-/** The kernels' block of the shared dimension (KC in gemm.as.ts) and rows per tile. */
+/** The kernels' block of the shared dimension (KC in gemm.as.ts). */
 const KC = 256;
-const ROWS = 4;
-const MC = 64;
+/** Rows per tile (R in gemm.as.ts): 5 for float32, 4 for float64. */
+const rowsPerTile = (f32: boolean): number => (f32 ? 5 : 4);
+/** Rows of A packed at a time (MC in gemm.as.ts): 60 for float32, 64 for float64. */
+const blockRows = (f32: boolean): number => (f32 ? 60 : 64);
 /**
  * A shared memory's maximum, in 64 KiB pages, as the shared builds declare it: 256 MiB. (With
  * 1 GiB, V8 compiled the kernel's memory accesses ~35 % slower.) Larger products run in the JS
@@ -357,7 +359,7 @@ export function gemmWasm(
   const W = 32 / size;
   const p = m * k * n >= THREAD_MIN_WORK ? ensurePool(l) : null;
   const helpers = p?.workers ?? 0;
-  const scratchStep = align16(MC * KC * size + 32);
+  const scratchStep = align16(blockRows(f32) * KC * size + 32);
   const aAt = align16(l.exports.heapBase());
   const bAt = aAt + align16(m * k * size);
   const cAt = bAt + align16(k * n * size);
@@ -375,8 +377,9 @@ export function gemmWasm(
   if (p === null) {
     rows(aAt, cAt, m, k, n, aT ? 1 : 0, 0, m, packAt, scratchAt);
   } else {
-    // about four items per thread, each a multiple of the 4-row tile
-    const chunk = Math.max(ROWS, Math.ceil(m / (4 * (helpers + 1)) / ROWS) * ROWS);
+    // about four items per thread, each a multiple of the tile's rows
+    const R = rowsPerTile(f32);
+    const chunk = Math.max(R, Math.ceil(m / (4 * (helpers + 1)) / R) * R);
     const items = Math.ceil(m / chunk);
     const ctrl = p.ctrl;
     const start = Atomics.load(ctrl, C.NEXT);

@@ -7,20 +7,25 @@
 //
 // - the shared dimension is cut into blocks of KC; for each block, B's rows are packed into
 //   panels W columns wide (W = 8 floats or 4 doubles: two 128-bit vectors), each panel one
-//   contiguous strip of KC rows, zero-padded past column n, and each group of 4 rows of A is
-//   packed as KC groups of 4 numbers, so the inner loop reads both in order;
-// - A's rows are taken MC = 64 at a time: the block's groups of 4 rows are packed together, and
-//   each panel of B then serves all 16 groups while it is in the first-level cache;
-// - every 4×W tile of C keeps its running sums in eight vector registers (4 rows × 2 vectors)
-//   over the block: per step it loads the panel's two vectors, broadcasts each of the 4 numbers
-//   of A, and does 8 vector multiply-adds (32 float32 or 16 float64 multiply-adds);
+//   contiguous strip of KC rows, zero-padded past column n, and each group of R rows of A
+//   (R = 5 floats or 4 doubles, see below) is packed as KC groups of R numbers, so the inner loop
+//   reads both in order;
+// - A's rows are taken MC at a time (60 floats or 64 doubles: 12 or 16 groups): the block's groups
+//   are packed together, and each panel of B then serves all of them while it is in the
+//   first-level cache;
+// - every R×W tile of C keeps its running sums in 2R vector registers (R rows × 2 vectors) over
+//   the block: per step it loads the panel's two vectors, broadcasts each of the R numbers of A,
+//   and does 2R vector multiply-adds;
 // - the first block writes C, later ones add to it. Missing rows at the bottom edge are zeros in
 //   A's pack and are not stored; missing columns at the right edge are zeros in B's panel and are
 //   not stored.
 //
-// Four rows, not five or six: V8's optimising compiler loads all of a step's broadcasts before
-// the arithmetic, so 5 rows need 10 sums + 2 panel vectors + 5 broadcasts = 17 vector registers
-// where x64 gives it 15; the spills halved the speed (22 against 38 GFLOP/s, float32, n = 512).
+// The tile's height is set by x64's 15 vector registers under V8. In float32, 5 rows: 10 sums +
+// 2 panel vectors + 1 vector holding 4 of A's numbers (one load, broadcast lane by lane with
+// shuffles) + 1 broadcast = 14 registers; 41–42 GFLOP/s at n = 512 against 39–40 for 4 rows
+// (50 against 48 with fused multiply-add). V8 loads every broadcast of a step before the
+// arithmetic, so 5 separately loaded broadcasts would need 17 and spill (22 GFLOP/s). In float64
+// the same 5 rows spill (11 against 19 GFLOP/s), so doubles keep 4 rows of separate broadcasts.
 // Built twice (scripts/build-wasm.ts): with plain SIMD, and with relaxed SIMD, where `madd` is
 // one fused multiply-add (about 15 % faster here); the loader takes the second where the engine
 // accepts it.
@@ -28,8 +33,20 @@
 // packing, so the backward pass's Aᵀ·G and G·Bᵀ need no copies and run at the same speed.
 
 const KC: i32 = 256;
-const ROWS: i32 = 4;
-const MC: i32 = 64;
+
+/** R, the tile's height: 5 rows of floats, 4 of doubles (see the top of the file). */
+// @ts-ignore: decorator
+@inline
+function rowsOf<T>(): i32 {
+  return sizeof<T>() == 4 ? 5 : 4;
+}
+
+/** MC, the rows of A packed at a time: 12 groups of 5 floats, 16 of 4 doubles. */
+// @ts-ignore: decorator
+@inline
+function blockRowsOf<T>(): i32 {
+  return sizeof<T>() == 4 ? 60 : 64;
+}
 
 /** Packs B[pc … pc+kc, js … je) into panels of W = 32 / sizeof<T> columns at `dst`. */
 function packB<T>(b: usize, k: i32, n: i32, bT: bool, pc: i32, kc: i32, js: i32, je: i32, dst: usize): void {
@@ -113,18 +130,20 @@ function storeRow<T>(c: usize, v0: v128, v1: v128, add: bool, w: i32, stage: usi
 }
 
 /**
- * Packs the block of A's rows i0 … i0+rows (≤ 4), columns pc … pc+kc, as kc groups of 4 numbers
+ * Packs the block of A's rows i0 … i0+rows (≤ R), columns pc … pc+kc, as kc groups of R numbers
  * (row order within a group; zeros for missing rows), so the tile reads A in one stream. A's
  * element (i, p) is at a + i·ra + p·ka.
  */
 function packA<T>(a: usize, ra: usize, ka: usize, rows: i32, kc: i32, dst: usize): void {
   const size = <usize>sizeof<T>();
-  for (let r: i32 = 0; r < ROWS; r++) {
+  const R = rowsOf<T>();
+  const step = <usize>R * size;
+  for (let r: i32 = 0; r < R; r++) {
     let d = dst + <usize>r * size;
     if (r >= rows) {
       for (let p: i32 = 0; p < kc; p++) {
         store<T>(d, <T>0);
-        d += 4 * size;
+        d += step;
       }
       continue;
     }
@@ -132,12 +151,12 @@ function packA<T>(a: usize, ra: usize, ka: usize, rows: i32, kc: i32, dst: usize
     for (let p: i32 = 0; p < kc; p++) {
       store<T>(d, load<T>(src));
       src += ka;
-      d += 4 * size;
+      d += step;
     }
   }
 }
 
-/** One 4×W tile of C from the packed rows `ap` and the packed panel `bp`, both `kc` long. */
+/** One R×W tile of C from the packed rows `ap` and the packed panel `bp`, both `kc` long. */
 function tile<T>(ap: usize, bp: usize, kc: i32, c: usize, rc: usize, rows: i32, add: bool, w: i32, stage: usize): void {
   const size = <usize>sizeof<T>();
   let c00 = v128.splat<T>(0);
@@ -148,28 +167,58 @@ function tile<T>(ap: usize, bp: usize, kc: i32, c: usize, rc: usize, rows: i32, 
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  for (let p: i32 = 0; p < kc; p++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let x = v128.load_splat<T>(ap);
-    c00 = madd<T>(c00, x, b0);
-    c01 = madd<T>(c01, x, b1);
-    x = v128.load_splat<T>(ap + size);
-    c10 = madd<T>(c10, x, b0);
-    c11 = madd<T>(c11, x, b1);
-    x = v128.load_splat<T>(ap + 2 * size);
-    c20 = madd<T>(c20, x, b0);
-    c21 = madd<T>(c21, x, b1);
-    x = v128.load_splat<T>(ap + 3 * size);
-    c30 = madd<T>(c30, x, b0);
-    c31 = madd<T>(c31, x, b1);
-    ap += 4 * size;
-    bp += 32;
+  let c40 = c00;
+  let c41 = c00;
+  if (sizeof<T>() == 4) {
+    // 5 rows: A's first 4 numbers in one vector, broadcast by shuffles; the fifth loaded apart
+    for (let p: i32 = 0; p < kc; p++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      const a = v128.load(ap);
+      let x = i32x4.shuffle(a, a, 0, 0, 0, 0);
+      c00 = madd<T>(c00, x, b0);
+      c01 = madd<T>(c01, x, b1);
+      x = i32x4.shuffle(a, a, 1, 1, 1, 1);
+      c10 = madd<T>(c10, x, b0);
+      c11 = madd<T>(c11, x, b1);
+      x = i32x4.shuffle(a, a, 2, 2, 2, 2);
+      c20 = madd<T>(c20, x, b0);
+      c21 = madd<T>(c21, x, b1);
+      x = i32x4.shuffle(a, a, 3, 3, 3, 3);
+      c30 = madd<T>(c30, x, b0);
+      c31 = madd<T>(c31, x, b1);
+      x = v128.load_splat<T>(ap + 4 * size);
+      c40 = madd<T>(c40, x, b0);
+      c41 = madd<T>(c41, x, b1);
+      ap += 5 * size;
+      bp += 32;
+    }
+  } else {
+    // 4 rows, each number of A loaded and broadcast apart
+    for (let p: i32 = 0; p < kc; p++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      let x = v128.load_splat<T>(ap);
+      c00 = madd<T>(c00, x, b0);
+      c01 = madd<T>(c01, x, b1);
+      x = v128.load_splat<T>(ap + size);
+      c10 = madd<T>(c10, x, b0);
+      c11 = madd<T>(c11, x, b1);
+      x = v128.load_splat<T>(ap + 2 * size);
+      c20 = madd<T>(c20, x, b0);
+      c21 = madd<T>(c21, x, b1);
+      x = v128.load_splat<T>(ap + 3 * size);
+      c30 = madd<T>(c30, x, b0);
+      c31 = madd<T>(c31, x, b1);
+      ap += 4 * size;
+      bp += 32;
+    }
   }
   storeRow<T>(c, c00, c01, add, w, stage);
   if (rows > 1) storeRow<T>(c + rc, c10, c11, add, w, stage);
   if (rows > 2) storeRow<T>(c + 2 * rc, c20, c21, add, w, stage);
   if (rows > 3) storeRow<T>(c + 3 * rc, c30, c31, add, w, stage);
+  if (rows > 4) storeRow<T>(c + 4 * rc, c40, c41, add, w, stage);
 }
 
 /** Bytes of B packed whole: every KC block's panels, for n columns rounded up to W. */
@@ -193,7 +242,7 @@ function packAll<T>(b: usize, k: i32, n: i32, bT: bool, dst: usize): void {
 /**
  * Rows i0 … i1 of C = op(A)·op(B) from B packed by `packAll` at `bpack`; op(A) is m×k (stored
  * k×m if `aT`). `scratch` is this call's own: MC × KC numbers of A's packed rows, then 32 bytes of
- * staging. Calls on disjoint rows with their own scratch may run at the same time (threads).
+ * staging. Items given to threads start at multiples of R rows, as tiles do. Calls on disjoint rows with their own scratch may run at the same time (threads).
  */
 function rows<T>(
   a: usize,
@@ -213,6 +262,8 @@ function rows<T>(
   const ra: usize = aT ? size : <usize>k * size;
   const ka: usize = aT ? <usize>m * size : size;
   const rc: usize = <usize>n * size;
+  const R = rowsOf<T>();
+  const MC = blockRowsOf<T>();
   const stage = scratch + <usize>(MC * KC) * size;
   for (let pc: i32 = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
@@ -220,18 +271,18 @@ function rows<T>(
     const add = pc > 0;
     for (let ic: i32 = i0; ic < i1; ic += MC) {
       const mc = min(MC, i1 - ic);
-      // A's block of mc rows, packed as groups of 4 rows, each group kc·4 numbers
-      for (let g: i32 = 0; g < mc; g += ROWS) {
+      // A's block of mc rows, packed as groups of R rows, each group kc·R numbers
+      for (let g: i32 = 0; g < mc; g += R) {
         const at = a + <usize>(ic + g) * ra + <usize>pc * ka;
-        packA<T>(at, ra, ka, min(ROWS, mc - g), kc, scratch + <usize>g * <usize>kc * size);
+        packA<T>(at, ra, ka, min(R, mc - g), kc, scratch + <usize>g * <usize>kc * size);
       }
       // each panel of B is read from cache by every group of the block
       for (let j0: i32 = 0; j0 < n; j0 += W) {
         const bp = block + ((<usize>(j0 / W) * <usize>kc) << 5);
         const w = min(W, n - j0);
-        for (let g: i32 = 0; g < mc; g += ROWS) {
+        for (let g: i32 = 0; g < mc; g += R) {
           const ci = c + <usize>(ic + g) * rc + <usize>j0 * size;
-          tile<T>(scratch + <usize>g * <usize>kc * size, bp, kc, ci, rc, min(ROWS, mc - g), add, w, stage);
+          tile<T>(scratch + <usize>g * <usize>kc * size, bp, kc, ci, rc, min(R, mc - g), add, w, stage);
         }
       }
     }
