@@ -5,7 +5,7 @@
 
 import { ChainruleError, describe } from "../errors";
 import type { Parameter } from "../nn/module";
-import { sgd, sgdMomentum } from "../tensor/kernels/backend";
+import { adam, sgd, sgdMomentum } from "../tensor/kernels/backend";
 import { hyper, Optimizer, type Slot } from "./optimizer";
 
 const nonNeg = (x: number) => x >= 0;
@@ -118,14 +118,14 @@ export class Adam extends Optimizer {
     const t = this.tick(slot);
     const bc1 = 1 - b1 ** t;
     const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-    const stepSize = this.lr / bc1;
-    for (let i = 0; i < p.length; i++) {
-      const g = (grad[i] as number) + this.weightDecay * (p[i] as number);
-      m[i] = b1 * (m[i] as number) + (1 - b1) * g;
-      v[i] = b2 * (v[i] as number) + (1 - b2) * g * g;
-      const denom = Math.sqrt(v[i] as number) / bc2Sqrt + this.eps;
-      p[i] = (p[i] as number) - stepSize * ((m[i] as number) / denom);
-    }
+    adam(p, grad, m, v, {
+      weightDecay: this.weightDecay,
+      b1,
+      b2,
+      bc2Sqrt,
+      eps: this.eps,
+      stepSize: this.lr / bc1,
+    });
   }
 }
 

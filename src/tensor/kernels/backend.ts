@@ -2,15 +2,24 @@
  * The kernel backend seam: which implementation runs the heavy loops. "wasm" (the default where
  * WebAssembly with 128-bit SIMD exists: Node and every current browser) runs large matrix
  * products, and the elementwise loops a training step spends its time in (ReLU and its backward,
- * the bias add, the SGD updates), in the SIMD kernels of wasm.ts; "js" runs everything in the plain
+ * the bias add, the SGD and Adam updates), in the SIMD kernels of wasm.ts; "js" runs everything in the plain
  * TypeScript kernels, which are also the reference the tests hold the others to (the elementwise
  * kernels give the same bits on both). `CHAINRULE_BACKEND=js` in the
  * environment (Node) starts a program on "js".
  */
 import { ChainruleError, describe } from "../../errors";
-import { addRowJs, reluBackwardJs, sgdJs, sgdMomentumJs, unaryLoops } from "./elementwise";
+import {
+  type AdamStep,
+  adamJs,
+  addRowJs,
+  reluBackwardJs,
+  sgdJs,
+  sgdMomentumJs,
+  unaryLoops,
+} from "./elementwise";
 import { gemmJs } from "./matmul";
 import {
+  adamWasm,
   addRowWasm,
   gemmWasm,
   maxThreads,
@@ -165,4 +174,10 @@ export function sgd(p: Arr, g: Arr, lr: number): void {
 export function sgdMomentum(p: Arr, g: Arr, b: Float64Array, lr: number, keep: number, damp: number): void {
   if (simd(p.length) && sgdMomentumWasm(p, g, b, lr, keep, damp)) return;
   sgdMomentumJs(p, g, b, lr, keep, damp);
+}
+
+/** One Adam step in place, in float64 with float64 moments m and v (see elementwise.ts's `adamJs`). */
+export function adam(p: Arr, g: Arr, m: Float64Array, v: Float64Array, step: AdamStep): void {
+  if (simd(p.length) && adamWasm(p, g, m, v, step)) return;
+  adamJs(p, g, m, v, step);
 }

@@ -230,6 +230,34 @@ export function sgdJs(p: Arr, g: Arr, lr: number): void {
   for (let i = 0; i < n; i++) p[i] = (p[i] as number) - lr * (g[i] as number);
 }
 
+/** The constants of one Adam step (see `adamJs`). */
+export interface AdamStep {
+  readonly weightDecay: number;
+  readonly b1: number;
+  readonly b2: number;
+  /** √(1 − β₂ᵗ). */
+  readonly bc2Sqrt: number;
+  readonly eps: number;
+  /** lr/(1 − β₁ᵗ). */
+  readonly stepSize: number;
+}
+
+/**
+ * One Adam step in place, elementwise, in float64 (PyTorch's Adam with L2 weight decay):
+ * g ← g + λp; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; p ← p − stepSize·m/(√v/bc2Sqrt + ε),
+ * with m and v the float64 moment buffers.
+ */
+export function adamJs(p: Arr, grad: Arr, m: Float64Array, v: Float64Array, s: AdamStep): void {
+  const { weightDecay, b1, b2, bc2Sqrt, eps, stepSize } = s;
+  for (let i = 0; i < p.length; i++) {
+    const g = (grad[i] as number) + weightDecay * (p[i] as number);
+    m[i] = b1 * (m[i] as number) + (1 - b1) * g;
+    v[i] = b2 * (v[i] as number) + (1 - b2) * g * g;
+    const denom = Math.sqrt(v[i] as number) / bc2Sqrt + eps;
+    p[i] = (p[i] as number) - stepSize * ((m[i] as number) / denom);
+  }
+}
+
 /**
  * SGD with momentum in place (no weight decay, not Nesterov), in float64 arithmetic:
  * b ← keep·b + damp·g, then p ← p − lr·b, elementwise, with b the float64 momentum buffer.

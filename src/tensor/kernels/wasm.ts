@@ -16,6 +16,7 @@
  * whose core is busy simply takes fewer (the product is never slower than on one thread by more
  * than one item). Workers sleep in `Atomics.wait` between products.
  */
+import type { AdamStep } from "./elementwise";
 import {
   KERNELS_WASM_BASE64,
   KERNELS_WASM_FMA_BASE64,
@@ -49,6 +50,20 @@ type Map2 = (x: number, g: number, out: number, n: number) => void;
 type AddRow = (c: number, bias: number, m: number, n: number) => void;
 /** p ← p − lr·g, n elements. */
 type Sgd = (p: number, g: number, lr: number, n: number) => void;
+/** One Adam step over n elements (elementwise.as.ts's adam). */
+type Adam = (
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  n: number,
+  wd: number,
+  b1: number,
+  b2: number,
+  bc2Sqrt: number,
+  eps: number,
+  stepSize: number,
+) => void;
 /** b ← keep·b + damp·g; p ← p − lr·b, n elements (b float64). */
 type SgdMomentum = (
   p: number,
@@ -75,6 +90,8 @@ interface KernelExports {
   sgdF64: Sgd;
   sgdMomentumF32: SgdMomentum;
   sgdMomentumF64: SgdMomentum;
+  adamF32: Adam;
+  adamF64: Adam;
   heapBase(): number;
 }
 
@@ -510,6 +527,25 @@ export function sgdMomentumWasm(
       keep,
       damp,
       p.length,
+    ),
+  );
+}
+
+/** One Adam step in place (see elementwise.ts's `adamJs`), with the SIMD loop; false if unavailable. */
+export function adamWasm(p: Arr, g: Arr, m: Float64Array, v: Float64Array, s: AdamStep): boolean {
+  return viaMemory([p, g, m, v], 4, [0, 2, 3], (k, f32, [pAt, gAt, mAt, vAt]) =>
+    (f32 ? k.adamF32 : k.adamF64)(
+      pAt as number,
+      gAt as number,
+      mAt as number,
+      vAt as number,
+      p.length,
+      s.weightDecay,
+      s.b1,
+      s.b2,
+      s.bc2Sqrt,
+      s.eps,
+      s.stepSize,
     ),
   );
 }

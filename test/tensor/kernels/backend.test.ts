@@ -57,9 +57,9 @@ describe("the kernel backend", () => {
     }
   });
 
-  it("gives the same bits for ReLU, its gradient, the bias add and SGD steps under js and wasm", () => {
+  it("gives the same bits for ReLU, its gradient, the bias add, SGD and Adam steps under js and wasm", () => {
     // [rows, in, out]: all loops in JavaScript; ReLU and the bias add over ≥ WASM_MIN_ELEMENTS
-    // activations; the SGD updates over a ≥ WASM_MIN_ELEMENTS weight. Every product stays in
+    // activations; the SGD and Adam updates over a ≥ WASM_MIN_ELEMENTS weight. Every product stays in
     // JavaScript (fewer than WASM_MIN_WORK multiply-adds), so any difference is an elementwise loop's.
     for (const [rows, inF, outF] of [
       [5, 3, 3],
@@ -76,8 +76,9 @@ describe("the kernel backend", () => {
           const x = randn([rows, inF], { dtype });
           const opt = new optim.SGD(layer.parameters(), { lr: 0.1, momentum: 0.9 });
           const plain = new optim.SGD(layer.parameters(), { lr: 0.05 });
+          const adam = new optim.Adam(layer.parameters(), { lr: 0.01, weightDecay: 0.1 });
           let y = layer.forward(x);
-          for (const o of [opt, opt, plain]) {
+          for (const o of [opt, opt, plain, adam, adam]) {
             o.zeroGrad();
             y = layer.forward(x).relu();
             y.square().sum().backward();

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../../src/random";
 import {
+  adamJs,
   addRowJs,
   reluBackwardJs,
   sgdJs,
@@ -16,6 +17,7 @@ import {
 } from "../../../src/tensor/kernels/elementwise";
 import { gemmNaive } from "../../../src/tensor/kernels/matmul";
 import {
+  adamWasm,
   addRowWasm,
   gemmWasm,
   reluBackwardWasm,
@@ -309,6 +311,28 @@ describe("the WebAssembly SIMD elementwise loops", () => {
         expectSameBits(b, wantB);
       },
     );
+
+    it.each(LENGTHS)("Adam gives the reference's bits, parameters and both moments, at length %i", (n) => {
+      const p = numbers(Ctor, n, 7 * n);
+      const g = numbers(Ctor, n, 7 * n + 1).reverse();
+      // moments: m of any sign, v ≥ 0 (NaN and the infinities come in with the special numbers)
+      const m = numbers(Float64Array, n, 7 * n + 2) as Float64Array;
+      const v = (numbers(Float64Array, n, 7 * n + 3) as Float64Array).map(Math.abs);
+      const [wantP, wantM, wantV] = [p.slice(), m.slice(), v.slice()];
+      const step = {
+        weightDecay: 0.01,
+        b1: 0.9,
+        b2: 0.999,
+        bc2Sqrt: Math.sqrt(1 - 0.999 ** 3),
+        eps: 1e-8,
+        stepSize: 1e-3 / (1 - 0.9 ** 3),
+      };
+      expect(adamWasm(p, g, m, v, step)).toBe(true);
+      adamJs(wantP, g, wantM, wantV, step);
+      expectSameBits(p, wantP);
+      expectSameBits(m, wantM);
+      expectSameBits(v, wantV);
+    });
   });
 
   it("may grow the memory: later matrix products still read and write it correctly", () => {

@@ -184,3 +184,114 @@ export function sgdMomentumF64(p: usize, g: usize, buf: usize, lr: f64, keep: f6
 export function sgdMomentumF32(p: usize, g: usize, buf: usize, lr: f64, keep: f64, damp: f64, n: i32): void {
   sgdMomentum<f32>(p, g, buf, lr, keep, damp, n);
 }
+
+/**
+ * One Adam step on two float64 lanes: the parameters `p` and gradients `g0` (already float64),
+ * the moments at `mAt` and `vAt` updated in memory; returns the new parameters. The operations
+ * and their order are the TypeScript loop's (optim/optimizers.ts), so the bits agree. The other
+ * arguments are the step's constants (see `adam`), splatted. (No object holds them: the module
+ * has no allocator whose memory would not collide with the arrays laid out from its heap base.)
+ */
+// @ts-ignore: decorator
+@inline
+function adamPair(
+  p: v128,
+  g0: v128,
+  mAt: usize,
+  vAt: usize,
+  wd: v128,
+  b1: v128,
+  c1: v128,
+  b2: v128,
+  c2: v128,
+  bc2Sqrt: v128,
+  eps: v128,
+  stepSize: v128,
+): v128 {
+  const g = f64x2.add(g0, f64x2.mul(wd, p));
+  const m = f64x2.add(f64x2.mul(b1, v128.load(mAt)), f64x2.mul(c1, g));
+  const v = f64x2.add(f64x2.mul(b2, v128.load(vAt)), f64x2.mul(f64x2.mul(c2, g), g));
+  v128.store(mAt, m);
+  v128.store(vAt, v);
+  const denom = f64x2.add(f64x2.div(f64x2.sqrt(v), bc2Sqrt), eps);
+  return f64x2.sub(p, f64x2.mul(stepSize, f64x2.div(m, denom)));
+}
+
+/**
+ * Adam (PyTorch's, L2 weight decay): g ← g + wd·p; m ← b1·m + (1 − b1)·g;
+ * v ← b2·v + (1 − b2)·g·g; p ← p − stepSize·m/(√v/bc2Sqrt + eps), with the bias corrections
+ * folded into stepSize and bc2Sqrt by the caller. Float64 moments; float32 parameters widened.
+ */
+function adam<T>(
+  p: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  n: i32,
+  wd: f64,
+  b1: f64,
+  b2: f64,
+  bc2Sqrt: f64,
+  eps: f64,
+  stepSize: f64,
+): void {
+  const vWd = f64x2.splat(wd);
+  const vB1 = f64x2.splat(b1);
+  const vC1 = f64x2.splat(1 - b1);
+  const vB2 = f64x2.splat(b2);
+  const vC2 = f64x2.splat(1 - b2);
+  const vBc = f64x2.splat(bc2Sqrt);
+  const vEps = f64x2.splat(eps);
+  const vStep = f64x2.splat(stepSize);
+  const size = <usize>sizeof<T>();
+  let i: i32 = 0;
+  if (size == 8) {
+    for (; i + 2 <= n; i += 2) {
+      const at = <usize>i << 3;
+      const next = adamPair(
+        v128.load(p + at), v128.load(g + at), m + at, v + at, vWd, vB1, vC1, vB2, vC2, vBc, vEps, vStep,
+      );
+      v128.store(p + at, next);
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const at = <usize>i << 2;
+      const wide = <usize>i << 3;
+      const pv = v128.load(p + at);
+      const gv = v128.load(g + at);
+      const lo = adamPair(
+        f64x2.promote_low_f32x4(pv), f64x2.promote_low_f32x4(gv), m + wide, v + wide,
+        vWd, vB1, vC1, vB2, vC2, vBc, vEps, vStep,
+      );
+      const hi = adamPair(
+        f64x2.promote_low_f32x4(highHalf(pv)), f64x2.promote_low_f32x4(highHalf(gv)), m + wide + 16, v + wide + 16,
+        vWd, vB1, vC1, vB2, vC2, vBc, vEps, vStep,
+      );
+      v128.store(p + at, narrow(lo, hi));
+    }
+  }
+  for (; i < n; i++) {
+    const at = <usize>i * size;
+    const wide = <usize>i << 3;
+    const pi = <f64>load<T>(p + at);
+    const gi = <f64>load<T>(g + at) + wd * pi;
+    const mi = b1 * load<f64>(m + wide) + (1 - b1) * gi;
+    const vi = b2 * load<f64>(v + wide) + (1 - b2) * gi * gi;
+    store<f64>(m + wide, mi);
+    store<f64>(v + wide, vi);
+    const denom = Math.sqrt(vi) / bc2Sqrt + eps;
+    store<T>(p + at, <T>(pi - stepSize * (mi / denom)));
+  }
+}
+
+export function adamF64(
+  p: usize, g: usize, m: usize, v: usize, n: i32, wd: f64, b1: f64, b2: f64, bc2Sqrt: f64, eps: f64, stepSize: f64,
+): void {
+  adam<f64>(p, g, m, v, n, wd, b1, b2, bc2Sqrt, eps, stepSize);
+}
+
+export function adamF32(
+  p: usize, g: usize, m: usize, v: usize, n: i32, wd: f64, b1: f64, b2: f64, bc2Sqrt: f64, eps: f64, stepSize: f64,
+): void {
+  adam<f32>(p, g, m, v, n, wd, b1, b2, bc2Sqrt, eps, stepSize);
+}
