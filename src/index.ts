@@ -99,6 +99,7 @@ export { type ScalarOp, scalarOps, Value, type ValueOptions, value } from "./sca
 export {
   arange,
   type CreateOptions,
+  type EyeOptions,
   eye,
   full,
   linspace,

@@ -5,7 +5,7 @@
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
-import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions } from "../validate";
+import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions, checkShapeArg } from "../validate";
 import { checkResultShape, checkShape, sizeOf } from "./broadcast";
 import { allocate, type DType, isDType, isTypedArray, type TypedArray } from "./dtype";
 import { readNested } from "./nested";
@@ -188,14 +188,38 @@ export function linspace(a: number, b: number, n: number, opts: TensorOptions = 
   return finish(data, [n], o);
 }
 
-/** The n×n identity matrix. */
-export function eye(n: number, opts: TensorOptions = {}): Tensor {
-  const o = createOptions(opts, "eye", "float64");
+/** Options of `eye`: those of every factory plus `batchShape`. */
+export interface EyeOptions extends TensorOptions {
+  /** Leading dimensions: a stack of identity matrices of shape [...batchShape, n, m] (TF.js's `batchShape`). */
+  batchShape?: readonly number[];
+}
+
+/**
+ * The n×m identity matrix, I[i, j] = 1 if i = j else 0 (m = n unless given; `torch.eye(n, m)`),
+ * or with `batchShape` a stack of them of shape [...batchShape, n, m] (`tf.eye`). Options may
+ * take m's place: `eye(3, { dtype: "float32" })`.
+ *
+ * @example
+ * eye(2).toArray();                  // [[1, 0], [0, 1]]
+ * eye(2, 3).toArray();               // [[1, 0, 0], [0, 1, 0]]
+ * eye(2, { batchShape: [4] }).shape; // [4, 2, 2]
+ */
+export function eye(n: number, m?: number | EyeOptions, opts?: EyeOptions): Tensor {
+  const optionsFirst = typeof m === "object" && m !== null;
+  const options = optionsFirst ? m : opts;
+  const o = createOptions(options, "eye", "float64");
   checkInt(n, "eye", "n", 0);
-  checkResultShape([n, n], "eye");
-  const data = allocate(o.dtype, n * n);
-  for (let i = 0; i < n; i++) data[i * n + i] = 1;
-  return finish(data, [n, n], o);
+  const cols = optionsFirst || m === undefined ? n : m;
+  if (cols !== n) checkInt(cols, "eye", "m", 0);
+  const batchShape = options?.batchShape ?? [];
+  checkShapeArg(batchShape, "eye", "batchShape");
+  const shape = [...batchShape, n, cols];
+  const size = checkResultShape(shape, "eye");
+  const data = allocate(o.dtype, size);
+  for (let b = 0; b < size; b += n * cols) {
+    for (let i = 0; i < Math.min(n, cols); i++) data[b + i * cols + i] = 1;
+  }
+  return finish(data, shape, o);
 }
 
 /** Uniform samples in [0, 1), drawn in row-major order (see `manualSeed`). */

@@ -150,6 +150,43 @@ describe("factories", () => {
     expect(eye(0).shape).toEqual([0, 0]);
   });
 
+  it("eye(n, m) is rectangular, with ones on the main diagonal (torch.eye(n, m))", () => {
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    expect(eye(3, 2).toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
+    expect(eye(2, 0).shape).toEqual([2, 0]);
+    expect(eye(3, { dtype: "float32" }).dtype).toBe("float32");
+    expect(eye(2, 3, { dtype: "float32", requiresGrad: true }).requiresGrad).toBe(true);
+  });
+
+  it("eye with batchShape stacks identity matrices (tf.eye's batchShape)", () => {
+    const batch = eye(2, 3, { batchShape: [2, 1] });
+    expect(batch.shape).toEqual([2, 1, 2, 3]);
+    const one = eye(2, 3).toArray();
+    expect(batch.toArray()).toEqual([[one], [one]]);
+    expect(eye(2, { batchShape: [] }).toArray()).toEqual(eye(2).toArray());
+    expect(eye(2, { batchShape: [0] }).shape).toEqual([0, 2, 2]);
+  });
+
+  it("eye rejects a bad m or batchShape", () => {
+    expect(errorOf(() => eye(2, 1.5))).toMatchInlineSnapshot(
+      `"eye: m must be an integer ≥ 0, got number 1.5"`,
+    );
+    expect(errorOf(() => eye(2, -1))).toMatchInlineSnapshot(`"eye: m must be an integer ≥ 0, got number -1"`);
+    expect(errorOf(() => eye(2, { batchShape: [-1] }))).toMatchInlineSnapshot(
+      `"eye: batchShape must be an array of integers ≥ 0, got number -1 at index 0"`,
+    );
+    expect(errorOf(() => eye(2, 2, { batchShape: 3 as unknown as number[] }))).toMatchInlineSnapshot(
+      `"eye: batchShape must be an array of integers ≥ 0, got number 3"`,
+    );
+  });
+
   it("rejects bad shapes and sizes", () => {
     expect(errorOf(() => zeros([2, -1]))).toMatchInlineSnapshot(
       `"zeros: shape must be an array of integers ≥ 0, got number -1 at index 1"`,
