@@ -6,12 +6,28 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { sameShape } from "../tensor/broadcast";
 import { logSoftmaxAxis } from "../tensor/kernels/reduce";
-import { div, lt, mul, neg, sigmoid, softmax, sub, sum } from "../tensor/ops/all";
+import {
+  add,
+  div,
+  exp,
+  gt,
+  log,
+  lt,
+  mul,
+  neg,
+  sigmoid,
+  sign,
+  softmax,
+  sqrt,
+  sub,
+  sum,
+  where,
+} from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
 import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util";
 import { readData } from "../tensor/storage";
 import { type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
-import { checkOptions } from "../validate";
+import { checkBoolean, checkOptions } from "../validate";
 
 /** How per-element losses are combined: their mean (default), their sum, or not at all. */
 export type Reduction = "mean" | "sum" | "none";
@@ -66,11 +82,11 @@ function checkPair(a: Tensor, b: Tensor, op: string, names: [string, string]): v
   checkSameDType(op, a, b);
 }
 
-function elementwiseLoss(
+function elementwiseLoss<A extends LossAttrs = LossAttrs>(
   name: string,
-  f: (x: number, t: number) => number,
-  backward: (g: Tensor, x: Tensor, t: Tensor, needs: readonly boolean[]) => (Tensor | null)[],
-): OpDef<LossAttrs, readonly [Tensor, Tensor]> {
+  f: (x: number, t: number, attrs: A) => number,
+  backward: (g: Tensor, x: Tensor, t: Tensor, needs: readonly boolean[], attrs: A) => (Tensor | null)[],
+): OpDef<A, readonly [Tensor, Tensor]> {
   return {
     name,
     saves: "inputs",
@@ -78,20 +94,25 @@ function elementwiseLoss(
       const a = readData(x);
       const b = readData(t);
       const l = new Float64Array(a.length);
-      for (let i = 0; i < l.length; i++) l[i] = f(a[i] as number, b[i] as number);
+      for (let i = 0; i < l.length; i++) l[i] = f(a[i] as number, b[i] as number, attrs);
       return reduced(x, l, x.shape, attrs);
     },
-    backward: (g, { inputs: [x, t], attrs, needs }) => backward(upstream(g, attrs), x, t, needs),
+    backward: (g, { inputs: [x, t], attrs, needs }) => backward(upstream(g, attrs), x, t, needs, attrs),
   };
 }
+
+/** ∂/∂pred = d, ∂/∂target = −d: the two gradients of a loss of (pred − target). */
+const ofDifference = (d: Tensor, needs: readonly boolean[]): (Tensor | null)[] => [
+  d,
+  needs[1] ? neg(d) : null,
+];
 
 /** Mean squared error: lᵢ = (predᵢ − targetᵢ)². ∂/∂pred = 2(pred − target)·ḡ. */
 export const mseOp = elementwiseLoss(
   "mse",
   (x, t) => (x - t) * (x - t),
   (g, x, t, needs) => {
-    const d = mul(mul(sub(x, t), 2), g);
-    return [d, needs[1] ? neg(d) : null];
+    return ofDifference(mul(mul(sub(x, t), 2), g), needs);
   },
 );
 
@@ -117,6 +138,70 @@ export const bceWithLogitsOp = elementwiseLoss(
   "bceWithLogits",
   (x, t) => Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x))),
   (g, x, t, needs) => [mul(g, sub(sigmoid(x), t)), needs[1] ? neg(mul(g, x)) : null],
+);
+
+/** Mean absolute error: lᵢ = |predᵢ − targetᵢ|. ∂/∂pred = ḡ·sign(pred − target) (0 where equal). */
+export const l1Op = elementwiseLoss(
+  "l1",
+  (x, t) => Math.abs(x - t),
+  (g, x, t, needs) => ofDifference(mul(g, sign(sub(x, t))), needs),
+);
+
+/** Attributes of `huber` (δ) and `smoothL1` (β) besides the reduction. */
+export interface ThresholdLossAttrs extends LossAttrs {
+  readonly threshold: number;
+}
+
+/**
+ * Huber loss with threshold δ > 0 (`torch.nn.functional.huber_loss`): with d = pred − target,
+ * lᵢ = d²/2 where |d| < δ, else δ(|d| − δ/2). ∂/∂pred = ḡ·clamp(d, −δ, δ).
+ */
+export const huberOp = elementwiseLoss<ThresholdLossAttrs>(
+  "huber",
+  (x, t, { threshold: delta }) => {
+    const d = Math.abs(x - t);
+    return d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
+  },
+  (g, x, t, needs, { threshold: delta }) => ofDifference(mul(g, sub(x, t).clamp(-delta, delta)), needs),
+);
+
+/**
+ * Smooth L1 loss with threshold β ≥ 0 (`torch.nn.functional.smooth_l1_loss`): with d = pred −
+ * target, lᵢ = d²/(2β) where |d| < β, else |d| − β/2 (β = 0: |d|, the L1 loss).
+ * ∂/∂pred = ḡ·clamp(d/β, −1, 1) (ḡ·sign(d) for β = 0). Huber with δ = β, divided by β.
+ */
+export const smoothL1Op = elementwiseLoss<ThresholdLossAttrs>(
+  "smoothL1",
+  (x, t, { threshold: beta }) => {
+    const d = Math.abs(x - t);
+    return d < beta ? (0.5 * d * d) / beta : d - 0.5 * beta;
+  },
+  (g, x, t, needs, { threshold: beta }) => {
+    const d = sub(x, t);
+    return ofDifference(mul(g, beta === 0 ? sign(d) : div(d, beta).clamp(-1, 1)), needs);
+  },
+);
+
+/** Attributes of `klDiv` besides the reduction: whether the target is given as log-probabilities. */
+export interface KlDivAttrs extends LossAttrs {
+  readonly logTarget: boolean;
+}
+
+/**
+ * Kullback–Leibler divergence from log-probabilities x to a target t (`torch.nn.functional.kl_div`):
+ * lᵢ = t(ln t − x), 0 where t = 0; with logTarget, lᵢ = eᵗ(t − x). ∂/∂x = −ḡ·t (−ḡ·eᵗ);
+ * ∂/∂t = ḡ·(ln t + 1 − x) where t > 0, else 0 (ḡ·eᵗ(t − x + 1)).
+ */
+export const klDivOp = elementwiseLoss<KlDivAttrs>(
+  "klDiv",
+  (x, t, { logTarget }) => (logTarget ? Math.exp(t) * (t - x) : t === 0 ? 0 : t * (Math.log(t) - x)),
+  (g, x, t, needs, { logTarget }) => {
+    if (logTarget) {
+      const p = exp(t);
+      return [neg(mul(g, p)), needs[1] ? mul(g, mul(p, add(sub(t, x), 1))) : null];
+    }
+    return [neg(mul(g, t)), needs[1] ? mul(g, where(gt(t, 0), sub(add(log(t), 1), x), 0)) : null];
+  },
 );
 
 /** Hinge loss for labels ±1: lᵢ = max(0, 1 − yᵢsᵢ). ∂/∂s = −ḡ·y where 1 − ys > 0 (0 at the kink). */
@@ -269,6 +354,100 @@ function indexLabels(x: Tensor, labels: unknown, op: string): Int32Array {
 export function mse(pred: Tensor, target: Tensor, options?: LossOptions): Tensor {
   checkPair(pred, target, "mse", ["pred", "target"]);
   return apply(mseOp, [pred, target], { reduction: reductionOf(options, "mse"), count: pred.size });
+}
+
+/**
+ * Mean absolute error (L1 loss) between same-shape tensors: mean of |pred − target|.
+ *
+ * @example
+ * losses.l1(tensor([1, 2, 3]), tensor([2, 2, 5])).item(); // 1
+ */
+export function l1(pred: Tensor, target: Tensor, options?: LossOptions): Tensor {
+  checkPair(pred, target, "l1", ["pred", "target"]);
+  return apply(l1Op, [pred, target], { reduction: reductionOf(options, "l1"), count: pred.size });
+}
+
+/** Options of `huber`: the reduction and δ (> 0, default 1). */
+export interface HuberOptions extends LossOptions {
+  delta?: number;
+}
+
+/**
+ * Huber loss: quadratic (d²/2) for |d| < δ, linear (δ(|d| − δ/2)) beyond, d = pred − target.
+ *
+ * @example
+ * losses.huber(tensor([0.5, 3]), tensor([0, 0]), { reduction: "sum" }).item(); // 2.625  (0.125 + 2.5)
+ */
+export function huber(pred: Tensor, target: Tensor, options?: HuberOptions): Tensor {
+  checkPair(pred, target, "huber", ["pred", "target"]);
+  const delta = checkOptions(options, "huber").delta ?? 1;
+  if (typeof delta !== "number" || !(delta > 0) || delta === Number.POSITIVE_INFINITY) {
+    throw new ChainruleError(`huber: delta must be a finite number > 0, got ${describe(delta)}`);
+  }
+  const reduction = reductionOf(options, "huber");
+  return apply(huberOp, [pred, target], { reduction, count: pred.size, threshold: delta });
+}
+
+/** Options of `smoothL1`: the reduction and β (≥ 0, default 1). */
+export interface SmoothL1Options extends LossOptions {
+  beta?: number;
+}
+
+/**
+ * Smooth L1 loss: d²/(2β) for |d| < β, |d| − β/2 beyond, d = pred − target (β = 0 is the L1 loss).
+ *
+ * @example
+ * losses.smoothL1(tensor([0.5, 3]), tensor([0, 0]), { reduction: "none" }).toArray(); // [0.125, 2.5]
+ */
+export function smoothL1(pred: Tensor, target: Tensor, options?: SmoothL1Options): Tensor {
+  checkPair(pred, target, "smoothL1", ["pred", "target"]);
+  const beta = checkOptions(options, "smoothL1").beta ?? 1;
+  if (typeof beta !== "number" || !(beta >= 0) || beta === Number.POSITIVE_INFINITY) {
+    throw new ChainruleError(`smoothL1: beta must be a finite number ≥ 0, got ${describe(beta)}`);
+  }
+  const reduction = reductionOf(options, "smoothL1");
+  return apply(smoothL1Op, [pred, target], { reduction, count: pred.size, threshold: beta });
+}
+
+/** Options of `klDiv`: the reduction and whether the target holds log-probabilities. */
+export interface KlDivOptions extends LossOptions {
+  logTarget?: boolean;
+}
+
+/**
+ * KL divergence KL(target ‖ input) summed elementwise, with `input` holding log-probabilities and
+ * `target` probabilities (or log-probabilities with `logTarget`), as `torch.nn.functional.kl_div`.
+ * "mean" averages over every element (PyTorch's default); divide a "sum" by the batch size for
+ * the per-sample divergence (PyTorch's "batchmean").
+ *
+ * @example
+ * losses.klDiv(tensor([Math.log(0.5), Math.log(0.5)]), tensor([0.5, 0.5]), { reduction: "sum" }).item(); // 0
+ */
+export function klDiv(input: Tensor, target: Tensor, options?: KlDivOptions): Tensor {
+  checkPair(input, target, "klDiv", ["input", "target"]);
+  const logTarget = checkBoolean(checkOptions(options, "klDiv").logTarget, "klDiv", "logTarget", false);
+  const reduction = reductionOf(options, "klDiv");
+  return apply(klDivOp, [input, target], { reduction, count: input.size, logTarget });
+}
+
+/**
+ * Cosine similarity along `axis` (default the last): a·b / (max(‖a‖, ε)·max(‖b‖, ε)), as
+ * `torch.nn.functional.cosine_similarity`; a and b broadcast. Composed of differentiable ops. A
+ * zero vector a gets similarity 0 and PyTorch's finite gradient b/(ε‖b‖).
+ *
+ * @example
+ * cosineSimilarity(tensor([[1, 0], [1, 1]]), tensor([[0, 1], [2, 2]])).toArray(); // [0, 1]
+ */
+export function cosineSimilarity(a: Tensor, b: Tensor, axis = -1, eps = 1e-8): Tensor {
+  checkTensor(a, "cosineSimilarity", "a");
+  checkTensor(b, "cosineSimilarity", "b");
+  if (typeof eps !== "number" || !(eps > 0)) {
+    throw new ChainruleError(`cosineSimilarity: eps must be a number > 0, got ${describe(eps)}`);
+  }
+  // ‖x‖ clamped at ε as √max(Σx², ε²): the clamp stops the gradient of a zero vector's norm
+  // before the root, whose derivative there is infinite
+  const norm = (x: Tensor) => sqrt(sum(mul(x, x), axis).clamp(eps * eps));
+  return div(sum(mul(a, b), axis), mul(norm(a), norm(b)));
 }
 
 /** Binary cross-entropy on probabilities in [0, 1]. Prefer `bceWithLogits` for stability. */

@@ -92,6 +92,186 @@ describe("mse", () => {
   });
 });
 
+describe("l1, huber and smoothL1 (losses of d = pred − target)", () => {
+  const pred = [1, 2, 3, -1, 0.25, 4];
+  const target = [1.5, 1, 3, 1, 0, -2];
+  const d = pred.map((p, i) => p - (target[i] as number)); // [−0.5, 1, 0, −2, 0.25, 6]
+  const huberOf = (delta: number) =>
+    d.map((x) => (Math.abs(x) < delta ? (x * x) / 2 : delta * (Math.abs(x) - delta / 2)));
+  const smoothOf = (beta: number) =>
+    d.map((x) => (Math.abs(x) < beta ? (x * x) / (2 * beta) : Math.abs(x) - beta / 2));
+  const cases: [string, (p: Tensor, t: Tensor, r: Reduction) => Tensor, number[]][] = [
+    ["l1", (p, t, reduction) => losses.l1(p, t, { reduction }), d.map(Math.abs)],
+    ["huber", (p, t, reduction) => losses.huber(p, t, { reduction }), huberOf(1)],
+    ["huber δ = 2", (p, t, reduction) => losses.huber(p, t, { reduction, delta: 2 }), huberOf(2)],
+    ["smoothL1", (p, t, reduction) => losses.smoothL1(p, t, { reduction }), smoothOf(1)],
+    ["smoothL1 β = 0.5", (p, t, reduction) => losses.smoothL1(p, t, { reduction, beta: 0.5 }), smoothOf(0.5)],
+    [
+      "smoothL1 β = 0 (L1)",
+      (p, t, reduction) => losses.smoothL1(p, t, { reduction, beta: 0 }),
+      d.map(Math.abs),
+    ],
+  ];
+
+  it("per element, by hand: |d|, Huber's and smooth L1's two pieces", () => {
+    expect(d).toEqual([-0.5, 1, 0, -2, 0.25, 6]);
+    expect(cases[0]?.[2]).toEqual([0.5, 1, 0, 2, 0.25, 6]);
+    expect(cases[1]?.[2]).toEqual([0.125, 0.5, 0, 1.5, 0.03125, 5.5]);
+    expect(cases[4]?.[2]).toEqual([0.25, 0.75, 0, 1.75, 0.0625, 5.75]);
+  });
+
+  it.each(cases)("%s matches its formula under every reduction", (_name, loss, perElement) => {
+    for (const reduction of reductions) {
+      expectAllClose(loss(tensor(pred), tensor(target), reduction), reduce(perElement, reduction), 1e-15);
+    }
+  });
+
+  it("gradients: sign(d), clamp(d, −δ, δ) and clamp(d/β, −1, 1), over n, negated for the target", () => {
+    const expected: [(p: Tensor, t: Tensor) => Tensor, number[]][] = [
+      [(p, t) => losses.l1(p, t), d.map(Math.sign)],
+      [(p, t) => losses.huber(p, t, { delta: 2 }), d.map((x) => Math.min(2, Math.max(-2, x)))],
+      [(p, t) => losses.smoothL1(p, t, { beta: 0.5 }), d.map((x) => Math.min(1, Math.max(-1, x / 0.5)))],
+    ];
+    for (const [loss, slope] of expected) {
+      const p = tensor(pred, { requiresGrad: true });
+      const t = tensor(target, { requiresGrad: true });
+      loss(p, t).backward();
+      expectAllClose(
+        p.grad,
+        slope.map((x) => x / 6),
+        1e-15,
+      );
+      expectAllClose(
+        t.grad,
+        slope.map((x) => -x / 6),
+        1e-15,
+      );
+    }
+  });
+
+  it.each(cases)("%s gradchecks away from the kinks, in pred and target", (_name, loss) => {
+    const p = tensor([0.3, -1.7, 2.4, 0.1]);
+    const t = tensor([-0.2, 0.4, -0.4, 1.6]);
+    for (const reduction of reductions) expectGradcheck((a, b) => loss(a, b, reduction), [p, t]);
+  });
+
+  it("refuse a bad threshold", () => {
+    const [a, b] = [tensor([1]), tensor([2])];
+    for (const delta of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, "1" as unknown as number]) {
+      expect(() => losses.huber(a, b, { delta })).toThrow(/^huber: delta must be a finite number > 0/);
+    }
+    for (const beta of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => losses.smoothL1(a, b, { beta })).toThrow(/^smoothL1: beta must be a finite number ≥ 0/);
+    }
+    expect(() => losses.l1(a, tensor([1, 2]))).toThrow(
+      "l1: pred [1] and target [2] must have the same shape",
+    );
+  });
+});
+
+describe("klDiv", () => {
+  const logInput = [Math.log(0.2), Math.log(0.5), Math.log(0.3), -1];
+  const target = [0.1, 0.6, 0.3, 0];
+
+  it.each(reductions)(
+    "matches t(ln t − x), 0 where t = 0, and eᵗ(t − x) with logTarget (%s)",
+    (reduction) => {
+      const perElement = target.map((t, i) => (t === 0 ? 0 : t * (Math.log(t) - (logInput[i] as number))));
+      expectAllClose(
+        losses.klDiv(tensor(logInput), tensor(target), { reduction }),
+        reduce(perElement, reduction),
+        1e-15,
+      );
+      const logT = [-2, -0.5, -1.2, -3];
+      const viaLog = logT.map((t, i) => Math.exp(t) * (t - (logInput[i] as number)));
+      expectAllClose(
+        losses.klDiv(tensor(logInput), tensor(logT), { reduction, logTarget: true }),
+        reduce(viaLog, reduction),
+        1e-15,
+      );
+    },
+  );
+
+  it("of two distributions, summed, is KL(target ‖ input) ≥ 0, and 0 between equal ones", () => {
+    const p = [0.1, 0.6, 0.3];
+    const q = [0.2, 0.5, 0.3];
+    const kl = p.reduce((acc, pi, i) => acc + pi * Math.log(pi / (q[i] as number)), 0);
+    const l = losses.klDiv(tensor(q.map(Math.log)), tensor(p), { reduction: "sum" }).item();
+    expectClose(l, kl, 1e-15);
+    expect(l).toBeGreaterThan(0);
+    expectClose(losses.klDiv(tensor(p.map(Math.log)), tensor(p), { reduction: "sum" }).item(), 0, 1e-16);
+  });
+
+  it("gradchecks in input and target, both forms, every reduction", () => {
+    for (const reduction of reductions) {
+      expectGradcheck(
+        (x, t) => losses.klDiv(x, t, { reduction }),
+        [tensor(logInput.slice(0, 3)), tensor(target.slice(0, 3))],
+      );
+      expectGradcheck(
+        (x, t) => losses.klDiv(x, t, { reduction, logTarget: true }),
+        [tensor(logInput), tensor([-2, -0.5, -1.2, -3])],
+      );
+    }
+  });
+
+  it("sends no gradient to a zero target", () => {
+    const t = tensor(target, { requiresGrad: true });
+    losses.klDiv(tensor(logInput), t, { reduction: "sum" }).backward();
+    expect(t.grad?.toArray()[3]).toBe(0);
+  });
+});
+
+describe("cosineSimilarity", () => {
+  it("is a·b/(‖a‖‖b‖) along the last axis by default, or the one given", () => {
+    const a = [
+      [1, 2, 3],
+      [-1, 0.5, 2],
+    ];
+    const b = [
+      [2, 0, 1],
+      [3, 1, -1],
+    ];
+    const cos = (x: number[], y: number[]) =>
+      x.reduce((s, xi, i) => s + xi * (y[i] as number), 0) / (Math.hypot(...x) * Math.hypot(...y));
+    expectAllClose(
+      losses.cosineSimilarity(tensor(a), tensor(b)),
+      a.map((row, i) => cos(row, b[i] as number[])),
+      1e-15,
+    );
+    const columns = (m: number[][], j: number) => m.map((row) => row[j] as number);
+    expectAllClose(
+      losses.cosineSimilarity(tensor(a), tensor(b), 0),
+      [0, 1, 2].map((j) => cos(columns(a, j), columns(b, j))),
+      1e-15,
+    );
+  });
+
+  it("is 0 for a zero vector, with PyTorch's finite gradient b/(ε‖b‖) (the norm is clamped at ε)", () => {
+    const a = tensor([0, 0, 0], { requiresGrad: true });
+    const c = losses.cosineSimilarity(a, tensor([1, 2, 3]));
+    expect(c.item()).toBe(0);
+    c.backward();
+    expectAllClose(
+      a.grad,
+      [1, 2, 3].map((bi) => bi / (1e-8 * Math.sqrt(14))),
+      1e-15,
+    );
+  });
+
+  it("gradchecks and gradgradchecks in both inputs", () => {
+    const inputs = [normal([2, 3], 5), normal([2, 3], 6)];
+    expectGradcheck((x, y) => losses.cosineSimilarity(x, y), inputs);
+    expect(gradgradcheck((x, y) => losses.cosineSimilarity(x, y), inputs).ok).toBe(true);
+  });
+
+  it("refuses a bad eps", () => {
+    expect(() => losses.cosineSimilarity(tensor([1]), tensor([1]), -1, 0)).toThrow(
+      "cosineSimilarity: eps must be a number > 0, got number 0",
+    );
+  });
+});
+
 describe("bce", () => {
   const prob = [0.2, 0.9, 0.5, 0.7];
   const target = [0, 1, 1, 0.3];
