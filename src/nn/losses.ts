@@ -13,6 +13,7 @@ import {
   gt,
   log,
   lt,
+  mean,
   mul,
   neg,
   sigmoid,
@@ -448,6 +449,45 @@ export function cosineSimilarity(a: Tensor, b: Tensor, axis = -1, eps = 1e-8): T
   // before the root, whose derivative there is infinite
   const norm = (x: Tensor) => sqrt(sum(mul(x, x), axis).clamp(eps * eps));
   return div(sum(mul(a, b), axis), mul(norm(a), norm(b)));
+}
+
+/** Options of `cosineEmbedding`: the reduction and the margin for dissimilar pairs (default 0). */
+export interface CosineEmbeddingOptions extends LossOptions {
+  margin?: number;
+}
+
+/**
+ * Cosine embedding loss for pairs of rows x1, x2 ([N, D], or [D] for one pair) with labels y = ±1
+ * (`torch.nn.functional.cosine_embedding_loss`): lᵢ = 1 − cos(x1ᵢ, x2ᵢ) for similar pairs
+ * (y = 1), max(0, cos(x1ᵢ, x2ᵢ) − margin) for dissimilar ones (y = −1), where cos is
+ * x1·x2/√((‖x1‖² + 10⁻¹²)(‖x2‖² + 10⁻¹²)) as in PyTorch. Composed of differentiable ops.
+ *
+ * @example
+ * // an orthogonal pair: cost 1 if labelled similar, 0 if dissimilar; the mean is 0.5
+ * losses.cosineEmbedding(tensor([[1, 0], [1, 0]]), tensor([[0, 1], [0, 2]]), tensor([1, -1])).item(); // 0.5
+ */
+export function cosineEmbedding(x1: Tensor, x2: Tensor, y: Tensor, options?: CosineEmbeddingOptions): Tensor {
+  const op = "cosineEmbedding";
+  checkPair(x1, x2, op, ["x1", "x2"]);
+  checkTensor(y, op, "labels");
+  if (x1.ndim < 1 || x1.ndim > 2 || !sameShape(y.shape, x1.shape.slice(0, -1))) {
+    throw new ChainruleError(
+      `${op}: inputs ${fmtShape(x1.shape)} need 1 or 2 dimensions and labels of shape ${fmtShape(x1.shape.slice(0, -1))}, got labels ${fmtShape(y.shape)}`,
+    );
+  }
+  for (const v of readData(y)) {
+    if (v !== 1 && v !== -1) throw new ChainruleError(`${op}: labels must be 1 or -1, got ${v}`);
+  }
+  const margin = checkOptions(options, op).margin ?? 0;
+  if (typeof margin !== "number" || !Number.isFinite(margin)) {
+    throw new ChainruleError(`${op}: margin must be a finite number, got ${describe(margin)}`);
+  }
+  const reduction = reductionOf(options, op);
+  const squares = (x: Tensor) => add(sum(mul(x, x), -1), 1e-12);
+  const cos = div(sum(mul(x1, x2), -1), sqrt(mul(squares(x1), squares(x2))));
+  const similar = gt(y, 0);
+  const l = add(mul(similar, sub(1, cos)), mul(sub(1, similar), sub(cos, margin).clamp(0)));
+  return reduction === "none" ? l : reduction === "sum" ? sum(l) : mean(l);
 }
 
 /** Binary cross-entropy on probabilities in [0, 1]. Prefer `bceWithLogits` for stability. */

@@ -218,7 +218,7 @@ describe("klDiv", () => {
   it("sends no gradient to a zero target", () => {
     const t = tensor(target, { requiresGrad: true });
     losses.klDiv(tensor(logInput), t, { reduction: "sum" }).backward();
-    expect(t.grad?.toArray()[3]).toBe(0);
+    expect(t.grad?.data[3]).toBe(0);
   });
 });
 
@@ -268,6 +268,63 @@ describe("cosineSimilarity", () => {
   it("refuses a bad eps", () => {
     expect(() => losses.cosineSimilarity(tensor([1]), tensor([1]), -1, 0)).toThrow(
       "cosineSimilarity: eps must be a number > 0, got number 0",
+    );
+  });
+});
+
+describe("cosineEmbedding", () => {
+  const x1 = [
+    [1, 2, 0.5],
+    [-1, 0.3, 2],
+    [0.2, 0.2, -1],
+  ];
+  const x2 = [
+    [0.5, 1, 1],
+    [2, -1, 1],
+    [0.1, 0.4, -0.5],
+  ];
+  const y = [1, -1, -1];
+  const cos = (a: number[], b: number[]) => {
+    const dot = a.reduce((s, ai, i) => s + ai * (b[i] as number), 0);
+    const sq = (v: number[]) => v.reduce((s, vi) => s + vi * vi, 0) + 1e-12;
+    return dot / Math.sqrt(sq(a) * sq(b));
+  };
+
+  it.each(reductions)("is 1 − cos for y = 1 and max(0, cos − margin) for y = −1 (%s)", (reduction) => {
+    const perElement = x1.map((row, i) => {
+      const c = cos(row, x2[i] as number[]);
+      return y[i] === 1 ? 1 - c : Math.max(0, c - 0.2);
+    });
+    expect(perElement[1]).toBe(0); // a dissimilar pair already below the margin costs nothing
+    const l = losses.cosineEmbedding(tensor(x1), tensor(x2), tensor(y), { reduction, margin: 0.2 });
+    expectAllClose(l, reduce(perElement, reduction), 1e-15);
+  });
+
+  it("takes one pair as 1-D rows with a 0-d label", () => {
+    expectClose(
+      losses.cosineEmbedding(tensor([1, 2, 0.5]), tensor([0.5, 1, 1]), tensor(1)).item(),
+      1 - cos([1, 2, 0.5], [0.5, 1, 1]),
+      1e-15,
+    );
+  });
+
+  it("gradchecks in both inputs", () => {
+    expectGradcheck(
+      (a, b) => losses.cosineEmbedding(a, b, tensor(y), { margin: -0.5 }),
+      [normal([3, 4], 7), normal([3, 4], 8)],
+    );
+  });
+
+  it("refuses labels other than ±1, labels of the wrong shape, and a bad margin", () => {
+    const [a, b] = [tensor(x1), tensor(x2)];
+    expect(() => losses.cosineEmbedding(a, b, tensor([1, 0, -1]))).toThrow(
+      "cosineEmbedding: labels must be 1 or -1, got 0",
+    );
+    expect(() => losses.cosineEmbedding(a, b, tensor([1, -1]))).toThrow(
+      "cosineEmbedding: inputs [3,3] need 1 or 2 dimensions and labels of shape [3], got labels [2]",
+    );
+    expect(() => losses.cosineEmbedding(a, b, tensor(y), { margin: Number.NaN })).toThrow(
+      "cosineEmbedding: margin must be a finite number, got number NaN",
     );
   });
 });
