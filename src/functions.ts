@@ -37,7 +37,7 @@ function dispatch(
   return rule.forward(a as number, b as number);
 }
 
-/** Overloads shared by the seven root functions. */
+/** Overloads shared by the root binary functions. */
 export interface BinaryFunction {
   (a: Tensor, b: Tensor | number): Tensor;
   (a: Tensor | number, b: Tensor): Tensor;
@@ -64,3 +64,7 @@ export const pow = make("pow", t.pow);
 export const maximum = make("maximum", t.maximum);
 /** min(a, b) elementwise; ½/½ gradient on ties, the whole gradient to both where either is NaN. */
 export const minimum = make("minimum", t.minimum);
+/** atan2(a, b), the angle of the point (b, a) in (−π, π], elementwise for tensors. */
+export const atan2 = make("atan2", t.atan2);
+/** a mod b with the sign of b (Python's %, `torch.remainder`), elementwise for tensors. */
+export const remainder = make("remainder", t.remainder);

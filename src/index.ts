@@ -39,7 +39,18 @@ export { DataLoader } from "./data/loader";
 export { ChainruleError } from "./errors";
 export type { Operand } from "./functions";
 // root binary functions: Value | Tensor | number on either side
-export { add, type BinaryFunction, div, maximum, minimum, mul, pow, sub } from "./functions";
+export {
+  add,
+  atan2,
+  type BinaryFunction,
+  div,
+  maximum,
+  minimum,
+  mul,
+  pow,
+  remainder,
+  sub,
+} from "./functions";
 export type { ScalarFn, TensorFn } from "./graph/check";
 // graphs
 export {

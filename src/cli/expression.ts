@@ -29,7 +29,7 @@ interface ExpressionFunction {
 /**
  * The scalar functions an expression may call, with their arity: every unary op of the table
  * with a scalar form (tensor/ops/elementwise.ts; `neg` is written `-x`), `ln` for `log`, and
- * pow, max and min. A `Map` (as are the constants and the variables): user names such as
+ * pow, max, min, atan2 and remainder. A `Map` (as are the constants and the variables): user names such as
  * `constructor` or `toString` must find nothing here.
  */
 const FUNCTIONS = new Map<string, ExpressionFunction>();
@@ -43,6 +43,8 @@ for (const row of Object.values(unaryTable())) {
 FUNCTIONS.set("pow", { arity: 2, apply: ([a, b]) => (a as Value).pow(b as Value) });
 FUNCTIONS.set("max", { arity: 2, apply: ([a, b]) => (a as Value).maximum(b as Value) });
 FUNCTIONS.set("min", { arity: 2, apply: ([a, b]) => (a as Value).minimum(b as Value) });
+FUNCTIONS.set("atan2", { arity: 2, apply: ([a, b]) => (a as Value).atan2(b as Value) });
+FUNCTIONS.set("remainder", { arity: 2, apply: ([a, b]) => (a as Value).remainder(b as Value) });
 
 /** Named constants available unless a variable of the same name is given. */
 const CONSTANTS = new Map<string, number>([

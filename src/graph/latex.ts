@@ -28,6 +28,7 @@ export function latexText(text: string): string {
 }
 
 const SYMBOLS: Record<string, string> = {
+  α: "\\alpha",
   σ: "\\sigma",
   φ: "\\phi",
   Φ: "\\Phi",
@@ -59,7 +60,7 @@ const SUPERSCRIPTS: Record<string, string> = {
   ᵀ: "\\top ",
 };
 
-const FUNCTIONS = new Set(["ln", "log", "exp", "sin", "cos", "tanh", "max", "min"]);
+const FUNCTIONS = new Set(["ln", "log", "exp", "sin", "cos", "tan", "tanh", "sinh", "cosh", "max", "min"]);
 const SAFE = /[0-9A-Za-z()+\-*/=<>[\],.:;!?|' ]/;
 
 /**

@@ -132,6 +132,18 @@ export type GELU = InstanceType<typeof GELU>;
 /** ELU: x if x > 0 else α(eˣ − 1) elementwise (a finite α, default 1). */
 export const ELU = unaryModule("elu", "ELU");
 export type ELU = InstanceType<typeof ELU>;
+/** SELU: scale·(x if x > 0 else α(eˣ − 1)) elementwise, PyTorch's α ≈ 1.6733 and scale ≈ 1.0507. */
+export const SELU = unaryModule("selu", "SELU");
+export type SELU = InstanceType<typeof SELU>;
+/** SiLU (swish): x·σ(x) elementwise. */
+export const SiLU = unaryModule("silu", "SiLU");
+export type SiLU = InstanceType<typeof SiLU>;
+/** Mish: x·tanh(softplus(x)) elementwise. */
+export const Mish = unaryModule("mish", "Mish");
+export type Mish = InstanceType<typeof Mish>;
+/** HardTanh: x clamped into [minVal, maxVal] elementwise (numbers, default −1 and 1, minVal ≤ maxVal). */
+export const Hardtanh = unaryModule("hardtanh", "Hardtanh");
+export type Hardtanh = InstanceType<typeof Hardtanh>;
 
 /** softmax along `axis` (default −1; an integer, checked against the input's rank in forward). */
 export class Softmax extends Layer {
@@ -168,6 +180,10 @@ const ACTIVATIONS = {
   leakyRelu: LeakyReLU,
   gelu: GELU,
   elu: ELU,
+  selu: SELU,
+  silu: SiLU,
+  mish: Mish,
+  hardtanh: Hardtanh,
   softmax: Softmax,
 } as const;
 

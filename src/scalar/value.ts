@@ -52,6 +52,8 @@ export const scalarOps = {
   pow: binaryTable.pow.scalar,
   maximum: binaryTable.maximum.scalar,
   minimum: binaryTable.minimum.scalar,
+  atan2: binaryTable.atan2.scalar,
+  remainder: binaryTable.remainder.scalar,
   // the unary ops with a scalar form and no arguments
   ...unaryScalarOps(),
 };
@@ -271,6 +273,20 @@ export class Value implements GraphNode<number> {
    */
   minimum(other: Value | number): Value {
     return this.binary(scalarOps.minimum, other);
+  }
+  /**
+   * atan2(a, b), the angle of the point (b, a) in (−π, π] (this value is a, `other` is b).
+   * ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²).
+   */
+  atan2(other: Value | number): Value {
+    return this.binary(scalarOps.atan2, other);
+  }
+  /**
+   * a mod b with the sign of b (Python's %, `torch.remainder`): a − b·⌊a/b⌋, NaN for b = 0.
+   * ∂/∂a = 1, ∂/∂b = −⌊a/b⌋.
+   */
+  remainder(other: Value | number): Value {
+    return this.binary(scalarOps.remainder, other);
   }
   // The unary methods (v.exp(), v.relu(), v.leakyRelu(0.2), …) are made from the rows of the
   // unary table (tensor/ops/elementwise.ts) that have a scalar form: see the end of this file.

@@ -72,6 +72,22 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
   clamp_bounds_inclusive: ({ x }) => x!.clamp(-0.5, 0.5).add(x!.clamp(0).mul(3)),
   where_broadcast: ({ a, b }, { cond }) => where(cond!, a!.mul(a!), b!),
 
+  // the elementwise ops of SPEC §8
+  selu_extremes: ({ x }) => x!.selu(),
+  silu_extremes: ({ x }) => x!.silu(),
+  mish_extremes: ({ x }) => x!.mish(),
+  hardtanh_bounds: ({ x }) => x!.hardtanh().add(x!.hardtanh(-0.5, 0.25).mul(2)),
+  log1p_expm1: ({ a, b }) => a!.log1p().mul(b!.expm1()),
+  reciprocal_rsqrt: ({ a, b }) => a!.reciprocal().add(b!.rsqrt()),
+  tan_atan: ({ x }) => x!.tan().add(x!.mul(3).atan()),
+  asin_acos: ({ x, y }) => x!.asin().mul(y!.acos()),
+  sinh_cosh: ({ x }) => x!.sinh().add(x!.cosh().mul(2)),
+  floor_ceil_round_trunc: ({ x }) =>
+    x!.floor().add(x!.ceil().mul(2)).add(x!.round().mul(3)).add(x!.trunc().mul(4)).add(x!),
+  atan2_broadcast: ({ a, b }) => a!.atan2(b!),
+  remainder_sign_rule: ({ a, b }) => a!.remainder(b!),
+  remainder_broadcast: ({ a, b }) => a!.remainder(b!).add(a!.remainder(-0.75)),
+
   // reductions
   sum_axis_keepdim: ({ x }) => x!.sum(1, true).mul(x!),
   sum_multi_axis: ({ x }) => x!.sum([0, 2]),
@@ -139,6 +155,24 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
   },
   second_maximum_exp_log: ({ x }) =>
     gradOf(x!.exp().maximum(x!.add(1)).mul(x!.mul(x!).add(1).log()), [x!])[0]!,
+  second_selu_silu_mish: ({ x }) => gradOf(x!.selu().mul(x!.silu()).add(x!.mul(2).mish()), [x!])[0]!,
+  second_trig_log: ({ x }) => {
+    const y = x!
+      .tan()
+      .add(x!.div(2).asin().mul(x!.div(3).acos()))
+      .add(x!.atan())
+      .add(x!.sinh().mul(x!.cosh()))
+      .add(x!.mul(x!).log1p())
+      .add(x!.expm1())
+      .add(x!.mul(x!).add(1).rsqrt())
+      .add(x!.add(3).reciprocal());
+    return gradOf(y, [x!])[0]!;
+  },
+  second_atan2_remainder_hardtanh: ({ a, b }) => {
+    const y = a!.atan2(b!).mul(a!).add(a!.remainder(b!).mul(b!)).add(a!.mul(b!).hardtanh());
+    const [ga, gb] = gradOf(y, [a!, b!]);
+    return concat([ga!, gb!]);
+  },
   third_tanh: ({ x }) => {
     const [g1] = gradOf(x!.tanh().mul(x!), [x!]);
     return gradOf(g1!, [x!])[0]!;

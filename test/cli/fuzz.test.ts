@@ -111,7 +111,9 @@ const expression: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
     tie("expr").map((a) => `-${a}`),
     fc
       .tuple(fc.constantFrom(...functionNames), tie("expr"), tie("expr"))
-      .map(([f, a, b]) => (["pow", "max", "min"].includes(f) ? `${f}(${a}, ${b})` : `${f}(${a})`)),
+      .map(([f, a, b]) =>
+        ["pow", "max", "min", "atan2", "remainder"].includes(f) ? `${f}(${a}, ${b})` : `${f}(${a})`,
+      ),
   ),
 })).expr;
 

@@ -507,7 +507,7 @@ describe("backpropReport input validation", () => {
           [1, 2],
           [1],
         ),
-      /backpropReport: layer 1 is a Dropout; only Linear layers, each optionally followed by one ReLU, Tanh, Sigmoid, LeakyReLU, GELU, ELU or Softmax, are supported/,
+      /backpropReport: layer 1 is a Dropout; only Linear layers, each optionally followed by one ReLU, Tanh, Sigmoid, LeakyReLU, GELU, ELU, SELU, SiLU, Mish, Hardtanh or Softmax, are supported/,
     );
     fails(
       () => backpropReport(new nn.Sequential(new nn.Tanh(), new nn.Linear(2, 1)), [1, 2], [1]),

@@ -67,6 +67,19 @@ describe("local derivatives of elementwise tensor ops", () => {
     ["square", (x) => x.square()],
     ["neg", (x) => x.neg()],
     ["clamp", (x) => x.clamp(0.5, 1.5)],
+    ["hardtanh", (x) => x.hardtanh(0.5, 1.5)],
+    ["selu", (x) => x.selu()],
+    ["silu", (x) => x.silu()],
+    ["mish", (x) => x.mish()],
+    ["log1p", (x) => x.log1p()],
+    ["expm1", (x) => x.expm1()],
+    ["reciprocal", (x) => x.reciprocal()],
+    ["rsqrt", (x) => x.rsqrt()],
+    ["tan", (x) => x.tan()],
+    ["atan", (x) => x.atan()],
+    ["sinh", (x) => x.sinh()],
+    ["cosh", (x) => x.cosh()],
+    ["floor", (x) => x.floor()],
   ];
 
   it.each(unary)("%s: the local value is the derivative (central differences)", (name, f) => {

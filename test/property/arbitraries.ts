@@ -20,6 +20,7 @@
 import fc from "fast-check";
 import {
   add,
+  atan2,
   type BinaryFunction,
   concat,
   type DType,
@@ -31,6 +32,7 @@ import {
   type OpName,
   pow,
   Rng,
+  remainder,
   scalarOps,
   stack,
   sub,
@@ -330,6 +332,15 @@ const squareI = (lo: number, hi: number): [number, number] => [
   Math.max(lo * lo, hi * hi),
 ];
 
+const inUnit = (s: State) => s.lo >= -0.9 && s.hi <= 0.9;
+/** An interval holding floor, ceil, trunc and round of [lo, hi]. */
+const roundedI = (lo: number, hi: number): [number, number] => [Math.floor(lo), Math.ceil(hi)];
+/** No element within MARGIN of an integer plus `offset` (where the rounding ops jump). */
+const awayFromJumps = (t: Tensor, offset: number): boolean => {
+  const u = t.sub(offset);
+  return minAbs(u.sub(u.round())) >= MARGIN;
+};
+
 const unaries: Candidate[] = [
   unary(
     "neg",
@@ -428,6 +439,62 @@ const unaries: Candidate[] = [
     (lo, hi) => [towardOne(lo), towardOne(hi)],
   ),
   unary("square", "square()", (t) => t.square(), squareI, { when: (s) => mag(s) <= 3 }),
+  // away from the poles ±π/2
+  unary(
+    "tan",
+    "tan()",
+    (t) => t.tan(),
+    (lo, hi) => [Math.tan(lo), Math.tan(hi)],
+    { when: (s) => mag(s) <= 1.2 },
+  ),
+  // inside (−1, 1), away from the edges where the derivative is infinite
+  unary(
+    "asin",
+    "asin()",
+    (t) => t.asin(),
+    (lo, hi) => [Math.asin(lo), Math.asin(hi)],
+    { when: inUnit },
+  ),
+  unary(
+    "acos",
+    "acos()",
+    (t) => t.acos(),
+    (lo, hi) => [Math.acos(hi), Math.acos(lo)],
+    { when: inUnit },
+  ),
+  unary(
+    "reciprocal",
+    "reciprocal()",
+    (t) => t.reciprocal(),
+    (lo, hi) => [1 / hi, 1 / lo],
+    {
+      when: (s) => (s.lo >= 0.3 || s.hi <= -0.3) && small(s),
+    },
+  ),
+  unary(
+    "rsqrt",
+    "rsqrt()",
+    (t) => t.rsqrt(),
+    (lo, hi) => [1 / Math.sqrt(hi), 1 / Math.sqrt(lo)],
+    {
+      when: (s) => s.lo >= 0.2,
+      smooth: positive,
+    },
+  ),
+  unary(
+    "log1p",
+    "log1p()",
+    (t) => t.log1p(),
+    (lo, hi) => [Math.log1p(lo), Math.log1p(hi)],
+    {
+      when: (s) => s.lo >= -0.8,
+    },
+  ),
+  // piecewise constant: away from the jumps (integers; half-integers for round)
+  ...(["floor", "ceil", "trunc"] as const).map((op) =>
+    unary(op, `${op}()`, (t) => t[op](), roundedI, { smooth: (t) => awayFromJumps(t, 0) }),
+  ),
+  unary("round", "round()", (t) => t.round(), roundedI, { smooth: (t) => awayFromJumps(t, 0.5) }),
   unary(
     "clone",
     "clone()",
@@ -487,6 +554,24 @@ const unaries: Candidate[] = [
           };
         }),
   },
+  {
+    ops: ["hardtanh"],
+    // the default bounds ±1, or narrower ones; away from both bounds
+    draw: (s) =>
+      fc.constantFrom<[number, number] | null>(null, [-0.5, 0.25]).map((bounds): Draft => {
+        const [min, max] = bounds ?? [-1, 1];
+        const f = (x: number) => Math.min(Math.max(x, min), max);
+        return {
+          ops: ["hardtanh"],
+          expr: (cur) => `${cur}.hardtanh(${bounds ? bounds.join(", ") : ""})`,
+          shape: s.shape,
+          run: (t) => (bounds ? t.hardtanh(min, max) : t.hardtanh()),
+          smooth: awayFrom(min, max),
+          lo: f(s.lo),
+          hi: f(s.hi),
+        };
+      }),
+  },
 ];
 
 /**
@@ -525,7 +610,7 @@ for (const row of Object.values(unaryTable())) {
 type Operand = Tensor | number;
 
 interface BinarySpec {
-  readonly op: "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
+  readonly op: "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2" | "remainder";
   readonly root: BinaryFunction;
   /** How a new input on the other side is drawn, when the current tensor is on the left / right. */
   readonly otherRight: Omit<Leaf, "name" | "shape">;
@@ -625,6 +710,34 @@ const binaries: BinarySpec[] = [
     numbersLeft: [0.25],
     interval: (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1])],
     smooth: noTie,
+  },
+  {
+    op: "atan2",
+    root: atan2,
+    // a new input as a stays away from 0 (the branch cut a = 0, b < 0, and the origin)
+    otherRight: fine,
+    otherLeft: { lo: 0.2, hi: 1.5, away: true },
+    numbersRight: [0.7, -1.5],
+    numbersLeft: [1.5, -0.5],
+    interval: () => [-Math.PI, Math.PI],
+    // each element: |a| or b at least MARGIN (off the branch cut and the origin)
+    smooth: (a, b) => maximum(a.abs(), b).min().item() >= MARGIN,
+  },
+  {
+    op: "remainder",
+    root: remainder,
+    // divisors away from 0; the result lies between 0 and the divisor
+    otherRight: { lo: 0.5, hi: 2, away: true },
+    otherLeft: { lo: -3, hi: 3, away: false },
+    numbersRight: [0.7, -1.5, 2],
+    numbersLeft: [1.5, -2.5],
+    interval: (_a, b) => [Math.min(b[0], 0), Math.max(b[1], 0)],
+    curRight: (s) => (s.lo >= 0.3 || s.hi <= -0.3) && small(s),
+    // a at least MARGIN from the jumps at a = k·b
+    smooth: (a, b) => {
+      const q = a.div(b);
+      return minAbs(b) >= MARGIN && minAbs(q.sub(q.round()).mul(b)) >= MARGIN;
+    },
   },
 ];
 
@@ -1335,7 +1448,7 @@ export function programArb(options: { maxSteps?: number; focus?: OpName } = {}):
 // ---- scalar programs: the same ops on Values and on 0-d tensors ----
 
 /** The binary root functions (they take a number on either side). */
-const ROOTS = { add, sub, mul, div, pow, maximum, minimum } as const;
+const ROOTS = { add, sub, mul, div, pow, maximum, minimum, atan2, remainder } as const;
 
 /** Every `Value` op that has a tensor counterpart of the same name: all of `scalarOps`, and leakyRelu. */
 export const SCALAR_OPS = [...(Object.keys(scalarOps) as (keyof typeof scalarOps)[]), "leakyRelu"] as const;

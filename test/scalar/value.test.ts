@@ -32,6 +32,9 @@ function expectRel(actual: number, expected: number, rtol: number, what = ""): v
 }
 
 const sigma = (x: number) => 1 / (1 + Math.exp(-x));
+/** SELU's constants, as PyTorch writes them. */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
 
 /**
  * GELU references from Python (exact erf form), one row per point: [x, gelu(x), gelu′(x)] with
@@ -126,6 +129,27 @@ const cases: Record<keyof typeof scalarOps, OpCase> = {
     df: (a, b) => (a < b ? [1, 0] : [0, 1]),
     points: binaryPoints,
   },
+  atan2: {
+    arity: 2,
+    apply: (a, b) => a.atan2(b),
+    f: Math.atan2,
+    df: (a, b) => [b / (a * a + b * b), -a / (a * a + b * b)],
+    points: binaryPoints,
+  },
+  // Python's sign rule: the result has the divisor's sign; points away from a/b integral
+  remainder: {
+    arity: 2,
+    apply: (a, b) => a.remainder(b),
+    f: (a, b) => a - b * Math.floor(a / b),
+    df: (a, b) => [1, -Math.floor(a / b)],
+    points: [
+      [5.5, 2],
+      [-5.5, 2],
+      [5.5, -2],
+      [-0.3, 4],
+      [-7, -0.75],
+    ],
+  },
   neg: { arity: 1, apply: (x) => x.neg(), f: (x) => -x, df: () => -1, points: [-2, 0.5, 3] },
   exp: { arity: 1, apply: (x) => x.exp(), f: Math.exp, df: Math.exp, points: [-2, 0.5, 3] },
   log: { arity: 1, apply: (x) => x.log(), f: Math.log, df: (x) => 1 / x, points: [0.1, 1.5, 20] },
@@ -172,6 +196,80 @@ const cases: Record<keyof typeof scalarOps, OpCase> = {
     df: (x) => (x > 20 ? 1 : sigma(x)),
     points: [-10, -1, 0.5, 5, 19.5, 25],
   },
+  selu: {
+    arity: 1,
+    apply: (x) => x.selu(),
+    f: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * (Math.exp(x) - 1)),
+    df: (x) => SELU_SCALE * (x > 0 ? 1 : SELU_ALPHA * Math.exp(x)),
+    points: [-3, -0.5, 0.4, 2],
+  },
+  silu: {
+    arity: 1,
+    apply: (x) => x.silu(),
+    f: (x) => x / (1 + Math.exp(-x)),
+    df: (x) => sigma(x) + x * sigma(x) * (1 - sigma(x)),
+    points: [-6, -1, 0.5, 3],
+  },
+  mish: {
+    arity: 1,
+    apply: (x) => x.mish(),
+    f: (x) => x * Math.tanh(Math.log(1 + Math.exp(x))),
+    // d/dx x·tanh(sp) = tanh(sp) + x·sech²(sp)·σ(x)
+    df: (x) =>
+      Math.tanh(Math.log(1 + Math.exp(x))) + (x * sigma(x)) / Math.cosh(Math.log(1 + Math.exp(x))) ** 2,
+    points: [-4, -0.7, 0.5, 2.5],
+  },
+  log1p: {
+    arity: 1,
+    apply: (x) => x.log1p(),
+    f: Math.log1p,
+    df: (x) => 1 / (1 + x),
+    points: [-0.5, 1e-3, 2],
+  },
+  expm1: { arity: 1, apply: (x) => x.expm1(), f: Math.expm1, df: Math.exp, points: [-2, 1e-3, 1.5] },
+  reciprocal: {
+    arity: 1,
+    apply: (x) => x.reciprocal(),
+    f: (x) => 1 / x,
+    df: (x) => -1 / (x * x),
+    points: [-2, 0.25, 3],
+  },
+  rsqrt: {
+    arity: 1,
+    apply: (x) => x.rsqrt(),
+    f: (x) => 1 / Math.sqrt(x),
+    df: (x) => -0.5 / (x * Math.sqrt(x)),
+    points: [0.04, 2, 9],
+  },
+  tan: {
+    arity: 1,
+    apply: (x) => x.tan(),
+    f: Math.tan,
+    df: (x) => 1 / Math.cos(x) ** 2,
+    points: [-1.2, 0.3, 1],
+  },
+  asin: {
+    arity: 1,
+    apply: (x) => x.asin(),
+    f: Math.asin,
+    df: (x) => 1 / Math.sqrt(1 - x * x),
+    points: [-0.8, 0.1, 0.6],
+  },
+  acos: {
+    arity: 1,
+    apply: (x) => x.acos(),
+    f: Math.acos,
+    df: (x) => -1 / Math.sqrt(1 - x * x),
+    points: [-0.8, 0.1, 0.6],
+  },
+  atan: { arity: 1, apply: (x) => x.atan(), f: Math.atan, df: (x) => 1 / (1 + x * x), points: [-3, 0.2, 5] },
+  sinh: { arity: 1, apply: (x) => x.sinh(), f: Math.sinh, df: Math.cosh, points: [-2, 0.5, 3] },
+  cosh: { arity: 1, apply: (x) => x.cosh(), f: Math.cosh, df: Math.sinh, points: [-2, 0.5, 3] },
+  // piecewise constant: gradient 0 (points away from the jumps)
+  floor: { arity: 1, apply: (x) => x.floor(), f: Math.floor, df: () => 0, points: [-2.5, -0.3, 0.7, 3.2] },
+  ceil: { arity: 1, apply: (x) => x.ceil(), f: Math.ceil, df: () => 0, points: [-2.5, -0.3, 0.7, 3.2] },
+  round: { arity: 1, apply: (x) => x.round(), f: Math.round, df: () => 0, points: [-2.7, -0.3, 0.7, 3.2] },
+  trunc: { arity: 1, apply: (x) => x.trunc(), f: Math.trunc, df: () => 0, points: [-2.5, -0.3, 0.7, 3.2] },
   sin: { arity: 1, apply: (x) => x.sin(), f: Math.sin, df: Math.cos, points: [-2, 0.5, 1, 3] },
   cos: {
     arity: 1,

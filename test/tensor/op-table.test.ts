@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { functionNames } from "../../src/cli/expression";
 import {
   add,
+  atan2,
+  ChainruleError,
   concat,
   type DType,
   div,
@@ -28,6 +30,7 @@ import {
   opTable,
   pow,
   Rng,
+  remainder,
   stack,
   sub,
   type Tensor,
@@ -179,6 +182,9 @@ const condOf = (shape: readonly number[]): Tensor => {
 const fine = uniform(-1, 1);
 const positive = uniform(0.3, 2);
 const kinkFree = awayFromZero(0.1, 1.5);
+/** Where floor, ceil and trunc jump (on [−3, 3]), and where round does. */
+const INTEGERS = [-3, -2, -1, 0, 1, 2, 3];
+const HALVES = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5];
 
 /** The int32 index argument of gather/scatterAdd, as the public gather would build it. */
 const indexArg = (values: number[], shape: number[]) => ({ values: Int32Array.from(values), shape });
@@ -230,6 +236,22 @@ const cases: { readonly [K in OpName]: OpCase } = {
       near([-1.5, -0.5, 0.5, 1.5]),
       near([-1, 0, 1]),
       [0.25, -0.25],
+    ),
+  },
+  atan2: {
+    differentiable: true,
+    // a away from 0: the branch cut of atan2(a, b) is a = 0, b < 0
+    variants: binaryVariants((a, b) => a.atan2(b), atan2, awayFromZero(0.2, 1.5), fine, [0.7, -1.5]),
+  },
+  remainder: {
+    differentiable: true,
+    // |b| ≈ 2 and |a| near 1 or 3: a/b stays 0.3 away from the integers (the jumps)
+    variants: binaryVariants(
+      (a, b) => a.remainder(b),
+      remainder,
+      near([-3, -1, 1, 3], 0.3),
+      near([-2, 2], 0.05),
+      [2, -3],
     ),
   },
   // internal (relu's backward): ḡ where x > 0, else 0; x is not differentiated
@@ -345,6 +367,63 @@ const cases: { readonly [K in OpName]: OpCase } = {
       },
     ]),
   },
+  hardtanh: {
+    differentiable: true,
+    // inputs stay 0.1 away from the bounds
+    variants: unaryVariants((x) => x.hardtanh(), avoiding(-2, 2, [-1, 1]), [
+      {
+        name: "bounds -0.5, 0.25",
+        inputs: draw([[2, 3], avoiding(-1, 1, [-0.5, 0.25])]),
+        call: (x) => x.hardtanh(-0.5, 0.25),
+      },
+    ]),
+  },
+  selu: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.selu(), kinkFree, [
+      { name: "x in [-30, -15]", inputs: draw([[4], uniform(-30, -15)]), call: (x) => x.selu() },
+    ]),
+  },
+  silu: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.silu(), uniform(-4, 4), [
+      {
+        name: "saturated, |x| in [15, 40]",
+        inputs: draw([[4], awayFromZero(15, 40)]),
+        call: (x) => x.silu(),
+      },
+    ]),
+  },
+  mish: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.mish(), uniform(-4, 4), [
+      {
+        name: "saturated, |x| in [15, 40]",
+        inputs: draw([[4], awayFromZero(15, 40)]),
+        call: (x) => x.mish(),
+      },
+    ]),
+  },
+  log1p: { differentiable: true, variants: unaryVariants((x) => x.log1p(), uniform(-0.7, 2)) },
+  expm1: { differentiable: true, variants: unaryVariants((x) => x.expm1(), uniform(-2, 2)) },
+  reciprocal: {
+    differentiable: true,
+    variants: unaryVariants((x) => x.reciprocal(), awayFromZero(0.3, 1.5)),
+  },
+  rsqrt: { differentiable: true, variants: unaryVariants((x) => x.rsqrt(), positive) },
+  // away from the poles at ±π/2
+  tan: { differentiable: true, variants: unaryVariants((x) => x.tan(), uniform(-1.2, 1.2)) },
+  // away from the domain's edges ±1
+  asin: { differentiable: true, variants: unaryVariants((x) => x.asin(), uniform(-0.9, 0.9)) },
+  acos: { differentiable: true, variants: unaryVariants((x) => x.acos(), uniform(-0.9, 0.9)) },
+  atan: { differentiable: true, variants: unaryVariants((x) => x.atan(), uniform(-3, 3)) },
+  sinh: { differentiable: true, variants: unaryVariants((x) => x.sinh(), uniform(-2, 2)) },
+  cosh: { differentiable: true, variants: unaryVariants((x) => x.cosh(), uniform(-2, 2)) },
+  // piecewise constant (gradient 0), inputs 0.1 away from the jumps; forward values: see below
+  floor: { differentiable: true, variants: unaryVariants((x) => x.floor(), avoiding(-3, 3, INTEGERS)) },
+  ceil: { differentiable: true, variants: unaryVariants((x) => x.ceil(), avoiding(-3, 3, INTEGERS)) },
+  round: { differentiable: true, variants: unaryVariants((x) => x.round(), avoiding(-3, 3, HALVES)) },
+  trunc: { differentiable: true, variants: unaryVariants((x) => x.trunc(), avoiding(-3, 3, INTEGERS)) },
   sum: { differentiable: true, variants: reduceVariants((x, a, k) => x.sum(a, k), fine) },
   mean: { differentiable: true, variants: reduceVariants((x, a, k) => x.mean(a, k), fine) },
   // distinct values: no ties, so max/min are smooth around the inputs
@@ -936,5 +1015,129 @@ describe("an op declared once in the unary table (elu)", () => {
     expect(() => new nn.ELU(Number.NaN)).toThrow("ELU: alpha must be a finite number, got number NaN");
     expect(functionNames).toContain("elu");
     expect(localSymbol("elu", 0)).toBe("1 if x > 0 else y + alpha");
+  });
+});
+
+describe("the elementwise ops of SPEC §8: values at the edges", () => {
+  const values = (t: Tensor) => Array.from(t.data);
+
+  it("round halves to even, like torch.round (Math.round does not), keeping the sign of zero", () => {
+    const x = tensor([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -0.3, 0.49999999999999994, 2 ** 52 + 1, 1e300]);
+    const y = values(x.round());
+    expect(y).toEqual([-2, -2, -0, 0, 2, 2, -0, 0, 2 ** 52 + 1, 1e300]);
+    expect([Object.is(y[2], -0), Object.is(y[3], 0), Object.is(y[6], -0)]).toEqual([true, true, true]);
+    expect(new Value(2.5).round().data).toBe(2);
+    expect(values(tensor([2.5, -3.5], { dtype: "float32" }).round())).toEqual([2, -4]);
+  });
+
+  it("floor, ceil and trunc round down, up and toward 0", () => {
+    const x = tensor([-1.5, -0.5, 0.5, 1.5, 3]);
+    expect(values(x.floor())).toEqual([-2, -1, 0, 1, 3]);
+    expect(values(x.ceil())).toEqual([-1, -0, 1, 2, 3]);
+    expect(values(x.trunc())).toEqual([-1, -0, 0, 1, 3]);
+  });
+
+  it("give the rounding ops a gradient of exactly 0, even for an infinite ḡ (PyTorch's zeros_like)", () => {
+    for (const op of ["floor", "ceil", "round", "trunc"] as const) {
+      const x = tensor([0.3, -1.7], { requiresGrad: true });
+      x[op]().backward(tensor([Number.POSITIVE_INFINITY, Number.NaN]));
+      expect(values(x.grad as Tensor), op).toEqual([0, 0]);
+      const v = new Value(0.3);
+      v[op]().reciprocal().backward(); // ∂L/∂floor(v) = −1/0² = −∞
+      expect(v.grad, op).toBe(0);
+    }
+  });
+
+  it("remainder takes the divisor's sign (Python's rule) and ⌊a/b⌋ from fmod, as torch.remainder", () => {
+    const a = tensor([5.5, -5.5, 5.5, -5.5, 1, 3], { requiresGrad: true });
+    const b = tensor([2, 2, -2, -2, 0.1, 0], { requiresGrad: true });
+    const y = a.remainder(b);
+    // 1 mod 0.1 is 0.1 − 5.55e-17 (0.1 is slightly above 1/10), so ⌊1/0.1⌋ is 9, not 10
+    expect(values(y)).toEqual([1.5, 0.5, -0.5, -1.5, 0.09999999999999995, Number.NaN]);
+    y.backward(onesLike(y));
+    expect(values(a.grad as Tensor)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(values(b.grad as Tensor)).toEqual([-2, 3, 3, -2, -9, Number.NEGATIVE_INFINITY]);
+    expect(remainder(-3, tensor(2)).item()).toBe(1);
+    expect(remainder(-4, 2)).toBe(-0);
+    const v = new Value(1);
+    const w = new Value(0.1);
+    v.remainder(w).backward();
+    expect([v.grad, w.grad]).toEqual([1, -9]);
+  });
+
+  it("atan2(a, b) is the angle of (b, a), in every quadrant", () => {
+    const a = tensor([1, 1, -1, -1, 0]);
+    const b = tensor([1, -1, -1, 1, -1]);
+    expect(values(atan2(a, b) as Tensor)).toEqual([
+      Math.PI / 4,
+      (3 * Math.PI) / 4,
+      (-3 * Math.PI) / 4,
+      -Math.PI / 4,
+      Math.PI,
+    ]);
+    expect(atan2(new Value(1), 1).data).toBe(Math.PI / 4);
+  });
+
+  it("keeps silu, mish and selu finite, with finite gradients, for large |x|", () => {
+    const big = [-1000, -50, 50, 1000];
+    for (const op of ["silu", "mish", "selu"] as const) {
+      const x = tensor(big, { requiresGrad: true });
+      const y = x[op]();
+      y.backward(onesLike(y));
+      expect(values(y).every(Number.isFinite), op).toBe(true);
+      expect(values(x.grad as Tensor).every(Number.isFinite), op).toBe(true);
+    }
+    const x = tensor(big);
+    expectAllClose(x.silu(), [-0, -50 / (1 + Math.exp(50)), 50 / (1 + Math.exp(-50)), 1000], 1e-15);
+    expectAllClose(x.mish(), [-0, -50 * Math.tanh(Math.log1p(Math.exp(-50))), 50, 1000], 1e-15);
+    const v = new Value(-1000);
+    v.mish().backward();
+    expect(v.grad).toBe(0);
+  });
+
+  it("gives reciprocal and rsqrt their IEEE values at 0 and below", () => {
+    expect(values(tensor([0, -0, 4]).reciprocal())).toEqual([
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      0.25,
+    ]);
+    expect(values(tensor([0, -1, 4]).rsqrt())).toEqual([Number.POSITIVE_INFINITY, Number.NaN, 0.5]);
+    expect(values(tensor([-2, 2]).asin())).toEqual([Number.NaN, Number.NaN]);
+    expect(values(tensor([-1, 1e-20]).log1p())).toEqual([Number.NEGATIVE_INFINITY, 1e-20]);
+    expect(values(tensor([1e-20]).expm1())).toEqual([1e-20]);
+  });
+
+  it("hardtanh passes ḡ strictly inside its bounds only (clamp: bounds included), and checks them", () => {
+    const x = tensor([-2, -1, 0, 1, 2, 0.5], { requiresGrad: true });
+    const y = x.hardtanh();
+    expect(values(y)).toEqual([-1, -1, 0, 1, 1, 0.5]);
+    y.backward(tensor([1, 1, 1, 1, 1, Number.POSITIVE_INFINITY]));
+    expect(values(x.grad as Tensor)).toEqual([0, 0, 1, 0, 0, Number.POSITIVE_INFINITY]);
+    expect(values(tensor([-1, 3]).hardtanh(0, 2))).toEqual([0, 2]);
+    const v = new Value(1);
+    v.hardtanh().mul(Number.POSITIVE_INFINITY).backward();
+    expect(v.grad).toBe(0);
+    expect(() => tensor([1]).hardtanh(1, -1)).toThrow(ChainruleError);
+    expect(() => tensor([1]).hardtanh(1, -1)).toThrow("hardtanh: minVal 1 is greater than maxVal -1");
+    expect(() => new nn.Hardtanh(0, Number.NaN)).toThrow(/^Hardtanh: maxVal must be/);
+    expect(() => tensor([1]).clamp(2, 1)).toThrow("clamp: min 2 is greater than max 1");
+  });
+
+  it("are Value methods, nn modules, activation names and CLI functions", () => {
+    for (const [op, Module] of [
+      ["selu", nn.SELU],
+      ["silu", nn.SiLU],
+      ["mish", nn.Mish],
+      ["hardtanh", nn.Hardtanh],
+    ] as const) {
+      expect(nn.activation(op)).toBeInstanceOf(Module);
+      expect(values(new Module().forward(tensor([-0.5, 2])))).toEqual(values(tensor([-0.5, 2])[op]()));
+      expect(new Value(-0.5)[op]().data).toBe(tensor(-0.5)[op]().item());
+    }
+    expect(new nn.Hardtanh(-2, 3).minVal).toBe(-2);
+    expect(new Value(5).hardtanh(0, 2).data).toBe(2);
+    for (const name of ["atan2", "remainder", "selu", "log1p", "floor", "round", "hardtanh"])
+      expect(functionNames).toContain(name);
+    expect(localSymbol("hardtanh", 0)).toBe("[minVal < x < maxVal]");
   });
 });

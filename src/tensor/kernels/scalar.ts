@@ -129,3 +129,59 @@ export function gelu(x: number): number {
 export function geluGrad(x: number): number {
   return normalCdf(x) + x * normalPdf(x);
 }
+
+/** SiLU (swish): x·σ(x), with the overflow-safe σ (so −0 far left, x far right). */
+export function silu(x: number): number {
+  return x * sigmoid(x);
+}
+
+/** SiLU′(x) = σ(x)(1 + x(1 − σ(x))) (PyTorch's silu_backward; finite for every finite x). */
+export function siluGrad(x: number): number {
+  const s = sigmoid(x);
+  return s * (1 + x * (1 - s));
+}
+
+/** Mish: x·tanh(softplus(x)), with the stable softplus (never overflows). */
+export function mish(x: number): number {
+  return x * Math.tanh(softplus(x));
+}
+
+/** Mish′(x) = tanh(sp) + x·σ(x)(1 − tanh²(sp)), sp = softplus(x) (PyTorch's mish_backward). */
+export function mishGrad(x: number): number {
+  const t = Math.tanh(softplus(x));
+  return t + x * sigmoid(x) * (1 - t * t);
+}
+
+/**
+ * x rounded to the nearest integer, ties to even, as `torch.round` (C's nearbyint): 2.5 → 2,
+ * −0.5 → −0. `Math.round` rounds ties up (2.5 → 3). The sign of zero is kept.
+ */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  // only an exact tie leaves r − x = ½ (exact: both are doubles ½ apart); move odd r down to even
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * a mod b with the divisor's sign, as `torch.remainder` (and Python's %): fmod (`%`, exact)
+ * moved by b when its sign differs from b's. NaN for b = 0.
+ */
+export function remainder(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && b < 0 !== r < 0 ? r + b : r;
+}
+
+/**
+ * ⌊a/b⌋ as PyTorch's `div(a, b, rounding_mode="floor")` (and Python's //): from fmod, so it agrees
+ * with `remainder` (a = b·⌊a/b⌋ + remainder(a, b)) even where a/b rounds up to an integer
+ * (1 // 0.1 is 9, not 10); a/b for b = 0.
+ */
+export function floorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div === 0) return a / b < 0 || Object.is(a / b, -0) ? -0 : 0; // copysign(0, a/b)
+  const floor = Math.floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
+}

@@ -77,15 +77,7 @@ function binaryOp(name: string, spec: BinarySpec): BinaryOp {
   const op: OpDef<undefined, readonly [Tensor, Tensor]> = {
     name,
     saves: spec.saves ?? "both",
-    forward: ([x, y]) => {
-      checkSameDType(name, x, y);
-      const shape = broadcastShapes(x.shape, y.shape, name);
-      const out = alloc(x, checkResultShape(shape, name));
-      const done =
-        arithOp !== undefined && arith(arithOp, x._s.data, x.shape, y._s.data, y.shape, out, shape);
-      if (!done) zip(x._s.data, x.shape, y._s.data, y.shape, out, shape, f);
-      return { shape, data: out };
-    },
+    forward: ([x, y]) => zipBroadcast(name, x, y, f, arithOp),
     backward: spec.backward,
   };
   const scalar: ScalarOp | undefined =
@@ -100,6 +92,34 @@ function binaryOp(name: string, spec: BinarySpec): BinaryOp {
           symbols: spec.symbols,
         };
   return { op, fn: (a, b) => binary(op, a, b), symbols: spec.symbols, scalar };
+}
+
+/**
+ * f(a, b) elementwise over the broadcast shape of x and y (one dtype), as new storage: the
+ * call-free `arith` loops for the four arithmetic ops and the comparisons, else `zip`.
+ */
+function zipBroadcast(
+  name: string,
+  x: Tensor,
+  y: Tensor,
+  f: Binary,
+  arithOp?: Arith,
+): { shape: readonly number[]; data: TypedArray } {
+  checkSameDType(name, x, y);
+  const shape = broadcastShapes(x.shape, y.shape, name);
+  const out = alloc(x, checkResultShape(shape, name));
+  const done = arithOp !== undefined && arith(arithOp, x._s.data, x.shape, y._s.data, y.shape, out, shape);
+  if (!done) zip(x._s.data, x.shape, y._s.data, y.shape, out, shape, f);
+  return { shape, data: out };
+}
+
+/**
+ * f(a, b) over the broadcast shape as a constant tensor (no graph): a factor of a backward that
+ * is piecewise constant in the inputs (remainder's ⌊a/b⌋), so its own derivative is 0.
+ */
+function constantOf(a: Tensor, b: Tensor, f: Binary): Tensor {
+  const { shape, data } = zipBroadcast("backward", a, b, f);
+  return new Tensor(data, shape);
 }
 
 /**
@@ -221,6 +241,37 @@ function buildBinaryTable() {
       local: [(a, b) => (a > b ? 0 : a === b ? 0.5 : 1), (a, b) => (a < b ? 0 : a === b ? 0.5 : 1)],
       masked: [(a, b) => a > b, (a, b) => a < b],
     }),
+    /**
+     * atan2(a, b): the angle of the point (b, a), in (−π, π] (`torch.atan2(input=a, other=b)`).
+     * ∂/∂a = ḡ·b/(a² + b²), ∂/∂b = −ḡ·a/(a² + b²) (NaN at a = b = 0, as PyTorch).
+     */
+    atan2: binaryOp("atan2", {
+      f: Math.atan2,
+      backward: (g, { inputs: [a, b], needs }) => {
+        const r = reciprocal(add(mul(a, a), mul(b, b)));
+        return [
+          ifNeeded(needs[0], () => mul(mul(g, b), r)),
+          ifNeeded(needs[1], () => mul(mul(g, neg(a)), r)),
+        ];
+      },
+      saves: "inputs",
+      symbols: ["b/(a² + b²)", "−a/(a² + b²)"],
+      local: [(a, b) => b * (1 / (a * a + b * b)), (a, b) => -a * (1 / (a * a + b * b))],
+    }),
+    /**
+     * a mod b with the sign of b (Python's %, `torch.remainder`): a − b·⌊a/b⌋, NaN for b = 0.
+     * ∂/∂a = ḡ, ∂/∂b = −ḡ·⌊a/b⌋ (⌊a/b⌋ as `div(a, b, rounding_mode="floor")`; PyTorch's rule).
+     */
+    remainder: binaryOp("remainder", {
+      f: m.remainder,
+      backward: (g, { inputs: [a, b], needs }) => [
+        g,
+        ifNeeded(needs[1], () => neg(mul(g, constantOf(a, b, m.floorDivide)))),
+      ],
+      saves: "inputs",
+      symbols: ["1", "−floor(a/b)"],
+      local: [() => 1, (a, b) => -m.floorDivide(a, b)],
+    }),
     /** 1 where a = b, else 0 (not differentiable). */
     eq: binaryOp("eq", { f: (a, b) => (a === b ? 1 : 0), arith: "eq", symbols: NOT_DIFFERENTIABLE }),
     /** 1 where a > b, else 0 (not differentiable). */
@@ -241,6 +292,8 @@ export const divOp = binaryTable.div.op;
 export const powOp = binaryTable.pow.op;
 export const maximumOp = binaryTable.maximum.op;
 export const minimumOp = binaryTable.minimum.op;
+export const atan2Op = binaryTable.atan2.op;
+export const remainderOp = binaryTable.remainder.op;
 export const eqOp = binaryTable.eq.op;
 export const gtOp = binaryTable.gt.op;
 export const ltOp = binaryTable.lt.op;
@@ -268,8 +321,11 @@ export interface UnarySpec<A, Args extends unknown[]> {
    * argument is the absent second operand). Absent for ops without a `Value` twin.
    */
   readonly local?: LocalOf<A>;
-  /** Where `Value`'s ∂L/∂x is exactly 0 whatever ∂L/∂y is, even ±∞ or NaN (PyTorch's masking). */
-  readonly masked?: (x: number) => boolean;
+  /**
+   * Where `Value`'s ∂L/∂x is exactly 0 whatever ∂L/∂y is, even ±∞ or NaN (PyTorch's masking),
+   * given the attributes (hardtanh's bounds).
+   */
+  readonly masked?: (attrs: A) => (x: number) => boolean;
   /** Checks the arguments after x (defaults included; `op` names the caller in errors), makes the attributes. */
   readonly attrs?: (op: string, ...args: Args) => A;
   /** False for ops without a public method (sign: a backward's helper). */
@@ -358,7 +414,7 @@ function unaryOp<A, Args extends unknown[], M extends boolean>(
       arity: 1,
       forward: f(attrs),
       local: [(local as NonNullable<typeof local>)(attrs)],
-      ...(masked ? { masked: [masked] } : {}),
+      ...(masked ? { masked: [masked(attrs)] } : {}),
       symbols: [symbol],
     };
   };
@@ -391,6 +447,55 @@ function unaryOp<A, Args extends unknown[], M extends boolean>(
     parameterized: spec.attrs !== undefined,
     cache,
   };
+}
+
+/**
+ * SELU's α and scale: PyTorch's 1.6732632423543772848170429916717 and
+ * 1.0507009873554804934193349852946, as doubles; and their product.
+ */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = SELU_SCALE * SELU_ALPHA;
+
+/** x clamped into [min, max] (NaN stays NaN): clamp's and hardtanh's forward. */
+const clampTo =
+  (min: number, max: number) =>
+  (x: number): number =>
+    x < min ? min : Math.min(x, max);
+
+/**
+ * Checks a pair of bounds (numbers, ±∞ allowed, NaN refused, lower ≤ upper) named `names` in
+ * errors (clamp's min and max, hardtanh's minVal and maxVal).
+ */
+function checkBounds(
+  op: string,
+  names: readonly [string, string],
+  lower: number,
+  upper: number,
+): [number, number] {
+  const lo = checkNumber(lower, op, names[0]);
+  const hi = checkNumber(upper, op, names[1]);
+  if (lo > hi) throw new ChainruleError(`${op}: ${names[0]} ${lo} is greater than ${names[1]} ${hi}`);
+  return [lo, hi];
+}
+
+/**
+ * A rounding op (floor, ceil, round, trunc): piecewise constant, so its gradient is exactly 0
+ * wherever it is defined, a constant zero tensor (as PyTorch's zeros_like(grad): even an
+ * infinite ḡ gives 0), and 0 for `Value` too.
+ */
+function roundingOp(
+  name: string,
+  f: (x: number) => number,
+): UnaryOp<undefined, []> & WithScalar<[]> & Extras<true> {
+  return unaryOp(name, {
+    f: () => f,
+    backward: (g: Tensor): [Tensor] => [new Tensor(alloc(g, g.size), g.shape)],
+    saves: "none",
+    symbol: "0",
+    local: () => () => 0,
+    masked: () => () => true,
+  });
 }
 
 // `var`, not `let`: hoisted, so it reads as undefined, never as "not initialised" (see unaryTable)
@@ -479,7 +584,7 @@ function buildUnaryTable() {
       saves: "inputs",
       symbol: "[x > 0]",
       local: () => (x) => (x > 0 ? 1 : 0),
-      masked: (x) => !(x > 0),
+      masked: () => (x) => !(x > 0),
     }),
     /** x if x > 0 else slope·x (a finite slope, default 0.01). ∂ = ḡ ⊙ (1 if x > 0 else slope). */
     leakyRelu: unaryOp<{ slope: number }, [slope?: number]>("leakyRelu", {
@@ -531,6 +636,124 @@ function buildUnaryTable() {
       symbol: "σ(x)",
       local: () => (x) => m.softplusGrad(x),
     }),
+    /**
+     * SELU: scale·(x if x > 0 else α(eˣ − 1)), PyTorch's constants α ≈ 1.6733, scale ≈ 1.0507.
+     * ∂ = ḡ·scale if x > 0 else ḡ ⊙ (y + scale·α) (= ḡ·scale·α·eˣ).
+     */
+    selu: unaryOp("selu", {
+      f: () => (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
+      backward: (g, { inputs: [x], result: y }) => [
+        mul(g, where(gt(x, 0), SELU_SCALE, add(y, SELU_SCALE_ALPHA))),
+      ],
+      saves: "both",
+      symbol: "scale if x > 0 else y + scale·α",
+      local: () => (x, _, y) => (x > 0 ? SELU_SCALE : y + SELU_SCALE_ALPHA),
+    }),
+    /** SiLU (swish): x·σ(x), overflow-safe. ∂ = ḡ ⊙ σ(x)(1 + x(1 − σ(x))). */
+    silu: unaryOp("silu", {
+      f: () => m.silu,
+      backward: (g, { inputs: [x] }) => {
+        const s = sigmoid(x);
+        return [mul(g, mul(s, add(mul(x, sub(1, s)), 1)))];
+      },
+      saves: "inputs",
+      symbol: "σ(x)(1 + x(1 − σ(x)))",
+      local: () => (x) => m.siluGrad(x),
+    }),
+    /**
+     * Mish: x·tanh(softplus(x)), finite everywhere. ∂ = ḡ ⊙ (t + x·σ(x)(1 − t²)),
+     * t = tanh(softplus(x)).
+     */
+    mish: unaryOp("mish", {
+      f: () => m.mish,
+      backward: (g, { inputs: [x] }) => {
+        const t = tanh(softplus(x));
+        return [mul(g, add(t, mul(mul(x, sigmoid(x)), sub(1, mul(t, t)))))];
+      },
+      saves: "inputs",
+      symbol: "t + x·σ(x)(1 − t²), t = tanh(softplus(x))",
+      local: () => (x) => m.mishGrad(x),
+    }),
+    /** ln(1 + x), accurate near 0. ∂ = ḡ / (1 + x). */
+    log1p: unaryOp("log1p", {
+      f: () => Math.log1p,
+      backward: (g, { inputs: [x] }) => [div(g, add(x, 1))],
+      saves: "inputs",
+      symbol: "1/(1 + x)",
+      local: () => (x) => 1 / (x + 1),
+    }),
+    /** eˣ − 1, accurate near 0. ∂ = ḡ ⊙ (y + 1). */
+    expm1: unaryOp("expm1", {
+      f: () => Math.expm1,
+      backward: (g, { result: y }) => [mul(g, add(y, 1))],
+      saves: "result",
+      symbol: "eˣ",
+      local: () => (_x, _, y) => y + 1,
+    }),
+    /** 1/x. ∂ = −ḡ ⊙ y². */
+    reciprocal: unaryOp("reciprocal", {
+      f: () => (x) => 1 / x,
+      backward: (g, { result: y }) => [mul(neg(g), mul(y, y))],
+      saves: "result",
+      symbol: "−1/x²",
+      local: () => (_x, _, y) => -(y * y),
+    }),
+    /** 1/√x. ∂ = −½ḡ ⊙ y³. */
+    rsqrt: unaryOp("rsqrt", {
+      f: () => (x) => 1 / Math.sqrt(x),
+      backward: (g, { result: y }) => [mul(g, mul(mul(mul(y, y), y), -0.5))],
+      saves: "result",
+      symbol: "−1/(2x√x)",
+      local: () => (_x, _, y) => y * y * y * -0.5,
+    }),
+    /** tan x. ∂ = ḡ ⊙ (1 + y²). */
+    tan: unaryOp("tan", {
+      f: () => Math.tan,
+      backward: (g, { result: y }) => [mul(g, add(mul(y, y), 1))],
+      saves: "result",
+      symbol: "1 + tan²x",
+      local: () => (_x, _, y) => y * y + 1,
+    }),
+    /** arcsin x, NaN outside [−1, 1]. ∂ = ḡ / √(1 − x²). */
+    asin: unaryOp("asin", {
+      f: () => Math.asin,
+      backward: (g, { inputs: [x] }) => [mul(g, rsqrt(sub(1, mul(x, x))))],
+      saves: "inputs",
+      symbol: "1/√(1 − x²)",
+      local: () => (x) => 1 / Math.sqrt(1 - x * x),
+    }),
+    /** arccos x, NaN outside [−1, 1]. ∂ = −ḡ / √(1 − x²). */
+    acos: unaryOp("acos", {
+      f: () => Math.acos,
+      backward: (g, { inputs: [x] }) => [neg(mul(g, rsqrt(sub(1, mul(x, x)))))],
+      saves: "inputs",
+      symbol: "−1/√(1 − x²)",
+      local: () => (x) => -(1 / Math.sqrt(1 - x * x)),
+    }),
+    /** arctan x. ∂ = ḡ / (1 + x²). */
+    atan: unaryOp("atan", {
+      f: () => Math.atan,
+      backward: (g, { inputs: [x] }) => [div(g, add(mul(x, x), 1))],
+      saves: "inputs",
+      symbol: "1/(1 + x²)",
+      local: () => (x) => 1 / (x * x + 1),
+    }),
+    /** sinh x. ∂ = ḡ ⊙ cosh x. */
+    sinh: unaryOp("sinh", {
+      f: () => Math.sinh,
+      backward: (g, { inputs: [x] }) => [mul(g, cosh(x))],
+      saves: "inputs",
+      symbol: "cosh x",
+      local: () => (x) => Math.cosh(x),
+    }),
+    /** cosh x. ∂ = ḡ ⊙ sinh x. */
+    cosh: unaryOp("cosh", {
+      f: () => Math.cosh,
+      backward: (g, { inputs: [x] }) => [mul(g, sinh(x))],
+      saves: "inputs",
+      symbol: "sinh x",
+      local: () => (x) => Math.sinh(x),
+    }),
     /** sin x. ∂ = ḡ ⊙ cos x. */
     sin: unaryOp("sin", {
       f: () => Math.sin,
@@ -570,23 +793,55 @@ function buildUnaryTable() {
       symbol: "0",
       method: false,
     }),
+    /** ⌊x⌋, the largest integer ≤ x. Piecewise constant: ∂ = 0 (exactly, as PyTorch). */
+    floor: roundingOp("floor", Math.floor),
+    /** ⌈x⌉, the smallest integer ≥ x. ∂ = 0 (exactly, as PyTorch). */
+    ceil: roundingOp("ceil", Math.ceil),
+    /** x rounded to the nearest integer, ties to even (`torch.round`: 2.5 → 2, −0.5 → −0). ∂ = 0. */
+    round: roundingOp("round", m.roundHalfEven),
+    /** x with its fraction dropped (rounded toward 0). ∂ = 0 (exactly, as PyTorch). */
+    trunc: roundingOp("trunc", Math.trunc),
     /**
      * Clamps into [min, max]; `null`/`undefined` leaves that side open. Bounds are numbers (±∞
      * allowed, NaN refused) with min ≤ max. ∂ = ḡ where min ≤ x ≤ max, else 0.
      */
     clamp: unaryOp<{ min: number; max: number }, [min?: number | null, max?: number | null]>("clamp", {
-      f:
-        ({ min, max }) =>
-        (x) =>
-          x < min ? min : Math.min(x, max),
+      f: ({ min, max }) => clampTo(min, max),
       backward: (g, { inputs: [x], attrs }) => [mul(g, mul(ge(x, attrs.min), le(x, attrs.max)))],
       saves: "inputs",
       symbol: "[min ≤ x ≤ max]",
       attrs: (op, min, max) => {
-        const lo = min === null || min === undefined ? Number.NEGATIVE_INFINITY : checkNumber(min, op, "min");
-        const hi = max === null || max === undefined ? Number.POSITIVE_INFINITY : checkNumber(max, op, "max");
-        if (lo > hi) throw new ChainruleError(`${op}: min ${lo} is greater than max ${hi}`);
+        const [lo, hi] = checkBounds(
+          op,
+          ["min", "max"],
+          min ?? Number.NEGATIVE_INFINITY,
+          max ?? Number.POSITIVE_INFINITY,
+        );
         return { min: lo, max: hi };
+      },
+    }),
+    /**
+     * HardTanh: x clamped into [minVal, maxVal] (numbers, default −1 and 1, minVal ≤ maxVal).
+     * ∂ = ḡ strictly inside, exactly 0 where x ≤ minVal or x ≥ maxVal (PyTorch's
+     * hardtanh_backward: unlike clamp, no gradient at the bounds).
+     */
+    hardtanh: unaryOp<{ minVal: number; maxVal: number }, [minVal?: number, maxVal?: number]>("hardtanh", {
+      f: ({ minVal, maxVal }) => clampTo(minVal, maxVal),
+      backward: (g, { inputs: [x], attrs }) => [where(add(le(x, attrs.minVal), ge(x, attrs.maxVal)), 0, g)],
+      saves: "inputs",
+      symbol: "[minVal < x < maxVal]",
+      // 0 (and masked: 0 even for an infinite ∂L/∂y) at and beyond the bounds, else 1
+      local:
+        ({ minVal, maxVal }) =>
+        (x) =>
+          x <= minVal || x >= maxVal ? 0 : 1,
+      masked:
+        ({ minVal, maxVal }) =>
+        (x) =>
+          x <= minVal || x >= maxVal,
+      attrs: (op, minVal = -1, maxVal = 1) => {
+        const [lo, hi] = checkBounds(op, ["minVal", "maxVal"], minVal, maxVal);
+        return { minVal: lo, maxVal: hi };
       },
     }),
   };
@@ -679,6 +934,8 @@ export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary(di
 export const pow = (a: Tensor | number, b: Tensor | number): Tensor => binary(powOp, a, b);
 export const maximum = (a: Tensor | number, b: Tensor | number): Tensor => binary(maximumOp, a, b);
 export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => binary(minimumOp, a, b);
+export const atan2 = (a: Tensor | number, b: Tensor | number): Tensor => binary(atan2Op, a, b);
+export const remainder = (a: Tensor | number, b: Tensor | number): Tensor => binary(remainderOp, a, b);
 export const eq = (a: Tensor | number, b: Tensor | number): Tensor => binary(eqOp, a, b);
 export const gt = (a: Tensor | number, b: Tensor | number): Tensor => binary(gtOp, a, b);
 export const lt = (a: Tensor | number, b: Tensor | number): Tensor => binary(ltOp, a, b);
@@ -700,6 +957,10 @@ export const softplus = (x: Tensor): Tensor => unaryTable().softplus.fn(x);
 export const erf = (x: Tensor): Tensor => unaryTable().erf.fn(x);
 export const square = (x: Tensor): Tensor => unaryTable().square.fn(x);
 export const sign = (x: Tensor): Tensor => unaryTable().sign.fn(x);
+export const reciprocal = (x: Tensor): Tensor => unaryTable().reciprocal.fn(x);
+export const rsqrt = (x: Tensor): Tensor => unaryTable().rsqrt.fn(x);
+export const sinh = (x: Tensor): Tensor => unaryTable().sinh.fn(x);
+export const cosh = (x: Tensor): Tensor => unaryTable().cosh.fn(x);
 /** x if x > 0 else slope·x (default slope 0.01). */
 export const leakyRelu = (x: Tensor, slope?: number): Tensor => unaryTable().leakyRelu.fn(x, slope);
 /**

@@ -22,6 +22,8 @@ export const opTable = {
   pow: e.powOp,
   maximum: e.maximumOp,
   minimum: e.minimumOp,
+  atan2: e.atan2Op,
+  remainder: e.remainderOp,
   where: e.whereOp,
   reluBackward: e.reluBackwardOp,
   // reductions and the softmax family
