@@ -29,6 +29,8 @@ export function latexText(text: string): string {
 
 const SYMBOLS: Record<string, string> = {
   α: "\\alpha",
+  β: "\\beta",
+  δ: "\\delta",
   σ: "\\sigma",
   φ: "\\phi",
   Φ: "\\Phi",

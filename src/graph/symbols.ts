@@ -98,6 +98,10 @@ export const tensorSymbols = {
   bce: map("(p − t)/(p(1 − p))/n", "(ln(1 − p) − ln p)/n"),
   bceWithLogits: map("(σ(x) − t)/n", "−x/n"),
   hinge: map("−y·[y·s < 1]/n", "−s·[y·s < 1]/n"),
+  l1: map("sign(a − b)/n", "−sign(a − b)/n"),
+  huber: map("clamp(a − b, −δ, δ)/n", "−clamp(a − b, −δ, δ)/n"),
+  smoothL1: map("clamp((a − b)/β, −1, 1)/n", "−clamp((a − b)/β, −1, 1)/n"),
+  klDiv: map("−t/n (−exp(t)/n from log t)", "(ln t + 1 − x)/n (exp(t)(t − x + 1)/n from log t)"),
 } as const satisfies Record<string, OpSymbols>;
 
 /**

@@ -7,7 +7,19 @@
  */
 import type { OpDef } from "../tensor/tensor";
 import { dropoutOp, linearOp } from "./functional";
-import { bceOp, bceWithLogitsOp, crossEntropyOp, crossEntropySoftOp, hingeOp, mseOp, nllOp } from "./losses";
+import {
+  bceOp,
+  bceWithLogitsOp,
+  crossEntropyOp,
+  crossEntropySoftOp,
+  hingeOp,
+  huberOp,
+  klDivOp,
+  l1Op,
+  mseOp,
+  nllOp,
+  smoothL1Op,
+} from "./losses";
 
 /** Every fused nn op by key (see the file comment). */
 export const nnOpTable = {
@@ -20,6 +32,10 @@ export const nnOpTable = {
   bce: bceOp,
   bceWithLogits: bceWithLogitsOp,
   hinge: hingeOp,
+  l1: l1Op,
+  huber: huberOp,
+  smoothL1: smoothL1Op,
+  klDiv: klDivOp,
 } as const satisfies Record<string, OpDef<never, never>>;
 
 /** The key of a fused nn op. */

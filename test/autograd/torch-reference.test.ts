@@ -15,7 +15,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { concat, div, gradients, stack, type Tensor, tensor, where } from "../../src/index";
+import { concat, div, gradients, losses, stack, type Tensor, tensor, where } from "../../src/index";
 
 interface Stored {
   shape: number[];
@@ -130,6 +130,15 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
   mlp_tanh_mse: ({ x, W1, b1, W2, b2 }, { y }) =>
     x!.matmul(W1!).add(b1!).tanh().matmul(W2!).add(b2!).sub(y!).pow(2).mean(),
   bce_with_logits_composed: ({ z }, { y }) => z!.softplus().sub(y!.mul(z!)).mean(),
+
+  // losses of SPEC §8
+  l1_loss: ({ p, t }) => losses.l1(p!, t!),
+  huber_loss_delta: ({ p, t }) => losses.huber(p!, t!, { delta: 0.7, reduction: "sum" }),
+  smooth_l1_loss_beta: ({ p, t }) => losses.smoothL1(p!, t!, { beta: 0.5, reduction: "none" }),
+  kl_div_probabilities: ({ x, z }) => losses.klDiv(x!.logSoftmax(1), z!.softmax(1)),
+  kl_div_log_target: ({ x, t }) => losses.klDiv(x!, t!, { reduction: "sum", logTarget: true }),
+  cosine_similarity_rows: ({ a, b }) => losses.cosineSimilarity(a!, b!),
+  cosine_embedding_loss: ({ a, b }, { y }) => losses.cosineEmbedding(a!, b!, y!, { margin: 0.1 }),
 
   // second and third derivatives
   second_hvp_logsumexp: ({ x, W }) => gradOf(x!.matmul(W!).logSumExp(1), [x!])[0]!,

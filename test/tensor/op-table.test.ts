@@ -879,6 +879,52 @@ const nnCases: Record<NnOpKey, OpCase> = {
       },
     ],
   },
+  // losses of d = pred − target against a zero target, d kept away from each loss's kinks
+  l1: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3]",
+        inputs: draw([[2, 3], avoiding(-2, 2, [0], 0.2)]),
+        call: (p) => losses.l1(p, p.mul(0).detach()),
+      },
+    ],
+  },
+  huber: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3], δ = 1",
+        inputs: draw([[2, 3], avoiding(-3, 3, [-1, 1], 0.2)]),
+        call: (p) => losses.huber(p, p.mul(0).detach()),
+      },
+    ],
+  },
+  smoothL1: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3], β = 0.5",
+        inputs: draw([[2, 3], avoiding(-2, 2, [-0.5, 0.5], 0.1)]),
+        call: (p) => losses.smoothL1(p, p.mul(0).detach(), { beta: 0.5 }),
+      },
+    ],
+  },
+  klDiv: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3], target probabilities",
+        inputs: draw([[2, 3], fine], [[2, 3], uniform(0.1, 0.9)]),
+        call: (x, t) => losses.klDiv(x, t),
+      },
+      {
+        name: "[2,3], log target",
+        inputs: draw([[2, 3], fine], [[2, 3], fine]),
+        call: (x, t) => losses.klDiv(x, t, { logTarget: true, reduction: "sum" }),
+      },
+    ],
+  },
   hinge: {
     differentiable: true,
     // y·s stays away from the kink at 1
