@@ -380,13 +380,30 @@ export interface HuberOptions extends LossOptions {
  * losses.huber(tensor([0.5, 3]), tensor([0, 0]), { reduction: "sum" }).item(); // 2.625  (0.125 + 2.5)
  */
 export function huber(pred: Tensor, target: Tensor, options?: HuberOptions): Tensor {
-  checkPair(pred, target, "huber", ["pred", "target"]);
-  const delta = checkOptions(options, "huber").delta ?? 1;
-  if (typeof delta !== "number" || !(delta > 0) || delta === Number.POSITIVE_INFINITY) {
-    throw new ChainruleError(`huber: delta must be a finite number > 0, got ${describe(delta)}`);
+  return thresholdLoss(huberOp, pred, target, options, "delta", false);
+}
+
+/**
+ * huber's and smoothL1's call: checks the pair and the threshold option `key` (finite, > 0, or
+ * ≥ 0 with `zeroOk`; default 1), then records `def`.
+ */
+function thresholdLoss(
+  def: OpDef<ThresholdLossAttrs, readonly [Tensor, Tensor]>,
+  pred: Tensor,
+  target: Tensor,
+  options: LossOptions | undefined,
+  key: "delta" | "beta",
+  zeroOk: boolean,
+): Tensor {
+  const op = def.name;
+  checkPair(pred, target, op, ["pred", "target"]);
+  const threshold = (checkOptions(options, op) as Record<string, unknown>)[key] ?? 1;
+  if (typeof threshold !== "number" || !(zeroOk ? threshold >= 0 : threshold > 0) || threshold === Infinity) {
+    throw new ChainruleError(
+      `${op}: ${key} must be a finite number ${zeroOk ? "≥" : ">"} 0, got ${describe(threshold)}`,
+    );
   }
-  const reduction = reductionOf(options, "huber");
-  return apply(huberOp, [pred, target], { reduction, count: pred.size, threshold: delta });
+  return apply(def, [pred, target], { reduction: reductionOf(options, op), count: pred.size, threshold });
 }
 
 /** Options of `smoothL1`: the reduction and β (≥ 0, default 1). */
@@ -401,13 +418,7 @@ export interface SmoothL1Options extends LossOptions {
  * losses.smoothL1(tensor([0.5, 3]), tensor([0, 0]), { reduction: "none" }).toArray(); // [0.125, 2.5]
  */
 export function smoothL1(pred: Tensor, target: Tensor, options?: SmoothL1Options): Tensor {
-  checkPair(pred, target, "smoothL1", ["pred", "target"]);
-  const beta = checkOptions(options, "smoothL1").beta ?? 1;
-  if (typeof beta !== "number" || !(beta >= 0) || beta === Number.POSITIVE_INFINITY) {
-    throw new ChainruleError(`smoothL1: beta must be a finite number ≥ 0, got ${describe(beta)}`);
-  }
-  const reduction = reductionOf(options, "smoothL1");
-  return apply(smoothL1Op, [pred, target], { reduction, count: pred.size, threshold: beta });
+  return thresholdLoss(smoothL1Op, pred, target, options, "beta", true);
 }
 
 /** Options of `klDiv`: the reduction and whether the target holds log-probabilities. */
