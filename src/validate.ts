@@ -47,6 +47,12 @@ export function checkPositive(
   return value as number;
 }
 
+/** An integer of either sign (a shift, a diagonal offset). */
+export function checkInteger(value: unknown, op: string, what: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) fail(op, what, "an integer", value);
+  return value as number;
+}
+
 /** An integer in `[min, max]` (defaults: 0 and `Number.MAX_SAFE_INTEGER`). */
 export function checkInt(
   value: unknown,

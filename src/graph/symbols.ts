@@ -83,6 +83,10 @@ export const tensorSymbols = {
   indexAdd: map("ḡ", "indexSelect(ḡ, indices)"),
   concat: map("ḡ sliced at this input's place"),
   stack: map("ḡ selected at this input's index"),
+  flip: map("flip(ḡ, same axes)"),
+  roll: map("roll(ḡ, −shift)"),
+  triu: map("triu(ḡ, k)"),
+  tril: map("tril(ḡ, k)"),
   clone: ONE,
   astype: ew("1 (ḡ cast back)"),
   // not differentiable (the comparisons are rows of the binary table)

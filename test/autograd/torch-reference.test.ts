@@ -131,6 +131,10 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
     x!.matmul(W1!).add(b1!).tanh().matmul(W2!).add(b2!).sub(y!).pow(2).mean(),
   bce_with_logits_composed: ({ z }, { y }) => z!.softplus().sub(y!.mul(z!)).mean(),
 
+  // shape ops of SPEC §8
+  flip_roll: ({ x, w }) => x!.flip(0, 2).mul(w!).add(x!.roll(2, 1)).add(x!.roll(-3)),
+  triu_tril: ({ x, w }) => x!.triu(-1).mul(w!).add(x!.matmul(w!).tril(1)),
+
   // losses of SPEC §8
   l1_loss: ({ p, t }) => losses.l1(p!, t!),
   huber_loss_delta: ({ p, t }) => losses.huber(p!, t!, { delta: 0.7, reduction: "sum" }),

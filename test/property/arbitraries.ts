@@ -1035,6 +1035,59 @@ const transposeCandidate: Candidate = {
   },
 };
 
+const flipCandidate: Candidate = {
+  ops: ["flip"],
+  draw: (s) => {
+    const r = s.shape.length;
+    return fc
+      .subarray(range(r))
+      .chain((axes) => fc.tuple(...axes.map((a) => aliasOf(a, r))))
+      .map(
+        (axes): Draft =>
+          moved(s, {
+            ops: ["flip"],
+            expr: (c) => `${c}.flip(${axes.join(", ")})`,
+            shape: [...s.shape],
+            run: (t) => t.flip(...axes),
+          }),
+      );
+  },
+};
+
+const rollCandidate: Candidate = {
+  ops: ["roll"],
+  draw: (s) => {
+    const r = s.shape.length;
+    const axis = r === 0 ? fc.constant(undefined) : fc.option(axisArb(r), { nil: undefined });
+    return fc.tuple(fc.integer({ min: -5, max: 5 }), axis).map(
+      ([shift, a]): Draft =>
+        moved(s, {
+          ops: ["roll"],
+          expr: (c) => `${c}.roll(${shift}${a === undefined ? "" : `, ${a}`})`,
+          shape: [...s.shape],
+          run: (t) => t.roll(shift, a),
+        }),
+    );
+  },
+};
+
+const triangleCandidate: Candidate = {
+  ops: ["triu", "tril"],
+  when: (s) => s.shape.length >= 2,
+  draw: (s) =>
+    fc.tuple(fc.constantFrom("triu" as const, "tril" as const), fc.integer({ min: -2, max: 2 })).map(
+      ([op, k]): Draft => ({
+        ops: [op],
+        expr: (c) => `${c}.${op}(${k})`,
+        shape: [...s.shape],
+        run: (t) => t[op](k),
+        // zeros join the values
+        lo: Math.min(s.lo, 0),
+        hi: Math.max(s.hi, 0),
+      }),
+    ),
+};
+
 const permuteCandidate: Candidate = {
   ops: ["permute"],
   draw: (s) => {
@@ -1349,6 +1402,9 @@ export const CANDIDATES: readonly Candidate[] = [
   ...reductions,
   matmulCandidate,
   transposeCandidate,
+  flipCandidate,
+  rollCandidate,
+  triangleCandidate,
   permuteCandidate,
   reshapeCandidate,
   flattenCandidate,

@@ -149,6 +149,31 @@ describe("bad axes name the op, the axis and the shape", () => {
     );
   });
 
+  it("flip, roll, triu and tril", () => {
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(errorOf(() => x.flip(0, -2))).toMatchInlineSnapshot(
+      `"flip: axes [0,-2] repeat a dimension of [2,2]"`,
+    );
+    expect(errorOf(() => x.flip(2))).toMatchInlineSnapshot(
+      `"flip: axis 2 is out of range for a tensor of shape [2,2] (valid axes are -2..1)"`,
+    );
+    expect(errorOf(() => x.roll(1.5))).toMatchInlineSnapshot(
+      `"roll: shift must be an integer, got number 1.5"`,
+    );
+    expect(errorOf(() => x.roll(1, 3))).toMatchInlineSnapshot(
+      `"roll: axis 3 is out of range for a tensor of shape [2,2] (valid axes are -2..1)"`,
+    );
+    expect(errorOf(() => tensor([1, 2]).triu())).toMatchInlineSnapshot(
+      `"triu: needs a tensor of at least 2 dimensions, got [2]"`,
+    );
+    expect(errorOf(() => x.tril(0.5))).toMatchInlineSnapshot(
+      `"tril: diagonal k must be an integer, got number 0.5"`,
+    );
+  });
+
   it("transpose and permute", () => {
     expect(errorOf(() => tensor([1, 2]).transpose())).toMatchInlineSnapshot(
       `"transpose: a tensor of shape [2] has fewer than 2 dimensions"`,

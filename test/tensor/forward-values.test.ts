@@ -136,6 +136,72 @@ describe("binary arithmetic with broadcasting", () => {
   });
 });
 
+describe("flip, roll, triu and tril", () => {
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+
+  it("flip reverses the given axes, each once; no axes is a copy", () => {
+    expect(x.flip(0).toArray()).toEqual([
+      [4, 5, 6],
+      [1, 2, 3],
+    ]);
+    expect(x.flip(-1, 0).toArray()).toEqual([
+      [6, 5, 4],
+      [3, 2, 1],
+    ]);
+    expect(x.flip().toArray()).toEqual(x.toArray());
+  });
+
+  it("roll wraps entries around along an axis, either way, or along the flattened tensor", () => {
+    expect(x.roll(1, 1).toArray()).toEqual([
+      [3, 1, 2],
+      [6, 4, 5],
+    ]);
+    expect(x.roll(-4, 1).toArray()).toEqual(x.roll(2, 1).toArray());
+    expect(x.roll(2).toArray()).toEqual([
+      [5, 6, 1],
+      [2, 3, 4],
+    ]);
+    expect(tensor([]).roll(3).shape).toEqual([0]);
+  });
+
+  it("triu and tril keep one side of diagonal k of the last two dimensions, batched", () => {
+    expect(x.triu().toArray()).toEqual([
+      [1, 2, 3],
+      [0, 5, 6],
+    ]);
+    expect(x.triu(1).toArray()).toEqual([
+      [0, 2, 3],
+      [0, 0, 6],
+    ]);
+    expect(x.tril(-1).toArray()).toEqual([
+      [0, 0, 0],
+      [4, 0, 0],
+    ]);
+    expect(x.tril(5).toArray()).toEqual(x.toArray());
+    const batch = x.unsqueeze(0).expand([2, 2, 3]).tril();
+    expect(batch.toArray()).toEqual([x.tril().toArray(), x.tril().toArray()]);
+  });
+
+  it("send the gradient back through the same movement or mask", () => {
+    const w = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const a = tensor(x.toArray() as number[][], { requiresGrad: true });
+    a.flip(1).mul(w).sum().backward();
+    expect(a.grad?.toArray()).toEqual(w.flip(1).toArray());
+    const b = tensor(x.toArray() as number[][], { requiresGrad: true });
+    b.roll(1).mul(w).sum().backward();
+    expect(b.grad?.toArray()).toEqual(w.roll(-1).toArray());
+    const c = tensor(x.toArray() as number[][], { requiresGrad: true });
+    c.triu(1).mul(w).sum().backward();
+    expect(c.grad?.toArray()).toEqual(w.triu(1).toArray());
+  });
+});
+
 describe("where", () => {
   it("picks a where cond is nonzero and b elsewhere, broadcasting all three", () => {
     const cond = tensor([[1], [0]]);

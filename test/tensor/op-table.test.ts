@@ -473,6 +473,36 @@ const cases: { readonly [K in OpName]: OpCase } = {
       call: (a: Tensor, b: Tensor) => apply(opTable.mm, [a, b], { aT, bT }),
     })),
   },
+  flip: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3], axis 1", inputs: draw([[2, 3], fine]), call: (x) => x.flip(1) },
+      { name: "[2,3,2], axes 0 and -1", inputs: draw([[2, 3, 2], fine]), call: (x) => x.flip(0, -1) },
+      { name: "[], no axes", inputs: draw([[], fine]), call: (x) => x.flip() },
+    ],
+  },
+  roll: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3], shift 1 along axis 1", inputs: draw([[2, 3], fine]), call: (x) => x.roll(1, 1) },
+      { name: "[2,3], shift -4 along axis 0", inputs: draw([[2, 3], fine]), call: (x) => x.roll(-4, 0) },
+      { name: "[2,3], shift 2, flattened", inputs: draw([[2, 3], fine]), call: (x) => x.roll(2) },
+    ],
+  },
+  triu: {
+    differentiable: true,
+    variants: [
+      { name: "[3,4]", inputs: draw([[3, 4], fine]), call: (x) => x.triu() },
+      { name: "[2,3,3], k = -1", inputs: draw([[2, 3, 3], fine]), call: (x) => x.triu(-1) },
+    ],
+  },
+  tril: {
+    differentiable: true,
+    variants: [
+      { name: "[4,3]", inputs: draw([[4, 3], fine]), call: (x) => x.tril() },
+      { name: "[2,3,3], k = 1", inputs: draw([[2, 3, 3], fine]), call: (x) => x.tril(1) },
+    ],
+  },
   transpose: {
     differentiable: true,
     variants: [

@@ -1,5 +1,6 @@
 /**
- * Data-movement kernels: permute, slice, pad, concat pieces, gather/scatter along an axis.
+ * Data-movement kernels: permute, flip, roll, triangles, slice, pad, concat pieces,
+ * gather/scatter along an axis.
  * A tensor is often read as [outer, n, inner] around one axis: `outer` is the product of the
  * dimensions before it, `inner` of those after.
  */
@@ -116,6 +117,58 @@ export function indexSelect(
       if (accumulate)
         for (let i = 0; i < inner; i++) x[xi + i] = (x[xi + i] as number) + (out[oi + i] as number);
       else for (let i = 0; i < inner; i++) out[oi + i] = x[xi + i] as number;
+    }
+  }
+}
+
+/** out = x (shape `shape`) with the order of the entries along each axis in `axes` reversed. */
+export function flip(x: Arr, shape: Shape, axes: readonly number[], out: Arr): void {
+  const n = out.length;
+  if (n === 0) return;
+  const r = shape.length;
+  const strides = stridesOf(shape);
+  // x's step along each dimension of out: negative where the axis is reversed
+  const step = strides.map((st, a) => (axes.includes(a) ? -st : st));
+  let src = axes.reduce((o, a) => o + ((shape[a] as number) - 1) * (strides[a] as number), 0);
+  const coord = new Array<number>(r).fill(0);
+  for (let i = 0; i < n; i++) {
+    out[i] = x[src] as number;
+    for (let a = r - 1; a >= 0; a--) {
+      src += step[a] as number;
+      if (++(coord[a] as number) < (shape[a] as number)) break;
+      coord[a] = 0;
+      src -= (step[a] as number) * (shape[a] as number);
+    }
+  }
+}
+
+/**
+ * out = x rolled by `shift` along the middle axis of x read as [outer, len, inner]: the entry at
+ * position j moves to (j + shift) mod len.
+ */
+export function roll(x: Arr, outer: number, len: number, inner: number, shift: number, out: Arr): void {
+  if (len === 0) return;
+  const s = ((shift % len) + len) % len;
+  for (let o = 0; o < outer; o++) {
+    const base = o * len * inner;
+    // entries [0, len − s) move up by s, the last s wrap around to the front
+    out.set(x.subarray(base, base + (len - s) * inner), base + s * inner);
+    out.set(x.subarray(base + (len - s) * inner, base + len * inner), base);
+  }
+}
+
+/**
+ * out = x (a stack of rows×cols matrices) with the entries off one side of diagonal k zeroed:
+ * keeps j − i ≥ k (`upper`, triu) or j − i ≤ k (tril).
+ */
+export function triangle(x: Arr, rows: number, cols: number, k: number, upper: boolean, out: Arr): void {
+  const m = rows * cols;
+  for (let b = 0; b < out.length; b += m) {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const at = b + i * cols + j;
+        out[at] = (upper ? j - i >= k : j - i <= k) ? (x[at] as number) : 0;
+      }
     }
   }
 }

@@ -67,6 +67,37 @@ export const methodTable = {
   unsqueeze: (x: Tensor, axis: number): Tensor => s.unsqueeze(x, axis),
   /** Broadcasts to `shape` (−1 keeps a dimension); new dimensions go in front. ∂ = sumTo(ḡ). */
   expand: (x: Tensor, ...shape: ShapeArgs): Tensor => s.expand(x, flatArgs(shape)),
+  /**
+   * Reverses the order along each of `axes` (`torch.flip`). ∂ = ḡ flipped back.
+   *
+   * @example
+   * tensor([[1, 2], [3, 4]]).flip(1).toArray(); // [[2, 1], [4, 3]]
+   */
+  flip: (x: Tensor, ...axes: ShapeArgs): Tensor => s.flip(x, flatArgs(axes)),
+  /**
+   * Rolls the entries `shift` places along `axis`, wrapping around (without an axis: along the
+   * flattened tensor, shape kept; `torch.roll`). ∂ = ḡ rolled back by −shift.
+   *
+   * @example
+   * tensor([1, 2, 3, 4]).roll(1).toArray(); // [4, 1, 2, 3]
+   */
+  roll: (x: Tensor, shift: number, axis?: number): Tensor => s.roll(x, shift, axis),
+  /**
+   * Upper triangle of the last two dimensions: x[…, i, j] where j − i ≥ k, else 0 (`torch.triu`).
+   * ∂ = triu(ḡ, k).
+   *
+   * @example
+   * tensor([[1, 2], [3, 4]]).triu().toArray(); // [[1, 2], [0, 4]]
+   */
+  triu: (x: Tensor, k = 0): Tensor => s.triu(x, k),
+  /**
+   * Lower triangle of the last two dimensions: x[…, i, j] where j − i ≤ k, else 0 (`torch.tril`).
+   * ∂ = tril(ḡ, k).
+   *
+   * @example
+   * tensor([[1, 2], [3, 4]]).tril(-1).toArray(); // [[0, 0], [3, 0]]
+   */
+  tril: (x: Tensor, k = 0): Tensor => s.tril(x, k),
   /** Elements [start, end) along `axis` (end exclusive, negatives count from the end, clamped). */
   slice: (x: Tensor, axis: number, start: number, end?: number): Tensor => ix.slice(x, axis, start, end),
   /** `torch.gather`: out[…i…] = x[…index[…i…]…] along `axis`. ∂ = scatter-add of ḡ. */

@@ -5,10 +5,11 @@
  * is in indexing.ts.
  */
 import { ChainruleError, describe, fmtShape } from "../../errors";
+import { checkInteger } from "../../validate";
 import { broadcastsTo, checkDims, checkResultShape, normalizeAxis, sameShape, sizeOf } from "../broadcast";
 import { allocate, type DType } from "../dtype";
 import { broadcastTo } from "../kernels/elementwise";
-import { copyBlock } from "../kernels/layout";
+import { copyBlock, flip as flipKernel, roll as rollKernel, triangle } from "../kernels/layout";
 import { reduce } from "../kernels/reduce";
 import type { OpDef, RawResult, Tensor } from "../tensor";
 import { apply } from "./apply";
@@ -136,6 +137,57 @@ export const astypeOp: OpDef<{ dtype: DType }, readonly [Tensor]> = {
   },
   backward: (g, { inputs: [x] }) => [astype(g, x.dtype)],
 };
+
+/** Reverses the order along `axes` (normalised, distinct). ∂ = flip(ḡ, axes): a flip undoes itself. */
+export const flipOp: OpDef<{ axes: readonly number[] }, readonly [Tensor]> = {
+  name: "flip",
+  saves: "none",
+  forward: ([x], { axes }) => {
+    const out = alloc(x, x.size);
+    flipKernel(x._s.data, x.shape, axes, out);
+    return { shape: x.shape, data: out };
+  },
+  backward: (g, { attrs }) => [apply(flipOp, [g], attrs)],
+};
+
+/**
+ * Rolls by `shift` along `axis` (entries pushed off the end come back at the start); with
+ * `axis` null, along the flattened tensor, shape kept (`torch.roll`). ∂ = roll(ḡ, −shift, axis).
+ */
+export const rollOp: OpDef<{ shift: number; axis: number | null }, readonly [Tensor]> = {
+  name: "roll",
+  saves: "none",
+  forward: ([x], { shift, axis }) => {
+    const out = alloc(x, x.size);
+    const [outer, len, inner] = axis === null ? [1, x.size, 1] : around(x.shape, axis);
+    rollKernel(x._s.data, outer, len, inner, shift, out);
+    return { shape: x.shape, data: out };
+  },
+  backward: (g, { attrs: { shift, axis } }) => [apply(rollOp, [g], { shift: -shift, axis })],
+};
+
+/** Attributes of triu and tril: the diagonal k (0 the main one, > 0 above, < 0 below). */
+export interface TriangleAttrs {
+  readonly k: number;
+}
+
+/** triu and tril: the entries of the last two dimensions on one side of diagonal k, the rest 0. ∂ = the same mask of ḡ. */
+function triangleOp(name: "triu" | "tril"): OpDef<TriangleAttrs, readonly [Tensor]> {
+  const op: OpDef<TriangleAttrs, readonly [Tensor]> = {
+    name,
+    saves: "none",
+    forward: ([x], { k }) => {
+      const out = alloc(x, x.size);
+      const [rows, cols] = x.shape.slice(-2) as [number, number];
+      triangle(x._s.data, rows, cols, k, name === "triu", out);
+      return { shape: x.shape, data: out };
+    },
+    backward: (g, { attrs }) => [apply(op, [g], attrs)],
+  };
+  return op;
+}
+export const triuOp = triangleOp("triu");
+export const trilOp = triangleOp("tril");
 
 // ---- public functions ----
 
@@ -285,3 +337,42 @@ export function clone(x: Tensor): Tensor {
 export function astype(x: Tensor, dtype: DType): Tensor {
   return apply(astypeOp, [checkTensor(x, "astype")], { dtype });
 }
+
+/** Reverses the order of the entries along each of `axes` (`torch.flip`; none: unchanged). */
+export function flip(x: Tensor, axes: readonly number[]): Tensor {
+  checkTensor(x, "flip");
+  const norm = axes.map((a) => normalizeAxis(a, x.ndim, "flip", x.shape));
+  if (new Set(norm).size !== norm.length) {
+    throw new ChainruleError(`flip: axes ${JSON.stringify(axes)} repeat a dimension of ${fmtShape(x.shape)}`);
+  }
+  return apply(flipOp, [x], { axes: norm });
+}
+
+/**
+ * Rolls the entries by `shift` places along `axis` (negative: the other way); without an axis,
+ * along the flattened tensor, keeping its shape (`torch.roll`).
+ */
+export function roll(x: Tensor, shift: number, axis?: number): Tensor {
+  checkTensor(x, "roll");
+  checkInteger(shift, "roll", "shift");
+  const a = axis === undefined ? null : normalizeAxis(axis, x.ndim, "roll", x.shape);
+  return apply(rollOp, [x], { shift, axis: a });
+}
+
+/** Checks triu's and tril's input (≥ 2 dimensions) and diagonal, then records `def`. */
+function triangleOf(def: OpDef<TriangleAttrs, readonly [Tensor]>, x: Tensor, k: number): Tensor {
+  checkTensor(x, def.name);
+  if (x.ndim < 2) {
+    throw new ChainruleError(
+      `${def.name}: needs a tensor of at least 2 dimensions, got ${fmtShape(x.shape)}`,
+    );
+  }
+  checkInteger(k, def.name, "diagonal k");
+  return apply(def, [x], { k });
+}
+
+/** The upper triangle of the last two dimensions: entries with j − i ≥ k kept, the rest 0 (`torch.triu`). */
+export const triu = (x: Tensor, k = 0): Tensor => triangleOf(triuOp, x, k);
+
+/** The lower triangle of the last two dimensions: entries with j − i ≤ k kept, the rest 0 (`torch.tril`). */
+export const tril = (x: Tensor, k = 0): Tensor => triangleOf(trilOp, x, k);

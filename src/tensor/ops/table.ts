@@ -54,6 +54,10 @@ export const opTable = {
   indexAdd: ix.indexAddOp,
   concat: s.concatOp,
   stack: s.stackOp,
+  flip: s.flipOp,
+  roll: s.rollOp,
+  triu: s.triuOp,
+  tril: s.trilOp,
   clone: s.cloneOp,
   astype: s.astypeOp,
   // not differentiable
