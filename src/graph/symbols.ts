@@ -61,6 +61,7 @@ export const tensorSymbols = {
   max: map("ḡ to the maxima (split among ties)"),
   min: map("ḡ to the minima (split among ties)"),
   logSumExp: map("ḡ·softmax(x)"),
+  cumsum: map("cumsum of ḡ from the other end"),
   softmax: map("y ⊙ (ḡ − Σ ḡ ⊙ y)"),
   logSoftmax: map("ḡ − softmax(x)·Σ ḡ"),
   // linear algebra

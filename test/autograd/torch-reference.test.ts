@@ -135,6 +135,13 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
   flip_roll: ({ x, w }) => x!.flip(0, 2).mul(w!).add(x!.roll(2, 1)).add(x!.roll(-3)),
   triu_tril: ({ x, w }) => x!.triu(-1).mul(w!).add(x!.matmul(w!).tril(1)),
 
+  cumsum_var_std: ({ x, w }) =>
+    x!
+      .cumsum(1)
+      .mul(w!)
+      .add(x!.var(0))
+      .add(x!.std(1, { correction: 0, keepDims: true })),
+
   // losses of SPEC §8
   l1_loss: ({ p, t }) => losses.l1(p!, t!),
   huber_loss_delta: ({ p, t }) => losses.huber(p!, t!, { delta: 0.7, reduction: "sum" }),

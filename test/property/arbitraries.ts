@@ -932,7 +932,27 @@ function softmaxCandidate(op: "softmax" | "logSoftmax"): Candidate {
   };
 }
 
+/** Running sums along one axis: an entry sums up to n of the values (n the axis's length). */
+const cumsumCandidate: Candidate = {
+  ops: ["cumsum"],
+  when: small,
+  draw: (s) =>
+    axisArb(s.shape.length).map((axis): Draft => {
+      const r = s.shape.length;
+      const n = r === 0 ? 1 : (s.shape[norm(axis, r)] as number);
+      return {
+        ops: ["cumsum"],
+        expr: (c) => `${c}.cumsum(${axis})`,
+        shape: s.shape,
+        run: (t) => t.cumsum(axis),
+        lo: Math.min(s.lo, n * s.lo),
+        hi: Math.max(s.hi, n * s.hi),
+      };
+    }),
+};
+
 const reductions: Candidate[] = [
+  cumsumCandidate,
   reduction("sum", (lo, hi, n) => [n * lo, n * hi], small),
   reduction("mean", (lo, hi) => [lo, hi]),
   reduction("max", (lo, hi) => [lo, hi]),

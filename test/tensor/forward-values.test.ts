@@ -202,6 +202,50 @@ describe("flip, roll, triu and tril", () => {
   });
 });
 
+describe("cumsum, var and std", () => {
+  it("cumsum runs along the axis; its gradient sums ḡ from the other end", () => {
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requiresGrad: true },
+    );
+    expect(x.cumsum(1).toArray()).toEqual([
+      [1, 3, 6],
+      [4, 9, 15],
+    ]);
+    expect(x.cumsum(0).toArray()).toEqual([
+      [1, 2, 3],
+      [5, 7, 9],
+    ]);
+    x.cumsum(1)
+      .mul(tensor([1, 10, 100]))
+      .sum()
+      .backward();
+    expect(x.grad?.toArray()).toEqual([
+      [111, 110, 100],
+      [111, 110, 100],
+    ]);
+  });
+
+  it("var divides by n − 1 unless told otherwise; std is its root", () => {
+    const x = tensor([
+      [1, 2, 3, 4],
+      [2, 2, 2, 2],
+    ]);
+    expect(x.var(1).toArray()).toEqual([5 / 3, 0]);
+    expect(x.var(1, { correction: 0 }).toArray()).toEqual([1.25, 0]);
+    expect(x.var(0, { keepDims: true }).shape).toEqual([1, 4]);
+    expect(tensor([2, 4, 4, 4, 5, 5, 7, 9]).std(undefined, { correction: 0 }).item()).toBe(2);
+    // one element: 0/0 with the default correction, as in PyTorch
+    expect(tensor([3]).var().item()).toBeNaN();
+    expect(() => x.var(0, { correction: -1 })).toThrow(
+      "var: correction must be a finite number ≥ 0, got number -1",
+    );
+  });
+});
+
 describe("where", () => {
   it("picks a where cond is nonzero and b elsewhere, broadcasting all three", () => {
     const cond = tensor([[1], [0]]);

@@ -433,6 +433,14 @@ const cases: { readonly [K in OpName]: OpCase } = {
     differentiable: true,
     variants: reduceVariants((x, a, k) => x.logSumExp(a, k), uniform(-2, 2)),
   },
+  cumsum: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3], axis 1", inputs: draw([[2, 3], fine]), call: (x) => x.cumsum(1) },
+      { name: "[3,2,2], axis -3", inputs: draw([[3, 2, 2], fine]), call: (x) => x.cumsum(-3) },
+      { name: "[], axis 0", inputs: draw([[], fine]), call: (x) => x.cumsum(0) },
+    ],
+  },
   softmax: { differentiable: true, variants: softmaxVariants((x, axis) => x.softmax(axis)) },
   logSoftmax: { differentiable: true, variants: softmaxVariants((x, axis) => x.logSoftmax(axis)) },
   matmul: {

@@ -133,3 +133,23 @@ export function logSoftmaxAxis(
     }
   }
 }
+
+/**
+ * Running sums along the middle axis of x read as [outer, len, inner]: out[o, j, i] =
+ * Σ_{j' ≤ j} x[o, j', i], accumulated in double precision (rounded once per entry in float32).
+ */
+export function cumsum(x: Arr, outer: number, len: number, inner: number, out: Arr): void {
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(0);
+    const base = o * len * inner;
+    for (let j = 0; j < len; j++) {
+      const row = base + j * inner;
+      for (let i = 0; i < inner; i++) {
+        const s = (acc[i] as number) + (x[row + i] as number);
+        acc[i] = s;
+        out[row + i] = s;
+      }
+    }
+  }
+}

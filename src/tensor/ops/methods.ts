@@ -33,6 +33,28 @@ export const methodTable = {
   sum: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.sum(x, axis, keepDims),
   /** Mean over `axis` (all by default). ∂ = ḡ / count, broadcast back. */
   mean: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.mean(x, axis, keepDims),
+  /**
+   * Variance over `axis` (all by default), Σ(x − mean)²/(n − correction), correction 1 unless
+   * given (`torch.var`).
+   *
+   * @example
+   * tensor([1, 2, 3, 4]).var().item(); // 1.6666666666666667
+   */
+  var: (x: Tensor, axis?: Axes, options?: r.VarianceOptions): Tensor => r.variance(x, axis, options),
+  /**
+   * Standard deviation over `axis`, √var (`torch.std`).
+   *
+   * @example
+   * tensor([2, 4, 4, 4, 5, 5, 7, 9]).std(undefined, { correction: 0 }).item(); // 2
+   */
+  std: (x: Tensor, axis?: Axes, options?: r.VarianceOptions): Tensor => r.std(x, axis, options),
+  /**
+   * Running sums along `axis` (`torch.cumsum`). ∂ = running sums of ḡ from the other end.
+   *
+   * @example
+   * tensor([1, 2, 3]).cumsum(0).toArray(); // [1, 3, 6]
+   */
+  cumsum: (x: Tensor, axis: number): Tensor => r.cumsum(x, axis),
   /** Maximum over `axis` (values only, like `torch.amax`); the gradient is split evenly among ties. */
   max: (x: Tensor, axis?: Axes, keepDims = false): Tensor => r.max(x, axis, keepDims),
   /** Minimum over `axis` (values only); the gradient is split evenly among ties. */

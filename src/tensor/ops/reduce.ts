@@ -6,11 +6,11 @@ import { ChainruleError, describe, fmtShape } from "../../errors";
 import { checkBoolean } from "../../validate";
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "../broadcast";
 import { zip } from "../kernels/elementwise";
-import { argExtreme, logSoftmaxAxis, reduce } from "../kernels/reduce";
+import { argExtreme, cumsum as cumsumKernel, logSoftmaxAxis, reduce } from "../kernels/reduce";
 import type { OpDef, RawResult, Tensor } from "../tensor";
 import { apply } from "./apply";
-import { div, eq, exp, mul, sub } from "./elementwise";
-import { expand, reshape } from "./shape";
+import { div, eq, exp, mul, sqrt, sub } from "./elementwise";
+import { expand, flip, reshape } from "./shape";
 import { alloc, around, checkTensor } from "./util";
 
 /** Attributes of a reduction: the sorted axes and whether to keep them. */
@@ -193,6 +193,25 @@ export const min = (x: Tensor, axis?: number | readonly number[], keepDims = fal
 export const logSumExp = (x: Tensor, axis?: number | readonly number[], keepDims = false) =>
   reduction(logSumExpOp, x, axis, keepDims);
 
+/**
+ * Running sums along `axis` (`torch.cumsum`). ∂ = the running sums of ḡ taken from the other
+ * end: flip(cumsum(flip(ḡ))).
+ */
+export const cumsumOp: OpDef<AxisAttrs, readonly [Tensor]> = {
+  name: "cumsum",
+  saves: "none",
+  forward: ([x], { axis }) => {
+    const out = alloc(x, x.size);
+    const [outer, len, inner] = x.ndim === 0 ? [1, 1, 1] : around(x.shape, axis);
+    cumsumKernel(x._s.data, outer, len, inner, out);
+    return { shape: x.shape, data: out };
+  },
+  backward: (g, { attrs: { axis } }) => {
+    if (g.ndim === 0) return [g];
+    return [flip(apply(cumsumOp, [flip(g, [axis])], { axis }), [axis])];
+  },
+};
+
 function oneAxis(def: OpDef<AxisAttrs, readonly [Tensor]>, x: Tensor, axis: number): Tensor {
   checkTensor(x, def.name);
   // a 0-d tensor takes axis 0 or -1 (as in PyTorch), like the reductions
@@ -205,6 +224,41 @@ function oneAxis(def: OpDef<AxisAttrs, readonly [Tensor]>, x: Tensor, axis: numb
 
 export const softmax = (x: Tensor, axis = -1): Tensor => oneAxis(softmaxOp, x, axis);
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => oneAxis(logSoftmaxOp, x, axis);
+
+/** Running sums along `axis` (a 0-d tensor takes axis 0 or −1 and is unchanged). */
+export const cumsum = (x: Tensor, axis: number): Tensor => oneAxis(cumsumOp, x, axis);
+
+/** Options of `variance` and `std`: Bessel's correction (default 1) and whether to keep the reduced axes. */
+export interface VarianceOptions {
+  /** Divide by n − correction: 1 (default) for the sample variance, 0 for the population's. */
+  readonly correction?: number;
+  readonly keepDims?: boolean;
+}
+
+/**
+ * Variance over `axis` (all axes by default): Σ(x − mean)²/(n − correction) (`torch.var`).
+ * Composed of differentiable ops, so ∂ = 2(x − mean)·ḡ/(n − correction) comes from theirs.
+ */
+export function variance(
+  x: Tensor,
+  axis?: number | readonly number[],
+  options: VarianceOptions = {},
+): Tensor {
+  checkTensor(x, "var");
+  const correction = options.correction ?? 1;
+  if (typeof correction !== "number" || !Number.isFinite(correction) || correction < 0) {
+    throw new ChainruleError(`var: correction must be a finite number ≥ 0, got ${describe(correction)}`);
+  }
+  const keepDims = checkBoolean(options.keepDims, "var", "keepDims", false);
+  const axes = normalizeAxes(axis, x.shape, "var");
+  const d = sub(x, mean(x, axes, true));
+  return div(sum(mul(d, d), axes, keepDims), countOf(x, axes) - correction);
+}
+
+/** Standard deviation over `axis`: √variance (`torch.std`, same options). */
+export function std(x: Tensor, axis?: number | readonly number[], options: VarianceOptions = {}): Tensor {
+  return sqrt(variance(x, axis, options));
+}
 
 function arg(def: typeof argmaxOp, x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
   checkTensor(x, def.name);

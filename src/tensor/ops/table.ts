@@ -32,6 +32,7 @@ export const opTable = {
   max: r.maxOp,
   min: r.minOp,
   logSumExp: r.logSumExpOp,
+  cumsum: r.cumsumOp,
   softmax: r.softmaxOp,
   logSoftmax: r.logSoftmaxOp,
   // linear algebra
