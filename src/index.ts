@@ -137,7 +137,7 @@ export { where } from "./tensor/ops/elementwise";
 export type { GatherAttrs, SelectAttrs, SliceAttrs } from "./tensor/ops/indexing";
 export type { AxisAttrs, ReduceAttrs } from "./tensor/ops/reduce";
 export type { ShapeAttrs } from "./tensor/ops/shape";
-export { concat, flip, roll, stack, tril, triu } from "./tensor/ops/shape";
+export { chunk, concat, flip, repeat, roll, split, stack, tile, tril, triu } from "./tensor/ops/shape";
 export { type OpName, opTable } from "./tensor/ops/table";
 export type { IndexArg } from "./tensor/ops/util";
 export type { RawResult } from "./tensor/tensor";

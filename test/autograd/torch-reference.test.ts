@@ -142,6 +142,17 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
       .add(x!.var(0))
       .add(x!.std(1, { correction: 0, keepDims: true })),
 
+  repeat_tile_split_chunk: ({ x, w }) => {
+    const [a, b] = x!.split([1, 2], 1) as [Tensor, Tensor];
+    const [c, d] = x!.chunk(2, 0) as [Tensor, Tensor];
+    return x!
+      .repeat(2, 1, 3)
+      .mul(w!)
+      .sum(0)
+      .add(concat([b, a.mul(3)], 1).tile(1, 3))
+      .add(concat([d, c], 0).tile(3));
+  },
+
   // losses of SPEC §8
   l1_loss: ({ p, t }) => losses.l1(p!, t!),
   huber_loss_delta: ({ p, t }) => losses.huber(p!, t!, { delta: 0.7, reduction: "sum" }),

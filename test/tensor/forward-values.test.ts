@@ -246,6 +246,70 @@ describe("cumsum, var and std", () => {
   });
 });
 
+describe("repeat, tile, split and chunk", () => {
+  const x = tensor([
+    [1, 2],
+    [3, 4],
+  ]);
+
+  it("repeat tiles along each dimension, extra counts adding leading dimensions", () => {
+    expect(x.repeat(1, 2).toArray()).toEqual([
+      [1, 2, 1, 2],
+      [3, 4, 3, 4],
+    ]);
+    expect(x.repeat(2, 1, 1).shape).toEqual([2, 2, 2]);
+    expect(x.repeat(0, 1).shape).toEqual([0, 2]);
+    expect(tensor(5).repeat(3).toArray()).toEqual([5, 5, 5]);
+  });
+
+  it("tile pads missing leading counts with 1", () => {
+    expect(x.tile(2).toArray()).toEqual(x.repeat(1, 2).toArray());
+    expect(x.tile(2, 1).toArray()).toEqual(x.repeat(2, 1).toArray());
+  });
+
+  it("repeat's gradient sums ḡ over the copies", () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    a.repeat(3)
+      .mul(tensor([1, 10, 100, 1000, 1e4, 1e5]))
+      .sum()
+      .backward();
+    expect(a.grad?.toArray()).toEqual([10101, 101010]);
+  });
+
+  it("split cuts by size (the last piece shorter) or by listed sizes; chunk by count", () => {
+    const v = tensor([1, 2, 3, 4, 5]);
+    expect(v.split(2).map((t) => t.toArray())).toEqual([[1, 2], [3, 4], [5]]);
+    expect(v.split([1, 4]).map((t) => t.toArray())).toEqual([[1], [2, 3, 4, 5]]);
+    expect(x.split(1, 1).map((t) => t.toArray())).toEqual([
+      [[1], [3]],
+      [[2], [4]],
+    ]);
+    expect(v.chunk(2).map((t) => t.toArray())).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+    // torch.chunk: fewer pieces when the length runs out first (6 in 4 chunks of 2)
+    expect(tensor([1, 2, 3, 4, 5, 6]).chunk(4).length).toBe(3);
+  });
+
+  it("the pieces' gradients flow back into place", () => {
+    const v = tensor([1, 2, 3, 4, 5], { requiresGrad: true });
+    const [a, b] = v.split([2, 3]) as [Tensor, Tensor];
+    a.sum().add(b.mul(2).sum()).backward();
+    expect(v.grad?.toArray()).toEqual([1, 1, 2, 2, 2]);
+  });
+
+  it("refuse bad counts and sizes", () => {
+    expect(() => x.repeat(2)).toThrow("repeat: needs a count for each of the 2 dimensions of [2,2], got [2]");
+    expect(() => x.repeat(1, -1)).toThrow("repeat: repeat counts must be integers ≥ 0, got number -1");
+    expect(() => tensor([1, 2, 3]).split([1, 1])).toThrow(
+      "split: sizes [1,1] add up to 2, axis 0 of [3] has 3",
+    );
+    expect(() => tensor([1, 2, 3]).split(0)).toThrow("split: size must be an integer ≥ 1, got number 0");
+    expect(() => tensor([1, 2, 3]).chunk(0)).toThrow("chunk: chunks must be an integer ≥ 1, got number 0");
+  });
+});
+
 describe("where", () => {
   it("picks a where cond is nonzero and b elsewhere, broadcasting all three", () => {
     const cond = tensor([[1], [0]]);

@@ -120,6 +120,36 @@ export const methodTable = {
    * tensor([[1, 2], [3, 4]]).tril(-1).toArray(); // [[0, 0], [3, 0]]
    */
   tril: (x: Tensor, k = 0): Tensor => s.tril(x, k),
+  /**
+   * Repeated `reps[i]` times along dimension i (`torch.Tensor.repeat`; extra counts add leading
+   * dimensions). ∂ = ḡ summed over the copies.
+   *
+   * @example
+   * tensor([1, 2]).repeat(2, 2).toArray(); // [[1, 2, 1, 2], [1, 2, 1, 2]]
+   */
+  repeat: (x: Tensor, ...reps: ShapeArgs): Tensor => s.repeat(x, flatArgs(reps)),
+  /**
+   * `torch.tile`: `repeat` with missing leading counts taken as 1.
+   *
+   * @example
+   * tensor([[1, 2]]).tile(2).toArray(); // [[1, 2, 1, 2]]
+   */
+  tile: (x: Tensor, ...reps: ShapeArgs): Tensor => s.tile(x, flatArgs(reps)),
+  /**
+   * Pieces of `sizeOrSizes` entries along `axis` (`torch.split`), each a slice.
+   *
+   * @example
+   * tensor([1, 2, 3, 4, 5]).split(2).map((t) => t.toArray()); // [[1, 2], [3, 4], [5]]
+   */
+  split: (x: Tensor, sizeOrSizes: number | readonly number[], axis = 0): Tensor[] =>
+    s.split(x, sizeOrSizes, axis),
+  /**
+   * At most `chunks` pieces of ⌈length/chunks⌉ along `axis` (`torch.chunk`).
+   *
+   * @example
+   * tensor([1, 2, 3, 4, 5]).chunk(2).map((t) => t.toArray()); // [[1, 2, 3], [4, 5]]
+   */
+  chunk: (x: Tensor, chunks: number, axis = 0): Tensor[] => s.chunk(x, chunks, axis),
   /** Elements [start, end) along `axis` (end exclusive, negatives count from the end, clamped). */
   slice: (x: Tensor, axis: number, start: number, end?: number): Tensor => ix.slice(x, axis, start, end),
   /** `torch.gather`: out[…i…] = x[…index[…i…]…] along `axis`. ∂ = scatter-add of ḡ. */

@@ -376,3 +376,97 @@ export const triu = (x: Tensor, k = 0): Tensor => triangleOf(triuOp, x, k);
 
 /** The lower triangle of the last two dimensions: entries with j − i ≤ k kept, the rest 0 (`torch.tril`). */
 export const tril = (x: Tensor, k = 0): Tensor => triangleOf(trilOp, x, k);
+
+/** Checks a list of counts (integers ≥ 0), one per dimension or more. */
+function checkCounts(counts: readonly number[], op: string, what: string): void {
+  if (!Array.isArray(counts))
+    throw new ChainruleError(`${op}: ${what} must be an array of integers ≥ 0, got ${describe(counts)}`);
+  for (const c of counts) {
+    if (typeof c !== "number" || !Number.isInteger(c) || c < 0) {
+      throw new ChainruleError(`${op}: ${what} must be integers ≥ 0, got ${describe(c)}`);
+    }
+  }
+}
+
+/**
+ * The tensor repeated `reps[i]` times along dimension i (`torch.Tensor.repeat`); extra leading
+ * counts add leading dimensions. Composed of differentiable ops (a size-1 dimension before each,
+ * expanded to its count, then merged), so ∂ is the sum of ḡ over the copies.
+ */
+export function repeat(x: Tensor, reps: readonly number[]): Tensor {
+  checkTensor(x, "repeat");
+  checkCounts(reps, "repeat", "repeat counts");
+  if (reps.length < x.ndim) {
+    throw new ChainruleError(
+      `repeat: needs a count for each of the ${x.ndim} dimensions of ${fmtShape(x.shape)}, got ${JSON.stringify(reps)}`,
+    );
+  }
+  const shape = [...new Array<number>(reps.length - x.ndim).fill(1), ...x.shape];
+  const counts = reps as readonly number[];
+  const spread = expand(
+    reshape(
+      x,
+      shape.flatMap((d) => [1, d]),
+    ),
+    shape.flatMap((d, i) => [counts[i] as number, d]),
+  );
+  return reshape(
+    spread,
+    shape.map((d, i) => d * (counts[i] as number)),
+  );
+}
+
+/** `torch.tile`: `repeat` with the counts padded by 1s in front to the tensor's rank. */
+export function tile(x: Tensor, reps: readonly number[]): Tensor {
+  checkTensor(x, "tile");
+  checkCounts(reps, "tile", "repeat counts");
+  return repeat(x, [...new Array<number>(Math.max(0, x.ndim - reps.length)).fill(1), ...reps]);
+}
+
+/**
+ * Cuts the tensor along `axis` into pieces of `sizeOrSizes` entries (the last one shorter if
+ * they do not divide the length), or into pieces of the listed sizes, which must add up to the
+ * length (`torch.split`). Each piece is a slice, so the gradients flow back into place.
+ */
+export function split(x: Tensor, sizeOrSizes: number | readonly number[], axis = 0): Tensor[] {
+  checkTensor(x, "split");
+  const a = normalizeAxis(axis, x.ndim, "split", x.shape);
+  const len = x.shape[a] as number;
+  let sizes: number[];
+  if (typeof sizeOrSizes === "number") {
+    if (!Number.isInteger(sizeOrSizes) || sizeOrSizes < 1) {
+      throw new ChainruleError(`split: size must be an integer ≥ 1, got ${describe(sizeOrSizes)}`);
+    }
+    sizes = Array.from({ length: Math.max(1, Math.ceil(len / sizeOrSizes)) }, (_, i) =>
+      Math.min(sizeOrSizes, len - i * sizeOrSizes),
+    );
+  } else {
+    checkCounts(sizeOrSizes, "split", "sizes");
+    sizes = [...sizeOrSizes];
+    const total = sizes.reduce((t, n) => t + n, 0);
+    if (total !== len) {
+      throw new ChainruleError(
+        `split: sizes ${JSON.stringify(sizes)} add up to ${total}, axis ${axis} of ${fmtShape(x.shape)} has ${len}`,
+      );
+    }
+  }
+  let start = 0;
+  return sizes.map((n) => {
+    const piece = slice(x, a, start, start + n);
+    start += n;
+    return piece;
+  });
+}
+
+/**
+ * Cuts the tensor into at most `chunks` pieces of ⌈length/chunks⌉ along `axis` (`torch.chunk`:
+ * fewer pieces when the length runs out first).
+ */
+export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
+  checkTensor(x, "chunk");
+  if (!Number.isInteger(chunks) || chunks < 1) {
+    throw new ChainruleError(`chunk: chunks must be an integer ≥ 1, got ${describe(chunks)}`);
+  }
+  const len = x.shape[normalizeAxis(axis, x.ndim, "chunk", x.shape)] as number;
+  return split(x, Math.max(1, Math.ceil(len / chunks)), axis);
+}
