@@ -1,17 +1,7 @@
 // The package through `import`: the root entry and chainrule/node together, as one engine.
-import {
-  ChainruleError,
-  getBackend,
-  getMaxThreads,
-  nn,
-  randn,
-  setBackend,
-  setNumThreads,
-  Tensor,
-  tensor,
-  version,
-} from "chainrule";
+import { ChainruleError, nn, Tensor, tensor, version } from "chainrule";
 import { loadIris, loadModel, saveModel } from "chainrule/node";
+import kernelsCheck from "./kernels-check.cjs";
 
 const out = {};
 const iris = loadIris({ seed: 0 });
@@ -30,24 +20,5 @@ out.roundTrip = JSON.stringify(loaded.stateDict()) === JSON.stringify(model.stat
 out.json = JSON.stringify(tensor([[1, 2]]));
 out.className = Tensor.name;
 out.version = version;
-// the installed build's kernels: wasm on both cores agrees with one thread and with the JS kernels
-{
-  const a = randn([300, 300], { dtype: "float32" });
-  const product = () => Array.from(a.matmul(a).data);
-  const two = product();
-  await new Promise((r) => setTimeout(r, 100)); // the helper thread starts asynchronously
-  const again = product();
-  setNumThreads(1);
-  const one = product();
-  setBackend("js");
-  const js = product();
-  setBackend("wasm");
-  out.kernels = {
-    backend: getBackend(),
-    maxThreads: getMaxThreads(),
-    sameOnThreads:
-      JSON.stringify(two) === JSON.stringify(one) && JSON.stringify(again) === JSON.stringify(one),
-    jsError: Math.max(...js.map((v, i) => Math.abs(v - one[i]))),
-  };
-}
+out.kernels = await kernelsCheck(await import("chainrule"));
 console.log(JSON.stringify(out));
