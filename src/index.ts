@@ -124,7 +124,7 @@ export {
   zerosLike,
 } from "./tensor/creation";
 export { type CustomOpSpec, customOp } from "./tensor/custom-op";
-export type { DType, TypedArray } from "./tensor/dtype";
+export { type DType, type FloatDType, promoteTypes, type TypedArray } from "./tensor/dtype";
 export {
   type Backend,
   getBackend,
@@ -133,11 +133,31 @@ export {
   setBackend,
   setNumThreads,
 } from "./tensor/kernels/backend";
-export { where } from "./tensor/ops/elementwise";
-export type { GatherAttrs, SelectAttrs, SliceAttrs } from "./tensor/ops/indexing";
-export type { AxisAttrs, ReduceAttrs } from "./tensor/ops/reduce";
-export type { ShapeAttrs } from "./tensor/ops/shape";
-export { chunk, concat, flip, repeat, roll, split, stack, tile, tril, triu } from "./tensor/ops/shape";
+export {
+  floorDivide,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+  sign,
+  where,
+} from "./tensor/ops/elementwise";
+export type { GatherAttrs, MaskAttrs, ScatterAttrs, SelectAttrs, SliceAttrs } from "./tensor/ops/indexing";
+export { maskedFill, maskedSelect, scatter } from "./tensor/ops/indexing";
+export { outer } from "./tensor/ops/linalg";
+export { prelu } from "./tensor/ops/prelu";
+export type {
+  ArgsortAttrs,
+  AxisAttrs,
+  NormAttrs,
+  ReduceAttrs,
+  SortOptions,
+  SortResult,
+  TopkAttrs,
+  TopkOptions,
+} from "./tensor/ops/reduce";
+export type { PadAttrs, PadMode, PadOptions, ShapeAttrs } from "./tensor/ops/shape";
+export { chunk, concat, flip, pad, repeat, roll, split, stack, tile, tril, triu } from "./tensor/ops/shape";
 export { type OpName, opTable } from "./tensor/ops/table";
 export type { IndexArg } from "./tensor/ops/util";
 export type { RawResult } from "./tensor/tensor";
@@ -145,6 +165,7 @@ export type { RawResult } from "./tensor/tensor";
 export {
   type BackwardContext,
   type IndexLike,
+  type NestedBooleans,
   type NestedNumbers,
   type OpDef,
   Tensor,

@@ -19,6 +19,7 @@
  * sits below the tensor and scalar engines and imports neither, only tensor memory (storage.ts).
  */
 import { ChainruleError, fmtShape } from "../errors";
+import type { TypedArray } from "../tensor/dtype";
 import { isStored, readData, type Stored } from "../tensor/storage";
 import { checkBoolean, checkFunction } from "../validate";
 
@@ -111,7 +112,7 @@ interface Record {
   /** Where the op was called: an `Error` whose stack V8 formats only if a message needs it. */
   readonly site: Error;
   /** Copies of the arrays its backward reads, by input index (`inputs.length` for the result). */
-  readonly saved: readonly (Float64Array | Float32Array | null)[];
+  readonly saved: readonly (TypedArray | null)[];
 }
 
 const records = new WeakMap<object, Record>();
@@ -172,7 +173,7 @@ export function anomalyForward(
     }
   }
   if (!recorded) return;
-  const saved: (Float64Array | Float32Array | null)[] = inputs.map((x) =>
+  const saved: (TypedArray | null)[] = inputs.map((x) =>
     saves === "inputs" || saves === "both" ? readData(x).slice() : null,
   );
   saved.push(saves === "result" || saves === "both" ? readData(result).slice() : null);

@@ -55,6 +55,7 @@ export const tensorSymbols = {
   // elementwise, unary: each row of the unary table carries its symbol (tensor/ops/elementwise.ts)
   ...unarySymbols(),
   reluBackward: ew("0 (x)", "[x > 0]"),
+  prelu: map("ḡ if x > 0 else ḡ·w (w: x's channel slope)", "Σ ḡ·x over x ≤ 0, per channel"),
   // reductions and the softmax family
   sum: map("ḡ broadcast over the summed axes"),
   mean: map("ḡ/n broadcast over the averaged axes"),
@@ -62,6 +63,9 @@ export const tensorSymbols = {
   min: map("ḡ to the minima (split among ties)"),
   logSumExp: map("ḡ·softmax(x)"),
   cumsum: map("cumsum of ḡ from the other end"),
+  prod: map("ḡ·(product of the other elements)"),
+  cumprod: map("Σ over j ≥ k of ḡ_j·(product of x_i for i ≤ j, i ≠ k)"),
+  norm: map("ḡ·x/‖x‖ for p = 2 (0 at x = 0), else ḡ·sign(x)·(|x|/‖x‖)^(p − 1)"),
   softmax: map("y ⊙ (ḡ − Σ ḡ ⊙ y)"),
   logSoftmax: map("ḡ − softmax(x)·Σ ḡ"),
   // linear algebra
@@ -88,11 +92,22 @@ export const tensorSymbols = {
   roll: map("roll(ḡ, −shift)"),
   triu: map("triu(ḡ, k)"),
   tril: map("tril(ḡ, k)"),
+  pad: map("ḡ cropped back (constant) or added back where each entry was read (reflect, replicate)"),
+  padBackward: map("pad(ḡ)"),
+  maskedFill: map("ḡ with the filled entries zeroed", "Σ ḡ at the filled entries"),
+  maskedSelect: map("ḡ put back at the mask's positions, zeros elsewhere"),
+  maskedSelectBackward: map("maskedSelect(ḡ, mask)"),
+  scatter: map("ḡ with the written entries zeroed", "gather(ḡ, index)"),
   clone: ONE,
   astype: ew("1 (ḡ cast back)"),
   // not differentiable (the comparisons are rows of the binary table)
   argmax: NONE,
   argmin: NONE,
+  all: NONE,
+  any: NONE,
+  argsort: NONE,
+  logicalNot: NONE,
+  topk: NONE,
   // nn: fused layers
   linear: map("ḡ·W", "ḡᵀ·x (summed over the batch)", "Σ_batch ḡ"),
   dropout: ew("mask/(1 − p) (0 where dropped)"),

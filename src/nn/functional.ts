@@ -9,7 +9,7 @@ import { checkResultShape } from "../tensor/broadcast";
 import { addRow, gemm } from "../tensor/kernels/backend";
 import { matmul, mm, mul, reshape, sum } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
-import { alloc, checkSameDType, checkTensor } from "../tensor/ops/util";
+import { alloc, allocFloat, checkTensor, floatData } from "../tensor/ops/util";
 import { readData } from "../tensor/storage";
 import { type OpDef, Tensor } from "../tensor/tensor";
 import { checkBoolean } from "../validate";
@@ -39,12 +39,11 @@ export const linearOp: OpDef = {
         `linear: bias ${fmtShape(b.shape)} must have shape [${out}] for weight ${fmtShape(w.shape)}`,
       );
     }
-    checkSameDType("linear", ...(b ? [x, w, b] : [x, w]));
     const rows = x.size / inF;
     const shape = [...x.shape.slice(0, -1), out];
-    const y = alloc(x, checkResultShape(shape, "linear"));
-    gemm(readData(x), 0, readData(w), 0, y, 0, rows, inF, out, true);
-    if (b) addRow(y, readData(b), rows, out);
+    const y = allocFloat(x, checkResultShape(shape, "linear"));
+    gemm(floatData(x), 0, floatData(w), 0, y, 0, rows, inF, out, true);
+    if (b) addRow(y, floatData(b), rows, out);
     return { shape, data: y };
   },
   backward: (g, { inputs, needs }) => {

@@ -6,9 +6,10 @@
 import { withScope } from "../autograd/scope";
 import { ChainruleError, describe } from "../errors";
 import { checkResultShape, MAX_DIMS } from "../tensor/broadcast";
-import { allocate, type DType, isDType } from "../tensor/dtype";
+import { allocate, type DType, type FloatDType, isDType, isFloat } from "../tensor/dtype";
+import { prelu } from "../tensor/ops/prelu";
 import { Tensor } from "../tensor/tensor";
-import { checkBoolean, checkInt, checkOneOf, checkOptions } from "../validate";
+import { checkBoolean, checkFinite, checkInt, checkOneOf, checkOptions } from "../validate";
 import { dropout, linear } from "./functional";
 import * as init from "./init";
 import { Layer } from "./layer";
@@ -55,7 +56,9 @@ export class Linear extends Layer {
         throw new ChainruleError(`Linear: ${name} must be a positive integer, got ${describe(v)}`);
     }
     const dtype = o.dtype ?? "float64";
-    if (!isDType(dtype)) throw new ChainruleError(`Linear: unknown dtype ${describe(dtype)}`);
+    if (!isDType(dtype) || !isFloat(dtype)) {
+      throw new ChainruleError(`Linear: dtype must be "float64" or "float32", got ${describe(dtype)}`);
+    }
     const scheme = checkOneOf(o.init ?? "xavier", INIT_SCHEMES, "Linear", "init");
     const bias = checkBoolean(o.bias, "Linear", "bias", true);
     checkResultShape([outFeatures, inFeatures], "Linear");
@@ -144,6 +147,50 @@ export type Mish = InstanceType<typeof Mish>;
 /** HardTanh: x clamped into [minVal, maxVal] elementwise (numbers, default −1 and 1, minVal ≤ maxVal). */
 export const Hardtanh = unaryModule("hardtanh", "Hardtanh");
 export type Hardtanh = InstanceType<typeof Hardtanh>;
+
+/** Options of `nn.PReLU`. */
+export interface PReLUOptions {
+  /** How many slopes: 1 (default, shared by every channel) or C, the input's x.shape[1]. */
+  numParameters?: number;
+  /** Every slope's initial value; default 0.25 (PyTorch's). */
+  init?: number;
+  /** The weight's dtype, "float64" (default) or "float32". */
+  dtype?: FloatDType;
+}
+
+/**
+ * PReLU: x where x > 0, else a·x elementwise, with the slope `a` learned (`torch.nn.PReLU`):
+ * `weight` holds one slope shared by all channels (`numParameters` 1, the default) or one per
+ * channel (axis 1 of the input), all starting at `init` (default 0.25). One "prelu" node.
+ *
+ * @example
+ * const act = new nn.PReLU({ numParameters: 2 });
+ * act.forward(tensor([[-4, 1], [2, -8]])).toArray(); // [[-1, 1], [2, -2]]
+ * act.parameters().length;                           // 1
+ */
+export class PReLU extends Layer {
+  /** The slopes, shape [numParameters], trainable. */
+  readonly weight: Tensor;
+  readonly numParameters: number;
+
+  constructor(options?: PReLUOptions) {
+    super();
+    const o = checkOptions(options, "PReLU");
+    this.numParameters = checkInt(o.numParameters ?? 1, "PReLU", "numParameters", 1);
+    const init = checkFinite(o.init ?? 0.25, "PReLU", "init");
+    const dtype = o.dtype ?? "float64";
+    if (dtype !== "float64" && dtype !== "float32")
+      throw new ChainruleError(`PReLU: dtype must be "float64" or "float32", got ${describe(dtype)}`);
+    checkResultShape([this.numParameters], "PReLU");
+    const data = allocate(dtype, this.numParameters).fill(init);
+    this.weight = new Tensor(data, [this.numParameters], { requiresGrad: true });
+  }
+
+  /** prelu(x, weight): the weight's slopes along axis 1 of x (one slope: everywhere). */
+  forward(x: Tensor): Tensor {
+    return prelu(x, this.weight);
+  }
+}
 
 /** softmax along `axis` (default −1; an integer, checked against the input's rank in forward). */
 export class Softmax extends Layer {

@@ -25,7 +25,7 @@ import {
   where,
 } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
-import { alloc, checkSameDType, checkTensor, toIndex } from "../tensor/ops/util";
+import { alloc, checkTensor, toIndex } from "../tensor/ops/util";
 import { readData } from "../tensor/storage";
 import { type IndexLike, type OpDef, type RawResult, Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions } from "../validate";
@@ -80,7 +80,6 @@ function checkPair(a: Tensor, b: Tensor, op: string, names: [string, string]): v
       `${op}: ${names[0]} ${fmtShape(a.shape)} and ${names[1]} ${fmtShape(b.shape)} must have the same shape`,
     );
   }
-  checkSameDType(op, a, b);
 }
 
 function elementwiseLoss<A extends LossAttrs = LossAttrs>(
@@ -539,7 +538,6 @@ export function crossEntropy(logits: Tensor, labels: IndexLike | number, options
   checkTensor(logits, "crossEntropy", "logits");
   const reduction = reductionOf(options, "crossEntropy");
   if (labels instanceof Tensor && sameShape(labels.shape, logits.shape) && logits.ndim >= 1) {
-    checkSameDType("crossEntropy", logits, labels);
     const count = logits.ndim === 1 ? 1 : logits.size / (logits.shape[1] as number);
     return apply(crossEntropySoftOp, [logits, labels], { reduction, count });
   }

@@ -8,6 +8,7 @@ import type { RemovableHandle } from "../autograd/hooks";
 import { addModuleHook, type BackwardHook, type ForwardHook } from "../autograd/module-hooks";
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { Value } from "../scalar/value";
+import type { FloatDType } from "../tensor/dtype";
 import { readData, writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions } from "../validate";
@@ -241,7 +242,7 @@ export abstract class Module {
       const entry: StateEntry =
         p instanceof Value
           ? { shape: [], dtype: "float64", data: [p.data] }
-          : { shape: Array.from(p.shape), dtype: p.dtype, data: Array.from(readData(p)) };
+          : { shape: Array.from(p.shape), dtype: p.dtype as FloatDType, data: Array.from(readData(p)) };
       // defineProperty, not `out[name] =`: a parameter named `__proto__` must stay a key
       Object.defineProperty(out, name, {
         value: entry,

@@ -5,6 +5,7 @@
 import { ChainruleError, describe, fmtShape } from "../errors";
 import type { Parameter } from "../nn/module";
 import { Value } from "../scalar/value";
+import type { FloatArray } from "../tensor/dtype";
 import { readData, writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 
@@ -64,9 +65,10 @@ export abstract class Optimizer {
       } else {
         if (p.grad === null) continue;
         state ??= {};
-        const grad = readData(p.grad);
+        // parameters require grad, so they (and their gradients) are floating
+        const grad = readData(p.grad) as FloatArray;
         const slot = state;
-        writeData(p, (data) => this.update({ param: p, data, grad, state: slot }));
+        writeData(p, (data) => this.update({ param: p, data: data as FloatArray, grad, state: slot }));
       }
       this.states.set(p, state);
     }

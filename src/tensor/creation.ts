@@ -7,9 +7,9 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { checkBoolean, checkFinite, checkInt, checkLabel, checkOptions, checkShapeArg } from "../validate";
 import { checkResultShape, checkShape, sizeOf } from "./broadcast";
-import { allocate, type DType, isDType, isTypedArray, type TypedArray } from "./dtype";
+import { allocate, convert, type DType, isDType, isFloat, isTypedArray, type TypedArray } from "./dtype";
 import { readNested } from "./nested";
-import { type NestedNumbers, Tensor, type TensorOptions } from "./tensor";
+import { type NestedBooleans, type NestedNumbers, Tensor, type TensorOptions } from "./tensor";
 
 /** Options of `tensor()`: those of every factory plus `shape` for a flat input. */
 export interface CreateOptions extends TensorOptions {
@@ -26,7 +26,9 @@ export interface RandomOptions extends TensorOptions {
 function resolveDType(dtype: DType | undefined, fallback: DType, op: string): DType {
   if (dtype === undefined) return fallback;
   if (!isDType(dtype))
-    throw new ChainruleError(`${op}: dtype must be "float64" or "float32", got ${describe(dtype)}`);
+    throw new ChainruleError(
+      `${op}: dtype must be "float64", "float32", "int32" or "bool", got ${describe(dtype)}`,
+    );
   return dtype;
 }
 
@@ -50,40 +52,67 @@ function createOptions(opts: unknown, op: string, fallback: DType): Checked {
   };
 }
 
-function finish(data: TypedArray, shape: readonly number[], o: Checked): Tensor {
+function finish(data: TypedArray, shape: readonly number[], o: Checked, op: string): Tensor {
+  if (o.requiresGrad && !isFloat(o.dtype)) {
+    throw new ChainruleError(
+      `${op}: only floating tensors can require grad, got dtype ${o.dtype} (use "float64" or "float32")`,
+    );
+  }
   return new Tensor(data, shape, { requiresGrad: o.requiresGrad, label: o.label });
+}
+
+/** Random factories draw floats: int32 and bool are refused. */
+function checkFloatOption(o: Checked, op: string): void {
+  if (!isFloat(o.dtype))
+    throw new ChainruleError(`${op}: dtype must be "float64" or "float32", got ${o.dtype}`);
 }
 
 /**
  * Creates a tensor from a number (0-d), nested arrays, or a typed array, copying the input.
- * The dtype defaults to `"float32"` for a `Float32Array` and `"float64"` otherwise.
+ * The dtype defaults to `"float32"` for a `Float32Array`, `"bool"` for nested booleans and
+ * `"float64"` otherwise. Converting to `int32` truncates toward zero; to `bool`, any nonzero
+ * number (NaN included) is true (see `astype`).
  *
  * @example
  * tensor([[1, 2], [3, 4]]).shape;                 // [2, 2]
  * tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] }).dtype; // "float32"
  * tensor(2.5).shape;                             // []
+ * tensor([true, false]).dtype;                   // "bool"
+ * tensor([1.7, -2.7], { dtype: "int32" }).toArray(); // [1, -2]
  */
 export function tensor(
-  x: number | NestedNumbers[] | readonly number[] | ArrayLike<number> | Tensor,
+  x: number | boolean | NestedNumbers[] | NestedBooleans[] | readonly number[] | ArrayLike<number> | Tensor,
   opts: CreateOptions = {},
 ): Tensor {
   const raw = x;
-  const fallback = x instanceof Tensor ? x.dtype : raw instanceof Float32Array ? "float32" : "float64";
+  const fallback =
+    x instanceof Tensor
+      ? x.dtype
+      : raw instanceof Float32Array
+        ? "float32"
+        : firstLeafIsBoolean(x)
+          ? "bool"
+          : "float64";
   const o = createOptions(opts, "tensor", fallback);
   const shapeOpt = (opts as CreateOptions).shape;
   if (x instanceof Tensor) {
-    const data = allocate(o.dtype, x.size);
-    data.set(x._s.data);
-    return finish(data, shapeOpt ? checkedShape(shapeOpt, data.length) : x.shape, o);
+    const data = convert(x._s.data, o.dtype);
+    return finish(data, shapeOpt ? checkedShape(shapeOpt, data.length) : x.shape, o, "tensor");
   }
   if (isTypedArray(raw)) {
-    const data = allocate(o.dtype, raw.length);
-    data.set(raw);
-    return finish(data, shapeOpt ? checkedShape(shapeOpt, data.length) : [data.length], o);
+    const data = convert(raw, o.dtype);
+    return finish(data, shapeOpt ? checkedShape(shapeOpt, data.length) : [data.length], o, "tensor");
   }
-  const t = fromNested(x as NestedNumbers, o.dtype, "tensor");
+  const t = fromNested(x as NestedNumbers | NestedBooleans, o.dtype, "tensor");
   const shape = shapeOpt ? checkedShape(shapeOpt, t.size) : t.shape;
-  return finish(t._s.data, shape, o);
+  return finish(t._s.data, shape, o, "tensor");
+}
+
+/** Whether nested input starts with a boolean (`tensor([true, false])` is a bool tensor, as in PyTorch). */
+function firstLeafIsBoolean(x: unknown): boolean {
+  let leaf = x;
+  for (let depth = 0; Array.isArray(leaf) && depth <= 64; depth++) leaf = leaf[0];
+  return typeof leaf === "boolean";
 }
 
 function checkedShape(shape: readonly number[], n: number): readonly number[] {
@@ -100,7 +129,11 @@ function checkedShape(shape: readonly number[], n: number): readonly number[] {
  * @internal Reads a number or rectangular nested array of numbers into a new tensor (see
  * `readNested`, which does the reading without making a tensor).
  */
-export function fromNested(x: NestedNumbers | readonly number[], dtype: DType, op: string): Tensor {
+export function fromNested(
+  x: NestedNumbers | NestedBooleans | readonly number[],
+  dtype: DType,
+  op: string,
+): Tensor {
   const { data, shape } = readNested(x, dtype, op);
   return new Tensor(data, shape);
 }
@@ -117,8 +150,8 @@ function filled(
   if (typeof value !== "number")
     throw new ChainruleError(`${op}: fill value must be a number, got ${describe(value)}`);
   const data = allocate(o.dtype, size);
-  if (value !== 0) data.fill(value);
-  return finish(data, shape, o);
+  if (value !== 0) data.fill(o.dtype === "bool" ? 1 : value);
+  return finish(data, shape, o, op);
 }
 
 /** A tensor of zeros (at most 64 dimensions and `MAX_ELEMENTS` elements, as every tensor). */
@@ -172,7 +205,7 @@ export function arange(start: number, stop?: number, step = 1, opts: TensorOptio
   checkResultShape([n], "arange");
   const data = allocate(o.dtype, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return finish(data, [n], o);
+  return finish(data, [n], o, "arange");
 }
 
 /** `n` evenly spaced values from `a` to `b` inclusive (finite `a`, `b`; an integer n ≥ 0). */
@@ -185,7 +218,7 @@ export function linspace(a: number, b: number, n: number, opts: TensorOptions = 
   const data = allocate(o.dtype, n);
   const step = n > 1 ? (b - a) / (n - 1) : 0;
   for (let i = 0; i < n; i++) data[i] = i === n - 1 && n > 1 ? b : a + i * step;
-  return finish(data, [n], o);
+  return finish(data, [n], o, "linspace");
 }
 
 /** Options of `eye`: those of every factory plus `batchShape`. */
@@ -219,25 +252,27 @@ export function eye(n: number, m?: number | EyeOptions, opts?: EyeOptions): Tens
   for (let b = 0; b < size; b += n * cols) {
     for (let i = 0; i < Math.min(n, cols); i++) data[b + i * cols + i] = 1;
   }
-  return finish(data, shape, o);
+  return finish(data, shape, o, "eye");
 }
 
 /** Uniform samples in [0, 1), drawn in row-major order (see `manualSeed`). */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   const o = createOptions(opts, "rand", "float64");
+  checkFloatOption(o, "rand");
   checkShape(shape, "rand");
   const rng = generatorOf((opts as RandomOptions).generator, "rand");
   const data = allocate(o.dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.next();
-  return finish(data, shape, o);
+  return finish(data, shape, o, "rand");
 }
 
 /** Standard normal samples (Box–Muller), drawn in row-major order (see `manualSeed`). */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   const o = createOptions(opts, "randn", "float64");
+  checkFloatOption(o, "randn");
   checkShape(shape, "randn");
   const rng = generatorOf((opts as RandomOptions).generator, "randn");
   const data = allocate(o.dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-  return finish(data, shape, o);
+  return finish(data, shape, o, "randn");
 }

@@ -7,7 +7,7 @@ import { ChainruleError, describe, fmtShape } from "../errors";
 import { checkSize } from "../validate";
 import { MAX_DIMS, sizeOf } from "./broadcast";
 import { allocate, type DType, isTypedArray, type TypedArray } from "./dtype";
-import type { NestedNumbers } from "./tensor";
+import type { NestedBooleans, NestedNumbers } from "./tensor";
 
 /**
  * @internal Reads a number or rectangular nested array of numbers into a new typed array and its
@@ -15,13 +15,13 @@ import type { NestedNumbers } from "./tensor";
  * refused with a `ChainruleError` naming `op`.
  */
 export function readNested(
-  x: NestedNumbers | readonly number[],
+  x: NestedNumbers | NestedBooleans | readonly number[],
   dtype: DType,
   op: string,
 ): { data: TypedArray; shape: number[] } {
-  if (typeof x === "number") {
+  if (typeof x === "number" || typeof x === "boolean") {
     const data = allocate(dtype, 1);
-    data[0] = x;
+    data[0] = dtype === "bool" ? Number(x !== 0 && x !== false) : Number(x);
     return { data, shape: [] };
   }
   if (!Array.isArray(x)) {
@@ -41,15 +41,17 @@ export function readNested(
   }
   const data = allocate(dtype, checkSize(sizeOf(shape), op, `a nested array of shape ${fmtShape(shape)}`));
   let k = 0;
+  const toBool = dtype === "bool"; // any nonzero number (NaN included) is true
   const path: number[] = []; // the indices of the node being read, for error messages
   const walk = (node: unknown, dim: number): void => {
     if (dim === shape.length) {
-      if (typeof node !== "number") {
+      if (typeof node === "number") data[k++] = toBool && node !== 0 ? 1 : node;
+      else if (typeof node === "boolean") data[k++] = node ? 1 : 0;
+      else {
         throw new ChainruleError(
-          `${op}: element at [${path.join(",")}] is ${describe(node)}, expected a number`,
+          `${op}: element at [${path.join(",")}] is ${describe(node)}, expected a number or a boolean`,
         );
       }
-      data[k++] = node;
       return;
     }
     const arr = node as unknown;

@@ -47,6 +47,13 @@ export interface OpDef<A = undefined, I extends readonly Tensor[] = readonly Ten
    * the result, both (default) or none.
    */
   readonly saves?: "inputs" | "result" | "both" | "none";
+  /**
+   * Which dtypes the forward handles. Absent: floating point only, and `apply` first converts
+   * the inputs to their common floating dtype (int32 and bool become float64, float32 with
+   * float64 becomes float64), so the kernel sees one float dtype. `"any"`: the op handles every
+   * dtype itself (shape ops, comparisons, integer arithmetic, sum/max/min, …).
+   */
+  readonly dtypes?: "any";
 }
 
 /**

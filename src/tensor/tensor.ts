@@ -11,7 +11,7 @@ import { addGradientHook, hookState, type RemovableHandle } from "../autograd/ho
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { checkBoolean, checkFunction, checkLabel, checkOptions } from "../validate";
 import { checkedSizeOf, sameShape } from "./broadcast";
-import { allocate, type DType, type TypedArray } from "./dtype";
+import { allocate, type DType, dtypeOf, isFloat, type TypedArray } from "./dtype";
 import { formatTensor, toNested } from "./format";
 import { readNested } from "./nested";
 import { type BackwardContext, checkSavedVersions, type OpDef, type RawResult } from "./op-def";
@@ -32,6 +32,15 @@ export interface TensorOptions {
 }
 
 const NO_PARENTS: readonly Tensor[] = [];
+
+/** Only floating tensors can require grad (as in PyTorch): throws for int32 and bool. */
+function checkCanRequireGrad(dtype: DType, shape: readonly number[], op: string): void {
+  if (!isFloat(dtype)) {
+    throw new ChainruleError(
+      `${op}: only floating tensors can require grad, this one is ${dtype} ${fmtShape(shape)} (convert with astype("float64"))`,
+    );
+  }
+}
 
 /**
  * An n-dimensional array and a node of the computation graph.
@@ -89,19 +98,28 @@ export class Tensor implements GraphNode<Tensor> {
 
   /**
    * Wraps existing storage (no copy): `data.length` must equal the product of `shape`, an array
-   * of at most 64 integers ≥ 0. Most code should use `tensor(…)`, which copies its input.
+   * of at most 64 integers ≥ 0. The storage decides the dtype: `Float64Array` float64,
+   * `Float32Array` float32, `Int32Array` int32, `Uint8Array` bool (holding 0 and 1). Most code
+   * should use `tensor(…)`, which copies its input.
    */
   constructor(data: TypedArray, shape: readonly number[], options?: TensorOptions) {
-    if (!(data instanceof Float64Array || data instanceof Float32Array)) {
+    if (
+      !(
+        data instanceof Float64Array ||
+        data instanceof Float32Array ||
+        data instanceof Int32Array ||
+        data instanceof Uint8Array
+      )
+    ) {
       throw new ChainruleError(
-        `Tensor: storage must be a Float64Array or Float32Array, got ${describe(data)}`,
+        `Tensor: storage must be a Float64Array, Float32Array, Int32Array or Uint8Array (bool), got ${describe(data)}`,
       );
     }
     const size = checkedSizeOf(shape, "Tensor");
     if (size !== data.length) {
       throw new ChainruleError(`Tensor: shape ${fmtShape(shape)} needs ${size} elements, got ${data.length}`);
     }
-    const dtype = data instanceof Float32Array ? "float32" : "float64";
+    const dtype = dtypeOf(data);
     let label: string | undefined;
     let requiresGrad = false;
     if (options !== undefined) {
@@ -113,6 +131,7 @@ export class Tensor implements GraphNode<Tensor> {
       }
       label = checkLabel(options.label, "Tensor");
       requiresGrad = checkBoolean(options.requiresGrad, "Tensor", "requiresGrad", false);
+      if (requiresGrad) checkCanRequireGrad(dtype, shape, "Tensor");
     }
     this.shape = Object.freeze(Array.from(shape));
     this.dtype = dtype;
@@ -179,6 +198,7 @@ export class Tensor implements GraphNode<Tensor> {
     if (typeof flag !== "boolean")
       throw new ChainruleError(`requiresGrad: expected a boolean, got ${describe(flag)}`);
     if (flag === this._requiresGrad) return;
+    if (flag) checkCanRequireGrad(this.dtype, this.shape, "requiresGrad");
     if (!this.isLeaf) {
       if (this._requiresGrad) {
         throw new ChainruleError(
@@ -370,9 +390,9 @@ export class Tensor implements GraphNode<Tensor> {
     }
     return this._s.data[0] as number;
   }
-  /** Nested arrays (a number for a 0-d tensor). */
-  toArray(): NestedNumbers {
-    return toNested(this._s.data, this.shape);
+  /** Nested arrays (a number for a 0-d tensor); booleans for a bool tensor. */
+  toArray(): NestedNumbers | NestedBooleans {
+    return toNested(this._s.data, this.shape, this.dtype === "bool");
   }
   /**
    * What `JSON.stringify` writes: `{ shape, dtype, data }` with `data` as nested arrays (a number
@@ -382,7 +402,7 @@ export class Tensor implements GraphNode<Tensor> {
    * @example
    * JSON.stringify(tensor([[1, 2], [3, 4]])); // '{"shape":[2,2],"dtype":"float64","data":[[1,2],[3,4]]}'
    */
-  toJSON(): { shape: number[]; dtype: DType; data: NestedNumbers } {
+  toJSON(): { shape: number[]; dtype: DType; data: NestedNumbers | NestedBooleans } {
     return { shape: [...this.shape], dtype: this.dtype, data: this.toArray() };
   }
   /** The same memory without history: a leaf that does not require grad. */
@@ -402,6 +422,9 @@ export class Tensor implements GraphNode<Tensor> {
 
 /** Nested arrays of numbers, as accepted by `tensor()` and returned by `toArray()`. */
 export type NestedNumbers = number | NestedNumbers[];
+
+/** Nested arrays of booleans, as accepted by `tensor()` and returned by a bool tensor's `toArray()`. */
+export type NestedBooleans = boolean | NestedBooleans[];
 
 /** Index arguments: arrays (nested for gather), integer typed arrays, or float tensors of integers. */
 export type IndexLike =

@@ -15,7 +15,19 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { concat, div, gradients, losses, stack, type Tensor, tensor, where } from "../../src/index";
+import {
+  concat,
+  div,
+  gradients,
+  losses,
+  outer,
+  prelu,
+  sign,
+  stack,
+  type Tensor,
+  tensor,
+  where,
+} from "../../src/index";
 
 interface Stored {
   shape: number[];
@@ -43,6 +55,10 @@ type T = Record<string, Tensor>;
 /** ∂(Σ y)/∂x for each x, differentiable again (the generator's `grad_of`). */
 const gradOf = (y: Tensor, xs: Tensor[]): Tensor[] =>
   gradients(y.sum(), xs, { createGraph: true }) as Tensor[];
+
+/** prod_cumprod's expression: x.prod(1, keepdim)·w + x.prod(0) + x.prod() + x.cumprod(1)·w + x.cumprod(0). */
+const prods = (x: Tensor, w: Tensor): Tensor =>
+  x.prod(1, true).mul(w).add(x.prod(0)).add(x.prod()).add(x.cumprod(1).mul(w)).add(x.cumprod(0));
 
 /**
  * Each case rebuilt with chainrule (PyTorch's expression is in the fixture's `expr`).
@@ -87,6 +103,10 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
   atan2_broadcast: ({ a, b }) => a!.atan2(b!),
   remainder_sign_rule: ({ a, b }) => a!.remainder(b!),
   remainder_broadcast: ({ a, b }) => a!.remainder(b!).add(a!.remainder(-0.75)),
+  elu_alpha: ({ x }) => x!.elu().add(x!.elu(0.5).mul(2)),
+  prelu_channels: ({ x, w }) => x!.prelu(w!),
+  prelu_shared: ({ x, v, w }) => concat([prelu(x!, w!).mul(2).reshape(-1), v!.prelu(w!)]),
+  outer_sign: ({ a, b }) => outer(a!, b!).mul(b!.sign()).add(sign(a!).unsqueeze(1)),
 
   // reductions
   sum_axis_keepdim: ({ x }) => x!.sum(1, true).mul(x!),
@@ -142,6 +162,61 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
       .add(x!.var(0))
       .add(x!.std(1, { correction: 0, keepDims: true })),
 
+  prod_cumprod: ({ x, w }) => prods(x!, w!),
+  prod_cumprod_zeros: ({ x, w }) => prods(x!, w!),
+  second_prod_cumprod_zeros: ({ x, v, w }) =>
+    gradOf(x!.prod(1).mul(v!), [x!])[0]!.add(gradOf(x!.cumprod(1).mul(w!), [x!])[0]!),
+  vector_norm: ({ x, w }) =>
+    x!
+      .norm(2, 1, true)
+      .mul(w!)
+      .add(x!.norm(1, 0))
+      .add(x!.norm(Number.POSITIVE_INFINITY, 0))
+      .add(x!.norm(Number.NEGATIVE_INFINITY, 1, true))
+      .add(x!.norm(3))
+      .add(x!.norm(0.5, 0))
+      .add(x!.norm(-1.5, 1, true))
+      .add(x!.norm(1.5))
+      .add(x!.norm(0, 0)),
+  vector_norm_zeros: ({ x, w }) =>
+    x!
+      .norm(2, 1, true)
+      .mul(w!)
+      .add(x!.norm(1, 1, true))
+      .add(x!.norm(3, 1, true))
+      .add(x!.norm(1.5, 1, true))
+      .add(x!.norm(0.5, 0))
+      .add(x!.norm(Number.POSITIVE_INFINITY, 1, true)),
+  second_vector_norm: ({ x, v, w }) =>
+    gradOf(x!.norm(2, 1).mul(v!).sum().add(x!.norm(3, 0).mul(w!).sum()).add(x!.norm(0.5)), [x!])[0]!,
+  sort_topk: ({ x, w }) => {
+    const up = x!.sort(0);
+    return up.values
+      .mul(w!)
+      .add(x!.sort(1, { descending: true }).values)
+      .add(x!.topk(2, 1).values.sum(1, true))
+      .add(x!.topk(3, 1, { largest: false }).values.sum(1, true).mul(0.5))
+      .add(up.indices.astype("float64").mul(0.25))
+      .add(x!.argsort(0, { descending: true }).astype("float64"));
+  },
+  second_sort_topk: ({ x, w }) =>
+    gradOf(x!.sort(1).values.pow(2).mul(w!).sum().add(x!.topk(2, 0).values.pow(3).sum()), [x!])[0]!,
+
+  pad_modes: ({ x, w }) =>
+    concat(
+      [
+        x!.pad([1, 2, -1, 1], { value: 0.5 }),
+        x!.pad([2, 1, 1, 0], { mode: "reflect" }).mul(x!.pad([1, 2, 0, 1], { mode: "replicate" })),
+      ],
+      1,
+    ).mul(w!),
+  masked_scatter: ({ x, v, s }, { m, idx, cols }) => {
+    const a = x!.maskedFill(m!, v!);
+    const b = x!.slice(0, 1, 2).squeeze(0).maskedSelect(m!);
+    const c = x!.scatter(0, idx!, s!);
+    const d = x!.scatter(1, cols!, 0.5);
+    return concat([a.mul(c).add(d).flatten(), b.mul(b)]);
+  },
   repeat_tile_split_chunk: ({ x, w }) => {
     const [a, b] = x!.split([1, 2], 1) as [Tensor, Tensor];
     const [c, d] = x!.chunk(2, 0) as [Tensor, Tensor];
@@ -198,6 +273,10 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
       .add(x!.mul(x!).add(1).rsqrt())
       .add(x!.add(3).reciprocal());
     return gradOf(y, [x!])[0]!;
+  },
+  second_elu_prelu: ({ x, w }) => {
+    const [gx, gw] = gradOf(x!.elu(0.7).mul(x!).add(x!.prelu(w!).mul(x!).mul(x!)), [x!, w!]);
+    return concat([gx!.reshape(-1), gw!]);
   },
   second_atan2_remainder_hardtanh: ({ a, b }) => {
     const y = a!.atan2(b!).mul(a!).add(a!.remainder(b!).mul(b!)).add(a!.mul(b!).hardtanh());

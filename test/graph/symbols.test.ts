@@ -80,6 +80,9 @@ describe("local derivatives of elementwise tensor ops", () => {
     ["sinh", (x) => x.sinh()],
     ["cosh", (x) => x.cosh()],
     ["floor", (x) => x.floor()],
+    // shifted, so both branches of elu (and both signs) are checked
+    ["elu", (x) => x.sub(1.5).elu(0.5)],
+    ["sign", (x) => x.sub(1).sign()],
   ];
 
   it.each(unary)("%s: the local value is the derivative (central differences)", (name, f) => {

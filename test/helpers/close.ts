@@ -11,10 +11,11 @@ export function expectClose(actual: number, expected: number, tol = 1e-12): void
   }
 }
 
-/** Elementwise {@link expectClose} over numbers, arrays, nested arrays or tensors. */
+/** Elementwise {@link expectClose} over numbers (booleans as 0/1), arrays, nested arrays or tensors. */
 export function expectAllClose(actual: unknown, expected: unknown, tol = 1e-12): void {
   const flat = (x: unknown): number[] => {
     if (typeof x === "number") return [x];
+    if (typeof x === "boolean") return [x ? 1 : 0]; // a bool tensor's elements
     if (x && typeof x === "object" && "toArray" in x) return flat((x as Tensor).toArray());
     if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number>);
     if (Array.isArray(x)) return x.flatMap(flat);

@@ -3,7 +3,18 @@
  * the activation modules, and Dropout (inverted, active only in training mode).
  */
 import { describe, expect, it } from "vitest";
-import { ChainruleError, init, manualSeed, nn, ones, Rng, type Tensor, tensor, zeros } from "../../src/index";
+import {
+  ChainruleError,
+  init,
+  manualSeed,
+  nn,
+  ones,
+  optim,
+  Rng,
+  type Tensor,
+  tensor,
+  zeros,
+} from "../../src/index";
 import { expectAllClose, expectClose } from "../helpers/close";
 
 /** Mean and (population) standard deviation of the elements. */
@@ -78,12 +89,22 @@ describe("Linear", () => {
     expectAllClose(layer.forward(tensor(x)), affine(x, layer.weight.toArray() as number[][], null), 1e-15);
   });
 
-  it("can be float32, and then refuses float64 input", () => {
+  it("can be float32; float64 input promotes the output to float64, and the gradients keep their dtypes", () => {
     const layer = new nn.Linear(2, 3, { dtype: "float32" });
     expect(layer.weight.dtype).toBe("float32");
     expect(layer.bias?.dtype).toBe("float32");
     expect(layer.forward(tensor([[1, 2]], { dtype: "float32" })).dtype).toBe("float32");
-    expect(() => layer.forward(tensor([[1, 2]]))).toThrow(/linear: dtype mismatch/);
+    const y = layer.forward(tensor([[1, 2]]));
+    expect(y.dtype).toBe("float64");
+    y.sum().backward();
+    expect(layer.weight.grad?.dtype).toBe("float32");
+    expect(layer.weight.grad?.toArray()).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+    // int32 input computes in the layer's dtype
+    expect(layer.forward(tensor([[1, 2]], { dtype: "int32" })).dtype).toBe("float32");
   });
 
   it("names the shapes when the input has the wrong number of features", () => {
@@ -105,7 +126,10 @@ describe("Linear", () => {
       expect(() => new nn.Linear(i as number, o as number)).toThrow(ChainruleError);
     }
     expect(() => new nn.Linear(2, 2, { init: "kaiming" as never })).toThrow(/Linear: init must be/);
-    expect(() => new nn.Linear(2, 2, { dtype: "int32" as never })).toThrow(/Linear: unknown dtype/);
+    expect(() => new nn.Linear(2, 2, { dtype: "int32" as never })).toThrow(
+      'Linear: dtype must be "float64" or "float32", got string "int32"',
+    );
+    expect(() => new nn.Linear(2, 2, { dtype: "int8" as never })).toThrow(/Linear: dtype must be/);
   });
 
   describe("weight initialisation", () => {
@@ -459,6 +483,53 @@ describe("constructor and option checks", () => {
     );
     expect(() => nn.dropout(x, 0.5, true, {} as never)).toThrow(
       "dropout: generator must be an Rng, got Object",
+    );
+  });
+});
+
+describe("PReLU", () => {
+  it("starts every slope at 0.25 (one shared by default) and applies it below 0", () => {
+    const act = new nn.PReLU();
+    expect([act.numParameters, act.weight.shape, act.weight.toArray()]).toEqual([1, [1], [0.25]]);
+    expect(act.parameters()).toEqual([act.weight]);
+    expect(act.namedParameters().map(([n]) => n)).toEqual(["weight"]);
+    expectAllClose(act.forward(tensor([-2, 0, 3])), [-0.5, 0, 3], 1e-15);
+    expect(act.forward(tensor([-2])).op).toBe("prelu");
+  });
+
+  it("learns one slope per channel (axis 1) with numParameters = C", () => {
+    const act = new nn.PReLU({ numParameters: 3, init: 0.1 });
+    const x = tensor([
+      [-1, -2, 4],
+      [-3, 5, -6],
+    ]);
+    const y = act.forward(x);
+    expectAllClose(
+      y,
+      [
+        [-0.1, -0.2, 4],
+        [-0.3, 5, -0.6],
+      ],
+      1e-15,
+    );
+    y.sum().backward();
+    // Σ x over each column's non-positive entries
+    expectAllClose(act.weight.grad as Tensor, [-4, -2, -6], 1e-15);
+    const opt = new optim.SGD(act.parameters(), { lr: 0.1 });
+    opt.step();
+    expectAllClose(act.weight, [0.5, 0.30000000000000004, 0.7], 1e-15);
+  });
+
+  it("keeps float32 when asked, and checks its options", () => {
+    expect(new nn.PReLU({ dtype: "float32" }).weight.dtype).toBe("float32");
+    expect(() => new nn.PReLU({ numParameters: 0 })).toThrow(ChainruleError);
+    expect(() => new nn.PReLU({ numParameters: 1.5 })).toThrow("PReLU: numParameters must be an integer ≥ 1");
+    expect(() => new nn.PReLU({ init: Number.NaN })).toThrow("PReLU: init must be a finite number");
+    expect(() => new nn.PReLU({ dtype: "int32" as never })).toThrow(
+      'PReLU: dtype must be "float64" or "float32", got string "int32"',
+    );
+    expect(() => new nn.PReLU({ numParameters: 2 }).forward(tensor([[1, 2, 3]]))).toThrow(
+      "prelu: weight [2] has 2 slopes, but the input [1,3] has 3 channels (axis 1): give 1 or 3",
     );
   });
 });

@@ -772,12 +772,16 @@ describe("errors name the op and the shapes", () => {
     }
   });
 
-  it("mixed dtypes", () => {
-    expect(() => losses.mse(tensor([1, 2]), tensor([1, 2], { dtype: "float32" }))).toThrow(
-      /mse: dtype mismatch/,
-    );
-    expect(() => losses.crossEntropy(tensor([[1, 2]]), tensor([[0.5, 0.5]], { dtype: "float32" }))).toThrow(
-      /crossEntropy: dtype mismatch/,
+  it("mixed dtypes promote (SPEC §8): float32 with float64 computes in float64, int32 targets in float", () => {
+    const p = tensor([1, 2.5], { dtype: "float32", requiresGrad: true });
+    const loss = losses.mse(p, tensor([1, 2]));
+    expect(loss.dtype).toBe("float64");
+    loss.backward();
+    expect(p.grad?.dtype).toBe("float32");
+    expect(p.grad?.toArray()).toEqual([0, 0.5]);
+    expect(losses.mse(p, tensor([1, 2], { dtype: "int32" })).dtype).toBe("float32");
+    expect(losses.crossEntropy(tensor([[1, 2]]), tensor([[0.5, 0.5]], { dtype: "float32" })).dtype).toBe(
+      "float64",
     );
   });
 

@@ -804,7 +804,8 @@ function binaryCandidate(b: BinarySpec): Candidate {
   };
 }
 
-const COMPARISONS = ["eq", "gt", "lt", "ge", "le"] as const;
+/** The bool-valued binary ops a `where` condition is drawn from (comparisons and logical ops). */
+const COMPARISONS = ["eq", "ne", "gt", "lt", "ge", "le", "logicalAnd", "logicalOr", "logicalXor"] as const;
 
 /** where(cond, t, other) or where(cond, other, t), cond a comparison `cmp` of two constant grids. */
 const whereCandidate = (cmp: (typeof COMPARISONS)[number]): Candidate => ({
@@ -883,7 +884,7 @@ function reduced(shape: Shape, axes: Axes, keepDims: boolean): { shape: number[]
 const axesText = (axes: Axes) => (axes === undefined ? "undefined" : JSON.stringify(axes));
 
 function reduction(
-  op: "sum" | "mean" | "max" | "min" | "logSumExp",
+  op: "sum" | "mean" | "max" | "min" | "logSumExp" | "prod",
   interval: (lo: number, hi: number, group: number) => [number, number],
   when?: (s: State) => boolean,
 ): Candidate {
@@ -951,8 +952,69 @@ const cumsumCandidate: Candidate = {
     }),
 };
 
+/** |product| of n values of magnitude ≤ m: at most m when m ≤ 1, else mⁿ. */
+const productBound = (m: number, n: number) => (m <= 1 ? m : m ** n);
+
+/** Running products along one axis: an entry multiplies up to n of the values. */
+const cumprodCandidate: Candidate = {
+  ops: ["cumprod"],
+  when: small,
+  draw: (s) =>
+    axisArb(s.shape.length).map((axis): Draft => {
+      const r = s.shape.length;
+      const n = r === 0 ? 1 : (s.shape[norm(axis, r)] as number);
+      const b = Math.max(productBound(mag(s), n), mag(s));
+      return {
+        ops: ["cumprod"],
+        expr: (c) => `${c}.cumprod(${axis})`,
+        shape: s.shape,
+        run: (t) => t.cumprod(axis),
+        lo: -b,
+        hi: b,
+      };
+    }),
+};
+
+/** The orders p a norm step draws (each smooth away from 0, and ±∞ away from ties of |x|). */
+const NORM_ORDERS = [2, 1, 3, 1.5, 0.5, -1, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] as const;
+
+/** t.norm(p, axes, keepDims): values in [0, n^(1/p)·m] (p > 0), [0, m] (p < 0, ±∞), [0, n] (p = 0). */
+const normCandidate: Candidate = {
+  ops: ["norm"],
+  when: small,
+  draw: (s) =>
+    fc
+      .record({ axes: axesArb(s.shape.length), keepDims: fc.boolean(), p: fc.constantFrom(...NORM_ORDERS) })
+      .map(({ axes, keepDims, p }): Draft => {
+        const { shape, group } = reduced(s.shape, axes, keepDims);
+        const m = mag(s);
+        const hi = p === 0 ? group : p > 0 && Number.isFinite(p) ? group ** (1 / p) * m : m;
+        const extreme =
+          p === Number.POSITIVE_INFINITY ? "max" : p === Number.NEGATIVE_INFINITY ? "min" : null;
+        return {
+          ops: ["norm"],
+          expr: (c) => `${c}.norm(${p}, ${axesText(axes)}, ${keepDims})`,
+          shape,
+          run: (t) => t.norm(p, axes, keepDims),
+          smooth: (t) => awayFrom(0)(t) && (extreme === null || noTies(t.abs(), axes, extreme)),
+          lo: 0,
+          hi,
+        };
+      }),
+};
+
 const reductions: Candidate[] = [
   cumsumCandidate,
+  cumprodCandidate,
+  normCandidate,
+  reduction(
+    "prod",
+    (lo, hi, n) => {
+      const b = Math.max(productBound(Math.max(Math.abs(lo), Math.abs(hi)), n), Math.abs(lo), Math.abs(hi));
+      return [-b, b];
+    },
+    small,
+  ),
   reduction("sum", (lo, hi, n) => [n * lo, n * hi], small),
   reduction("mean", (lo, hi) => [lo, hi]),
   reduction("max", (lo, hi) => [lo, hi]),
@@ -1327,6 +1389,61 @@ const gatherArgCandidate = (arg: "argmax" | "argmin"): Candidate => ({
     }),
 });
 
+/** Along `axis`, every two elements differ by MARGIN (so a sort's order, and its gradient, is stable nearby). */
+function distinctAlong(t: Tensor, axis: number): boolean {
+  if (t.ndim === 0 || (t.shape[norm(axis, t.ndim)] as number) < 2) return true;
+  const a = norm(axis, t.ndim);
+  const n = t.shape[a] as number;
+  const v = t.sort(a).values;
+  return (
+    v
+      .slice(a, 1, n)
+      .sub(v.slice(a, 0, n - 1))
+      .min()
+      .item() >= MARGIN
+  );
+}
+
+/** t.sort(axis, { descending }).values: a permutation along the axis, through argsort and gather. */
+const sortCandidate: Candidate = {
+  ops: ["argsort", "gather"],
+  when: ranked,
+  draw: (s) =>
+    fc.record({ axis: axisArb(s.shape.length), descending: fc.boolean() }).map(({ axis, descending }) =>
+      moved(s, {
+        ops: ["argsort", "gather"],
+        expr: (c) => `${c}.sort(${axis}, { descending: ${descending} }).values`,
+        shape: s.shape,
+        run: (t) => t.sort(axis, { descending }).values,
+        smooth: (t) => distinctAlong(t, axis),
+      }),
+    ),
+};
+
+/** t.topk(k, axis, { largest }).values: k of the entries along the axis, through topk and gather. */
+const topkCandidate: Candidate = {
+  ops: ["topk", "gather"],
+  when: ranked,
+  draw: (s) => {
+    const r = s.shape.length;
+    return axisArb(r).chain((axis) =>
+      fc
+        .record({ k: fc.integer({ min: 1, max: s.shape[norm(axis, r)] as number }), largest: fc.boolean() })
+        .map(({ k, largest }) => {
+          const shape = [...s.shape];
+          shape[norm(axis, r)] = k;
+          return moved(s, {
+            ops: ["topk", "gather"],
+            expr: (c) => `${c}.topk(${k}, ${axis}, { largest: ${largest} }).values`,
+            shape,
+            run: (t) => t.topk(k, axis, { largest }).values,
+            smooth: (t) => distinctAlong(t, axis),
+          });
+        }),
+    );
+  },
+};
+
 const indexSelectCandidate: Candidate = {
   ops: ["indexSelect"],
   when: ranked,
@@ -1414,6 +1531,189 @@ const stackCandidate: Candidate = {
   },
 };
 
+/**
+ * prelu of t with a new weight input: one slope per channel (axis 1, shape [C]) when t has two
+ * dimensions or more, else (or by choice) one shared slope [1]; t stays away from the kink at 0.
+ */
+const preluCandidate: Candidate = {
+  ops: ["prelu"],
+  draw: (s) =>
+    fc.boolean().map((perChannel): Draft => {
+      const channels = perChannel && s.shape.length >= 2 ? (s.shape[1] as number) : 1;
+      const leaf: Leaf = { name: `x${s.leaves}`, shape: [channels], ...fine };
+      const bound = mag(s) * Math.max(1, fine.hi);
+      return {
+        ops: ["prelu"],
+        expr: (c) => `${c}.prelu(${leaf.name})`,
+        leaves: [leaf],
+        shape: s.shape,
+        run: (t, [w]) => t.prelu(w as Tensor),
+        smooth: awayFrom(0),
+        lo: -bound,
+        hi: bound,
+      };
+    }),
+};
+
+/**
+ * pad of the last one or two dimensions: constant (a value in [−1, 1], amounts in [−1, 2], the
+ * crop leaving ≥ 1 entry), reflect (amounts < the size) or replicate.
+ */
+const padCandidate: Candidate = {
+  ops: ["pad"],
+  when: ranked,
+  draw: (s) => {
+    const r = s.shape.length;
+    return fc
+      .record({
+        pairs: fc.integer({ min: 1, max: Math.min(r, 2) }),
+        mode: fc.constantFrom("constant" as const, "reflect" as const, "replicate" as const),
+        amounts: fc.array(fc.integer({ min: -1, max: 2 }), { minLength: 4, maxLength: 4 }),
+        value: fc.constantFrom(0, -1, 0.5, 1),
+      })
+      .map(({ pairs, mode, amounts, value }) => {
+        const padding = amounts.slice(0, 2 * pairs).map((p, i) => {
+          const n = s.shape[r - 1 - Math.floor(i / 2)] as number;
+          // reflect: 0 ≤ amount < n; replicate: ≥ 0; constant: as drawn
+          return mode === "reflect"
+            ? Math.min(Math.max(p, 0), n - 1)
+            : mode === "replicate"
+              ? Math.max(p, 0)
+              : p;
+        });
+        const shape = s.shape.map((n, d) => {
+          const k = r - 1 - d;
+          return k < pairs ? n + (padding[2 * k] as number) + (padding[2 * k + 1] as number) : n;
+        });
+        return { padding, mode, value, shape };
+      })
+      .filter(({ shape }) => shape.every((n) => n >= 1) && sizeOf(shape) <= MAX_SIZE)
+      .map(({ padding, mode, value, shape }): Draft => {
+        const constant = mode === "constant";
+        const opts = constant ? (value === 0 ? "" : `, { value: ${value} }`) : `, { mode: "${mode}" }`;
+        return {
+          ops: ["pad"],
+          expr: (c) => `${c}.pad(${fmt(padding)}${opts})`,
+          shape,
+          run: (t) => t.pad(padding, constant ? { value } : { mode }),
+          lo: constant ? Math.min(s.lo, value) : s.lo,
+          hi: constant ? Math.max(s.hi, value) : s.hi,
+        };
+      });
+  },
+};
+
+/** A 0/1 mask of `shape` with some dimensions drawn as 1 (broadcast), at least one entry true. */
+const maskArb = (shape: Shape) =>
+  fc
+    .tuple(...shape.map((n) => fc.constantFrom(n, 1)))
+    .chain((m: number[]) =>
+      fc.tuple(
+        fc.constant(m),
+        fc.array(fc.constantFrom(0, 1), { minLength: sizeOf(m), maxLength: sizeOf(m) }),
+      ),
+    )
+    .filter(([, bits]) => bits.includes(1));
+
+/** maskedFill with a number or with a new 0-d input as the value. */
+const maskedFillCandidate: Candidate = {
+  ops: ["maskedFill"],
+  draw: (s) =>
+    fc
+      .tuple(maskArb(s.shape), fc.option(fc.constantFrom(0, -1, 0.5), { nil: undefined }))
+      .map(([[mShape, bits], value]): Draft => {
+        const mask = constText(bits, mShape);
+        if (value === undefined) {
+          const leaf: Leaf = { name: `x${s.leaves}`, shape: [], ...fine };
+          const [lo, hi] = union([s.lo, s.hi], intervalOf(leaf));
+          return {
+            ops: ["maskedFill"],
+            expr: (c) => `${c}.maskedFill(${mask}, ${leaf.name})`,
+            leaves: [leaf],
+            shape: s.shape,
+            run: (t, [v]) => t.maskedFill(tensor(bits, { shape: mShape }), v as Tensor),
+            lo,
+            hi,
+          };
+        }
+        return {
+          ops: ["maskedFill"],
+          expr: (c) => `${c}.maskedFill(${mask}, ${value})`,
+          shape: s.shape,
+          run: (t) => t.maskedFill(tensor(bits, { shape: mShape }), value),
+          lo: Math.min(s.lo, value),
+          hi: Math.max(s.hi, value),
+        };
+      }),
+};
+
+/** maskedSelect of the true entries of a (possibly broadcast) 0/1 mask: a 1-D result. */
+const maskedSelectCandidate: Candidate = {
+  ops: ["maskedSelect"],
+  draw: (s) =>
+    maskArb(s.shape).map(
+      ([mShape, bits]): Draft =>
+        moved(s, {
+          ops: ["maskedSelect"],
+          expr: (c) => `${c}.maskedSelect(${constText(bits, mShape)})`,
+          // the mask broadcast to t's shape: each true entry of the mask repeats over the 1s
+          shape: [(sizeOf(s.shape) / sizeOf(mShape)) * bits.filter((b) => b === 1).length],
+          run: (t) => t.maskedSelect(tensor(bits, { shape: mShape })),
+        }),
+    ),
+};
+
+/** scatter along an axis of a new input (an index no larger than t) or of a number. */
+const scatterCandidate: Candidate = {
+  ops: ["scatter"],
+  when: ranked,
+  draw: (s) => {
+    const r = s.shape.length;
+    return axisArb(r).chain((axis) => {
+      const a = norm(axis, r);
+      const d = s.shape[a] as number;
+      return fc
+        .tuple(...s.shape.map((n) => fc.integer({ min: 1, max: n })))
+        .chain((shape) =>
+          fc.record({
+            shape: fc.constant(shape),
+            values: fc.array(fc.integer({ min: 0, max: d - 1 }), {
+              minLength: sizeOf(shape),
+              maxLength: sizeOf(shape),
+            }),
+            value: fc.option(fc.constantFrom(0, 0.5), { nil: undefined }),
+          }),
+        )
+        .map(({ shape, values, value }): Draft => {
+          const index = JSON.stringify(nest(values, shape));
+          const run = (t: Tensor, src: Tensor | number) =>
+            t.scatter(axis, nest(values, shape) as number[][], src);
+          if (value !== undefined) {
+            return {
+              ops: ["scatter"],
+              expr: (c) => `${c}.scatter(${axis}, ${index}, ${value})`,
+              shape: [...s.shape],
+              run: (t) => run(t, value),
+              lo: Math.min(s.lo, value),
+              hi: Math.max(s.hi, value),
+            };
+          }
+          const leaf: Leaf = { name: `x${s.leaves}`, shape, ...fine };
+          const [lo, hi] = union([s.lo, s.hi], intervalOf(leaf));
+          return {
+            ops: ["scatter"],
+            expr: (c) => `${c}.scatter(${axis}, ${index}, ${leaf.name})`,
+            leaves: [leaf],
+            shape: [...s.shape],
+            run: (t, [src]) => run(t, src as Tensor),
+            lo,
+            hi,
+          };
+        });
+    });
+  },
+};
+
 /** Every kind of step the program generator takes. */
 export const CANDIDATES: readonly Candidate[] = [
   ...unaries,
@@ -1435,9 +1735,16 @@ export const CANDIDATES: readonly Candidate[] = [
   gatherCandidate,
   gatherArgCandidate("argmax"),
   gatherArgCandidate("argmin"),
+  sortCandidate,
+  topkCandidate,
   indexSelectCandidate,
+  padCandidate,
+  maskedFillCandidate,
+  maskedSelectCandidate,
+  scatterCandidate,
   concatCandidate,
   stackCandidate,
+  preluCandidate,
 ];
 
 /**
@@ -1450,8 +1757,13 @@ export const NOT_GENERATED: Readonly<Partial<Record<OpName, string>>> = {
   mm: "the backward of matmul (2-D) and linear",
   scatterAdd: "the backward of gather",
   indexAdd: "the backward of indexSelect",
-  sign: "the backward of abs",
+  padBackward: "the backward of pad (reflect, replicate)",
+  maskedSelectBackward: "the backward of maskedSelect",
   reluBackward: "the backward of relu",
+  all: "bool results, never differentiated: values, NaN and every dtype in forward-values and dtype tests",
+  any: "bool results, never differentiated: values, NaN and every dtype in forward-values and dtype tests",
+  floorDivide: "piecewise constant, not differentiable: values, signs and dtypes in promotion.test.ts",
+  logicalNot: "a bool result, never differentiated: values (NaN, 0, every dtype) in promotion.test.ts",
 };
 
 /** Where a program must use an op: at the first step from `at` on where one of its candidates fits. */

@@ -270,6 +270,7 @@ const cases: Record<keyof typeof scalarOps, OpCase> = {
   ceil: { arity: 1, apply: (x) => x.ceil(), f: Math.ceil, df: () => 0, points: [-2.5, -0.3, 0.7, 3.2] },
   round: { arity: 1, apply: (x) => x.round(), f: Math.round, df: () => 0, points: [-2.7, -0.3, 0.7, 3.2] },
   trunc: { arity: 1, apply: (x) => x.trunc(), f: Math.trunc, df: () => 0, points: [-2.5, -0.3, 0.7, 3.2] },
+  sign: { arity: 1, apply: (x) => x.sign(), f: Math.sign, df: () => 0, points: [-2.5, -0.3, 0.7, 3.2] },
   sin: { arity: 1, apply: (x) => x.sin(), f: Math.sin, df: Math.cos, points: [-2, 0.5, 1, 3] },
   cos: {
     arity: 1,
@@ -371,6 +372,51 @@ describe("leakyRelu", () => {
       expect(x.grad).toBe(x0 > 0 ? 1 : slope);
       const numeric = centralDiff((t) => new Value(t).leakyRelu(slope).data, x0);
       expectRel(x.grad, numeric, 1e-7);
+    }
+  });
+});
+
+describe("elu", () => {
+  it("is x above 0 and alpha·(eˣ − 1) below, alpha 1 by default", () => {
+    expect(new Value(2).elu().data).toBe(2);
+    expectRel(new Value(-1.5).elu().data, Math.expm1(-1.5), 1e-15);
+    expectRel(new Value(-1.5).elu(0.4).data, 0.4 * Math.expm1(-1.5), 1e-15);
+    expect(new Value(-1.5).elu(0.4).op).toBe("elu");
+  });
+
+  it("has derivative 1 above 0 and alpha·eˣ below (from y + alpha), matching central differences", () => {
+    for (const alpha of [1, 0.4, 2.5]) {
+      for (const x0 of [-4, -0.7, 0.3, 2]) {
+        const x = new Value(x0);
+        x.elu(alpha).backward();
+        if (x0 > 0) expect(x.grad).toBe(1);
+        else expectRel(x.grad, alpha * Math.exp(x0), 1e-14);
+        expectRel(
+          x.grad,
+          centralDiff((t) => new Value(t).elu(alpha).data, x0),
+          1e-7,
+        );
+      }
+    }
+  });
+
+  it("elu′(0) = alpha (the x ≤ 0 branch, as PyTorch), and rejects a non-finite alpha", () => {
+    const x = new Value(0);
+    x.elu(0.7).backward();
+    expect(x.grad).toBe(0.7);
+    expect(() => new Value(1).elu(Number.NaN)).toThrow("elu: alpha must be a finite number, got number NaN");
+    expect(() => new Value(1).elu("2" as unknown as number)).toThrow(ChainruleError);
+  });
+});
+
+describe("sign", () => {
+  it("is −1, 0 or 1 (0 for ±0 and NaN, keeping the sign of zero) with gradient exactly 0", () => {
+    expect([-3, -0, 0, 0.25, Number.NaN].map((v) => new Value(v).sign().data)).toEqual([-1, -0, 0, 1, 0]);
+    for (const x0 of [-2, 0, 5]) {
+      const x = new Value(x0);
+      const y = x.sign().mul(Number.POSITIVE_INFINITY);
+      y.backward();
+      expect(x.grad).toBe(0);
     }
   });
 });

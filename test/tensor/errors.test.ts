@@ -4,7 +4,17 @@
  */
 import { describe, expect, it } from "vitest";
 import { topoSort } from "../../src/autograd/engine";
-import { ChainruleError, concat, gradients, stack, type Tensor, tensor, where, zeros } from "../../src/index";
+import {
+  ChainruleError,
+  concat,
+  gradients,
+  randn,
+  stack,
+  type Tensor,
+  tensor,
+  where,
+  zeros,
+} from "../../src/index";
 import { errorOf } from "./fixtures";
 
 const a23 = () =>
@@ -252,9 +262,9 @@ describe("bad arguments", () => {
           [3, "4"],
         ] as unknown as number[][]),
       ),
-    ).toMatchInlineSnapshot(`"tensor: element at [1,1] is string "4", expected a number"`);
+    ).toMatchInlineSnapshot(`"tensor: element at [1,1] is string "4", expected a number or a boolean"`);
     expect(errorOf(() => tensor([1, null] as unknown as number[]))).toMatchInlineSnapshot(
-      `"tensor: element at [1] is null, expected a number"`,
+      `"tensor: element at [1] is null, expected a number or a boolean"`,
     );
     expect(errorOf(() => tensor({} as unknown as number[]))).toMatchInlineSnapshot(
       `"tensor: expected a number, nested arrays of numbers or a typed array, got Object"`,
@@ -271,8 +281,8 @@ describe("bad arguments", () => {
     expect(errorOf(() => a23().matmul([1, 2, 3] as unknown as Tensor))).toMatchInlineSnapshot(
       `"matmul: right operand must be a Tensor, got array of length 3"`,
     );
-    expect(errorOf(() => a23().astype("int32" as "float32"))).toMatchInlineSnapshot(
-      `"astype: unknown dtype string "int32""`,
+    expect(errorOf(() => a23().astype("int8" as "float32"))).toMatchInlineSnapshot(
+      `"astype: unknown dtype string "int8""`,
     );
     expect(errorOf(() => a23().sum(0, "yes" as unknown as boolean))).toMatchInlineSnapshot(
       `"sum: keepDims must be a boolean, got string "yes""`,
@@ -282,19 +292,32 @@ describe("bad arguments", () => {
     );
   });
 
-  it("mixed dtypes name both dtypes and shapes", () => {
-    const f32 = tensor([1, 2, 3], { dtype: "float32" });
-    expect(errorOf(() => a23().add(f32))).toMatchInlineSnapshot(
-      `"add: dtype mismatch: float64 [2,3] and float32 [3]; convert with astype()"`,
+  it("dtype rules: int32 and bool cannot require grad, bools cannot be subtracted, integers not divided by 0", () => {
+    const i32 = tensor([1, 2, 3], { dtype: "int32" });
+    expect(errorOf(() => tensor([1, 2], { dtype: "int32", requiresGrad: true }))).toMatchInlineSnapshot(
+      `"tensor: only floating tensors can require grad, got dtype int32 (use "float64" or "float32")"`,
     );
-    expect(errorOf(() => a23().matmul(f32))).toMatchInlineSnapshot(
-      `"matmul: dtype mismatch: float64 [2,3] and float32 [3]; convert with astype()"`,
+    expect(
+      errorOf(() => {
+        i32.requiresGrad = true;
+      }),
+    ).toMatchInlineSnapshot(
+      `"requiresGrad: only floating tensors can require grad, this one is int32 [3] (convert with astype("float64"))"`,
     );
-    expect(errorOf(() => where(tensor(1), a23(), f32))).toMatchInlineSnapshot(
-      `"where: dtype mismatch: float64 [2,3] and float32 [3]; convert with astype()"`,
+    expect(errorOf(() => tensor([true]).sub(tensor([false])))).toMatchInlineSnapshot(
+      `"sub: subtracting two bool tensors is not supported (use logicalXor, or astype("int32") first)"`,
     );
-    expect(errorOf(() => concat([tensor([1, 2, 3]), f32]))).toMatchInlineSnapshot(
-      `"concat: dtype mismatch: float64 [3] and float32 [3]; convert with astype()"`,
+    expect(errorOf(() => i32.remainder(tensor([1, 0, 2], { dtype: "int32" })))).toMatchInlineSnapshot(
+      `"remainder: integer division by zero (an int32 divisor is 0)"`,
+    );
+    expect(errorOf(() => i32.floorDivide(0))).toMatchInlineSnapshot(
+      `"floorDivide: integer division by zero (an int32 divisor is 0)"`,
+    );
+    expect(errorOf(() => i32.pow(-1))).toMatchInlineSnapshot(
+      `"pow: integers to negative integer powers are not allowed (exponent -1); convert to a float dtype first"`,
+    );
+    expect(errorOf(() => randn([2], { dtype: "int32" }))).toMatchInlineSnapshot(
+      `"randn: dtype must be "float64" or "float32", got int32"`,
     );
   });
 });
@@ -384,5 +407,187 @@ describe("a failed op changes nothing", () => {
     x.set([0], 5); // invalidates y's graph
     expect(() => y.sum().backward()).toThrow(ChainruleError);
     expect(x.grad).toBe(null);
+  });
+});
+
+describe("pad, maskedFill, maskedSelect and scatter name the op and the shapes", () => {
+  it("pad: padding, mode, value and the per-dimension limits", () => {
+    expect(errorOf(() => a23().pad([1]))).toMatchInlineSnapshot(
+      `"pad: padding [1] must have an even length ((before, after) pairs from the last dimension)"`,
+    );
+    expect(errorOf(() => a23().pad([1.5, 0]))).toMatchInlineSnapshot(
+      `"pad: padding must hold integers, got number 1.5 at position 0"`,
+    );
+    expect(errorOf(() => a23().pad(2 as unknown as number[]))).toMatchInlineSnapshot(
+      `"pad: padding must be an array of integers, got number 2"`,
+    );
+    expect(errorOf(() => a23().pad([1, 1, 1, 1, 1, 1]))).toMatchInlineSnapshot(
+      `"pad: padding [1,1,1,1,1,1] has 3 pairs for a tensor of 2 dimensions [2,3]"`,
+    );
+    expect(errorOf(() => a23().pad([1, 1], { mode: "circular" as "reflect" }))).toMatchInlineSnapshot(
+      `"pad: mode must be "constant", "reflect" or "replicate", got string "circular""`,
+    );
+    expect(errorOf(() => a23().pad([1, 1], { mode: "reflect", value: 1 }))).toMatchInlineSnapshot(
+      `"pad: mode "reflect" does not take a value (only "constant" does)"`,
+    );
+    expect(errorOf(() => a23().pad([1, 1], { value: "1" as unknown as number }))).toMatchInlineSnapshot(
+      `"pad: value must be a number, got string "1""`,
+    );
+    expect(errorOf(() => a23().pad([-2, -2]))).toMatchInlineSnapshot(
+      `"pad: padding (-2, -2) of dimension 1 of [2,3] leaves a negative size -1"`,
+    );
+    expect(errorOf(() => a23().pad([0, 0, 2, 0], { mode: "reflect" }))).toMatchInlineSnapshot(
+      `"pad: reflect padding (2, 0) of dimension 0 of [2,3] must be less than the dimension's size 2"`,
+    );
+    expect(errorOf(() => zeros([2, 0]).pad([1, 0], { mode: "replicate" }))).toMatchInlineSnapshot(
+      `"pad: replicate padding (1, 0) of dimension 1 of [2,0] has no edge to repeat in an empty dimension"`,
+    );
+  });
+
+  it("maskedFill and maskedSelect: the mask's shape, the value", () => {
+    expect(errorOf(() => a23().maskedFill(tensor([true, false]), 0))).toMatchInlineSnapshot(
+      `"maskedFill: shapes [2,3] and [2] cannot be broadcast (dimension -1 is 3 vs 2)"`,
+    );
+    expect(
+      errorOf(() => a23().maskedFill(tensor([true, false, true]), tensor([1, 2]))),
+    ).toMatchInlineSnapshot(
+      `"maskedFill: value must be a number or a 0-d tensor, got a tensor of shape [2]"`,
+    );
+    expect(errorOf(() => a23().maskedFill([true] as unknown as Tensor, 1))).toMatchInlineSnapshot(
+      `"maskedFill: mask must be a Tensor, got array of length 1"`,
+    );
+    expect(errorOf(() => a23().maskedSelect(tensor([[1], [0], [1]])))).toMatchInlineSnapshot(
+      `"maskedSelect: shapes [2,3] and [3,1] cannot be broadcast (dimension -2 is 2 vs 3)"`,
+    );
+  });
+
+  it("scatter: the axis, the index's values and shape, src's shape and type", () => {
+    expect(errorOf(() => a23().scatter(2, [[0]], 1))).toMatchInlineSnapshot(
+      `"scatter: axis 2 is out of range for a tensor of shape [2,3] (valid axes are -2..1)"`,
+    );
+    expect(errorOf(() => a23().scatter(1, [[3]], 1))).toMatchInlineSnapshot(
+      `"scatter: index value 3 is out of range [0, 3) for axis 1 of [2,3]"`,
+    );
+    expect(errorOf(() => a23().scatter(1, [0, 1], 1))).toMatchInlineSnapshot(
+      `"scatter: index [2] must have as many dimensions as the input [2,3]"`,
+    );
+    expect(errorOf(() => a23().scatter(0, [[0, 1, 0, 1]], 1))).toMatchInlineSnapshot(
+      `"scatter: index [1,4] is larger than the input [2,3] in dimension 1"`,
+    );
+    expect(errorOf(() => a23().scatter(1, [[0, 1]], tensor([[1]])))).toMatchInlineSnapshot(
+      `"scatter: src [1,1] must have the index's dimensions and be at least as large as the index [1,2] in each"`,
+    );
+    expect(errorOf(() => a23().scatter(1, [[0]], "x" as unknown as number))).toMatchInlineSnapshot(
+      `"scatter: src must be a Tensor or a number, got string "x""`,
+    );
+  });
+
+  it("a failed call leaves no node and changes nothing", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const v = tensor(2, { requiresGrad: true });
+    const before = [x._s.version, v._s.version];
+    expect(() => x.pad([4, 0], { mode: "reflect" })).toThrow(ChainruleError);
+    expect(() => x.maskedFill(tensor([true, false]), v)).toThrow(ChainruleError);
+    expect(() => x.maskedSelect(tensor([1, 0]))).toThrow(ChainruleError);
+    expect(() => x.scatter(0, [5], v)).toThrow(ChainruleError);
+    expect([x._s.version, v._s.version]).toEqual(before);
+    expect([x.parents.length, v.parents.length, x.grad, v.grad]).toEqual([0, 0, null, null]);
+    expect(x.toArray()).toEqual([1, 2, 3]);
+    const loss = x.mul(x).sum();
+    expect(topoSort([loss]).length).toBe(3);
+  });
+});
+
+describe("prelu and outer name their shapes", () => {
+  it("prelu: a weight of the wrong size or rank, or not a tensor", () => {
+    expect(errorOf(() => zeros([2, 3, 4]).prelu(zeros([4])))).toMatchInlineSnapshot(
+      `"prelu: weight [4] has 4 slopes, but the input [2,3,4] has 3 channels (axis 1): give 1 or 3"`,
+    );
+    expect(errorOf(() => zeros([5]).prelu(zeros([5])))).toMatchInlineSnapshot(
+      `"prelu: weight [5] has 5 slopes, but the input [5] has fewer than 2 dimensions, so one channel: give 1 slope"`,
+    );
+    expect(errorOf(() => tensor(1).prelu(zeros([2])))).toMatchInlineSnapshot(
+      `"prelu: weight [2] has 2 slopes, but the input [] has fewer than 2 dimensions, so one channel: give 1 slope"`,
+    );
+    expect(errorOf(() => zeros([2, 3]).prelu(zeros([1, 3])))).toMatchInlineSnapshot(
+      `"prelu: weight must be 0-d or 1-D (one slope, or one per channel), got shape [1,3]"`,
+    );
+    expect(errorOf(() => zeros([2, 3]).prelu([0.1, 0.2, 0.3] as unknown as Tensor))).toMatchInlineSnapshot(
+      `"prelu: weight must be a Tensor or a number, got array of length 3"`,
+    );
+  });
+
+  it("outer: both operands 1-D", () => {
+    expect(errorOf(() => zeros([2, 2]).outer(zeros([3])))).toMatchInlineSnapshot(
+      `"outer: both operands must be 1-D, got shapes [2,2] and [3]"`,
+    );
+    expect(errorOf(() => zeros([2]).outer(tensor(1)))).toMatchInlineSnapshot(
+      `"outer: both operands must be 1-D, got shapes [2] and []"`,
+    );
+  });
+});
+
+describe("prod, cumprod, norm, all/any, sort, argsort and topk name the op, the axis and the shape", () => {
+  it("bad axes", () => {
+    expect(errorOf(() => a23().prod(2))).toMatchInlineSnapshot(
+      `"prod: axis 2 is out of range for a tensor of shape [2,3] (valid axes are -2..1)"`,
+    );
+    expect(errorOf(() => a23().cumprod(-3))).toMatchInlineSnapshot(
+      `"cumprod: axis -3 is out of range for a tensor of shape [2,3] (valid axes are -2..1)"`,
+    );
+    expect(errorOf(() => a23().norm(2, [0, 0]))).toMatchInlineSnapshot(
+      `"norm: axis 0 appears twice in [0,0] for a tensor of shape [2,3]"`,
+    );
+    expect(errorOf(() => a23().all(5))).toMatchInlineSnapshot(
+      `"all: axis 5 is out of range for a tensor of shape [2,3] (valid axes are -2..1)"`,
+    );
+    expect(errorOf(() => tensor(1).any(1))).toMatchInlineSnapshot(
+      `"any: axis 1 is out of range for a tensor of shape []"`,
+    );
+    expect(errorOf(() => a23().sort(2))).toMatchInlineSnapshot(
+      `"sort: axis 2 is out of range for a tensor of shape [2,3] (valid axes are -2..1)"`,
+    );
+    expect(errorOf(() => a23().argsort(-3))).toMatchInlineSnapshot(
+      `"argsort: axis -3 is out of range for a tensor of shape [2,3] (valid axes are -2..1)"`,
+    );
+  });
+
+  it("k beyond the axis, a bad p, an empty reduction without identity, bad options", () => {
+    expect(errorOf(() => a23().topk(4))).toMatchInlineSnapshot(
+      `"topk: k = 4 is out of range for axis 1 of [2,3] (size 3); it must be in [0, 3]"`,
+    );
+    expect(errorOf(() => a23().topk(-1, 0))).toMatchInlineSnapshot(
+      `"topk: k = -1 is out of range for axis 0 of [2,3] (size 2); it must be in [0, 2]"`,
+    );
+    expect(errorOf(() => tensor(1).topk(2))).toMatchInlineSnapshot(
+      `"topk: k = 2 is out of range for axis 0 of [] (size 1); it must be in [0, 1]"`,
+    );
+    expect(errorOf(() => a23().topk(1.5))).toMatchInlineSnapshot(
+      `"topk: k must be an integer, got number 1.5"`,
+    );
+    expect(errorOf(() => a23().norm(Number.NaN))).toMatchInlineSnapshot(
+      `"norm: p must be a number (±Infinity allowed), got number NaN"`,
+    );
+    expect(errorOf(() => a23().norm("fro" as unknown as number))).toMatchInlineSnapshot(
+      `"norm: p must be a number (±Infinity allowed), got string "fro""`,
+    );
+    expect(errorOf(() => zeros([2, 0]).norm(Number.POSITIVE_INFINITY, 1))).toMatchInlineSnapshot(
+      `"norm: cannot compute the Infinity norm over an empty dimension (axes [1] of shape [2,0]): it has no identity"`,
+    );
+    expect(errorOf(() => zeros([0]).norm(-1))).toMatchInlineSnapshot(
+      `"norm: cannot compute the -1 norm over an empty dimension (axes [0] of shape [0]): it has no identity"`,
+    );
+    expect(errorOf(() => a23().prod(0, 1 as unknown as boolean))).toMatchInlineSnapshot(
+      `"prod: keepDims must be a boolean, got number 1"`,
+    );
+    expect(errorOf(() => a23().sort(-1, { descending: 1 as unknown as boolean }))).toMatchInlineSnapshot(
+      `"sort: descending must be true or false, got number 1"`,
+    );
+    expect(errorOf(() => a23().topk(1, -1, { largest: "yes" as unknown as boolean }))).toMatchInlineSnapshot(
+      `"topk: largest must be true or false, got string "yes""`,
+    );
+    expect(errorOf(() => a23().topk(1, -1, 3 as unknown as object))).toMatchInlineSnapshot(
+      `"topk: options must be an object, got number 3"`,
+    );
   });
 });

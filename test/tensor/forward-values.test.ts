@@ -122,17 +122,20 @@ describe("binary arithmetic with broadcasting", () => {
     expect(gb?.toArray()).toEqual([0, 1, 0.5]);
   });
 
-  it("compares elementwise into 0/1 with broadcasting", () => {
+  it("compares elementwise into bool tensors with broadcasting", () => {
     const x = tensor([1, 2, 3]);
-    expect(x.eq(2).toArray()).toEqual([0, 1, 0]);
-    expect(x.gt(2).toArray()).toEqual([0, 0, 1]);
-    expect(x.lt(2).toArray()).toEqual([1, 0, 0]);
-    expect(x.ge(2).toArray()).toEqual([0, 1, 1]);
-    expect(x.le(2).toArray()).toEqual([1, 1, 0]);
+    expect(x.eq(2).dtype).toBe("bool");
+    expect(x.eq(2).toArray()).toEqual([false, true, false]);
+    expect(x.ne(2).toArray()).toEqual([true, false, true]);
+    expect(x.gt(2).toArray()).toEqual([false, false, true]);
+    expect(x.lt(2).toArray()).toEqual([true, false, false]);
+    expect(x.ge(2).toArray()).toEqual([false, true, true]);
+    expect(x.le(2).toArray()).toEqual([true, true, false]);
     expect(x.gt(tensor([[0], [2]])).toArray()).toEqual([
-      [1, 1, 1],
-      [0, 0, 1],
+      [true, true, true],
+      [false, false, true],
     ]);
+    expect(tensor([Number.NaN]).ne(Number.NaN).toArray()).toEqual([true]);
   });
 });
 
@@ -246,6 +249,175 @@ describe("cumsum, var and std", () => {
   });
 });
 
+describe("prod, cumprod, norm, all/any, sort, argsort and topk", () => {
+  it("prod multiplies over the axes; its gradient is the product of the others, zeros included", () => {
+    expect(tensor(M).prod(1).toArray()).toEqual([6, 120]);
+    expect(tensor(M).prod(0, true).toArray()).toEqual([[4, 10, 18]]);
+    expect(tensor(M).prod().item()).toBe(720);
+    expect(zeros([2, 0]).prod(1).toArray()).toEqual([1, 1]);
+    // no zero: ḡ·y/x; one zero: the product of the rest there, 0 elsewhere; two zeros: all 0
+    expect(gradOf((x) => x.prod(1), [[2, 3, 4]])).toEqual([[12, 8, 6]]);
+    expect(gradOf((x) => x.prod(1), [[2, 0, 4]])).toEqual([[0, 8, 0]]);
+    expect(gradOf((x) => x.prod(1), [[0, 3, 0]])).toEqual([[0, 0, 0]]);
+    expect(
+      gradOf(
+        (x) => x.prod([0, 1]),
+        [
+          [2, 0],
+          [3, 5],
+        ],
+      ),
+    ).toEqual([
+      [0, 30],
+      [0, 0],
+    ]);
+  });
+
+  it("prod's second derivative at a zero is the product of the remaining others", () => {
+    // ∂²(abc)/∂a∂b = c; with a = 0 too
+    const x = tensor([0, 2, 5], { requiresGrad: true });
+    const [g] = gradients([x.prod()], [x], { createGraph: true });
+    const [h0] = gradients([(g as Tensor).slice(0, 0, 1).sum()], [x]);
+    expect(h0?.toArray()).toEqual([0, 5, 2]);
+  });
+
+  it("cumprod runs products along the axis; its gradient is exact with zeros", () => {
+    expect(tensor(M).cumprod(1).toArray()).toEqual([
+      [1, 2, 6],
+      [4, 20, 120],
+    ]);
+    expect(tensor(M).cumprod(-2).toArray()).toEqual([
+      [1, 2, 3],
+      [4, 10, 18],
+    ]);
+    // ∂/∂x_k Σ_j cumprod_j: [1 + b + bc, a + ac, ab] at (a, b, c)
+    expect(gradOf((x) => x.cumprod(0), [2, 3, 4])).toEqual([1 + 3 + 12, 2 + 8, 6]);
+    expect(gradOf((x) => x.cumprod(0), [2, 0, 4])).toEqual([1, 2 + 8, 0]);
+    expect(gradOf((x) => x.cumprod(0), [0, 0, 4])).toEqual([1, 0, 0]);
+  });
+
+  it("norm follows torch.linalg.vector_norm for every p", () => {
+    const x = tensor([3, -4, 0]);
+    expect(x.norm().item()).toBe(5);
+    expect(x.norm(1).item()).toBe(7);
+    expect(x.norm(Number.POSITIVE_INFINITY).item()).toBe(4);
+    expect(x.norm(Number.NEGATIVE_INFINITY).item()).toBe(0);
+    expect(x.norm(0).item()).toBe(2);
+    expect(x.norm(3).item()).toBeCloseTo(91 ** (1 / 3), 14);
+    expect(tensor([1, 2]).norm(-1).item()).toBeCloseTo(2 / 3, 15);
+    expect(
+      tensor([
+        [3, 4],
+        [6, 8],
+      ])
+        .norm(2, 1, true)
+        .toArray(),
+    ).toEqual([[5], [10]]);
+    expect(tensor([Number.NaN, 0]).norm(0).item()).toBe(1);
+  });
+
+  it("norm's gradient: x/‖x‖ (0 at a zero vector), sign(x), split among the extremes", () => {
+    expect(gradOf((x) => x.norm(), [3, -4])).toEqual([0.6, -0.8]);
+    expect(
+      gradOf(
+        (x) => x.norm(2, 1),
+        [
+          [0, 0],
+          [3, 4],
+        ],
+      ),
+    ).toEqual([
+      [0, 0],
+      [0.6, 0.8],
+    ]);
+    expect(gradOf((x) => x.norm(1), [3, -4, 0])).toEqual([1, -1, 0]);
+    expect(gradOf((x) => x.norm(Number.POSITIVE_INFINITY), [4, -4, 1])).toEqual([0.5, -0.5, 0]);
+    expect(gradOf((x) => x.norm(0), [4, -4, 1])).toEqual([0, 0, 0]);
+    // p = 3: x·|x|/‖x‖²
+    expect(gradOf((x) => x.norm(3), [0, 2])).toEqual([0, 1]);
+  });
+
+  it("all and any test for nonzero elements (NaN counts) and return bool", () => {
+    const x = tensor([
+      [1, 0, Number.NaN],
+      [2, 3, -1],
+    ]);
+    expect(x.all(1).toArray()).toEqual([false, true]);
+    expect(x.any(0).toArray()).toEqual([true, true, true]);
+    expect(x.all().toArray()).toBe(false);
+    expect(zeros([2, 2]).any(-1, true).toArray()).toEqual([[false], [false]]);
+    expect(zeros([0]).all().item()).toBe(1);
+    expect(zeros([0]).any().item()).toBe(0);
+  });
+
+  it("sort is stable and puts NaN last (first when descending), like torch.sort(stable=True)", () => {
+    const x = tensor([2, Number.NaN, 1, 2, -0, 0, 1]);
+    const up = x.sort();
+    expect(up.values.toArray()).toEqual([-0, 0, 1, 1, 2, 2, Number.NaN]);
+    expect(up.indices.toArray()).toEqual([4, 5, 2, 6, 0, 3, 1]);
+    const down = x.sort(0, { descending: true });
+    expect(down.values.toArray()).toEqual([Number.NaN, 2, 2, 1, 1, -0, 0]);
+    expect(down.indices.toArray()).toEqual([1, 0, 3, 2, 6, 4, 5]);
+    expect(x.argsort().toArray()).toEqual(up.indices.toArray());
+    expect(tensor(M).argsort(0, { descending: true }).toArray()).toEqual([
+      [1, 1, 1],
+      [0, 0, 0],
+    ]);
+    expect(tensor(7).sort().values.item()).toBe(7);
+  });
+
+  it("sends the gradient of sorted values back to where they came from (differentiable twice)", () => {
+    const x = tensor([[3, 1, 2]], { requiresGrad: true });
+    const { values } = x.sort(-1, { descending: true });
+    expect(values.op).toBe("gather");
+    values
+      .mul(tensor([1, 10, 100]))
+      .sum()
+      .backward();
+    expect(x.grad?.toArray()).toEqual([[1, 100, 10]]);
+    const y = tensor([3, 1, 2], { requiresGrad: true });
+    const [g] = gradients(
+      [
+        y
+          .sort()
+          .values.pow(2)
+          .mul(tensor([1, 2, 3]))
+          .sum(),
+      ],
+      [y],
+      { createGraph: true },
+    );
+    const [h] = gradients([(g as Tensor).sum()], [y]);
+    expect(h?.toArray()).toEqual([6, 2, 4]);
+  });
+
+  it("topk picks the k largest (or smallest), sorted or in their order along the axis", () => {
+    const x = tensor([
+      [1, 5, 3, 4],
+      [8, 6, 7, 6],
+    ]);
+    expect(x.topk(2).values.toArray()).toEqual([
+      [5, 4],
+      [8, 7],
+    ]);
+    expect(x.topk(2).indices.toArray()).toEqual([
+      [1, 3],
+      [0, 2],
+    ]);
+    expect(x.topk(2, -1, { largest: false }).indices.toArray()).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+    expect(x.topk(3, 1, { sorted: false }).indices.toArray()).toEqual([
+      [1, 2, 3],
+      [0, 1, 2],
+    ]);
+    expect(x.topk(1, 0).values.toArray()).toEqual([[8, 6, 7, 6]]);
+    expect(x.topk(0).values.shape).toEqual([2, 0]);
+    expect(gradOf((t) => t.topk(2).values, [[1, 5, 3, 4]])).toEqual([[0, 1, 0, 1]]);
+  });
+});
+
 describe("repeat, tile, split and chunk", () => {
   const x = tensor([
     [1, 2],
@@ -307,6 +479,199 @@ describe("repeat, tile, split and chunk", () => {
     );
     expect(() => tensor([1, 2, 3]).split(0)).toThrow("split: size must be an integer ≥ 1, got number 0");
     expect(() => tensor([1, 2, 3]).chunk(0)).toThrow("chunk: chunks must be an integer ≥ 1, got number 0");
+  });
+});
+
+describe("pad, maskedFill, maskedSelect and scatter", () => {
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const row = (values: number[]) => tensor(values, { requiresGrad: true });
+
+  it("pad takes (before, after) pairs from the last dimension backwards; negative amounts crop", () => {
+    expect(x.pad([1, 2], { value: 9 }).toArray()).toEqual([
+      [9, 1, 2, 3, 9, 9],
+      [9, 4, 5, 6, 9, 9],
+    ]);
+    expect(x.pad([1, 0, 0, 1]).toArray()).toEqual([
+      [0, 1, 2, 3],
+      [0, 4, 5, 6],
+      [0, 0, 0, 0],
+    ]);
+    expect(x.pad([-1, 1]).toArray()).toEqual([
+      [2, 3, 0],
+      [5, 6, 0],
+    ]);
+    expect(x.pad([-3, 0]).shape).toEqual([2, 0]);
+    expect(x.pad([]).toArray()).toEqual(x.toArray());
+  });
+
+  it("reflect mirrors without the edge, replicate repeats the edge, on any dimension", () => {
+    expect(x.pad([2, 1], { mode: "reflect" }).toArray()).toEqual([
+      [3, 2, 1, 2, 3, 2],
+      [6, 5, 4, 5, 6, 5],
+    ]);
+    expect(x.pad([0, 0, 1, 1], { mode: "reflect" }).toArray()).toEqual([
+      [4, 5, 6],
+      [1, 2, 3],
+      [4, 5, 6],
+      [1, 2, 3],
+    ]);
+    // as F.pad(x, (-1, 2), mode="reflect"): the crop first, the mirror from the original edge
+    expect(tensor([0, 1, 2]).pad([-1, 2], { mode: "reflect" }).toArray()).toEqual([1, 2, 1, 0]);
+    expect(x.pad([2, 1, 1, 0], { mode: "replicate" }).toArray()).toEqual([
+      [1, 1, 1, 2, 3, 3],
+      [1, 1, 1, 2, 3, 3],
+      [4, 4, 4, 5, 6, 6],
+    ]);
+    expect(tensor([1, 2]).pad([1, 2], { mode: "replicate" }).toArray()).toEqual([1, 1, 2, 2, 2]);
+  });
+
+  it("pad's gradient crops ḡ back (constant) or adds it where each entry was read", () => {
+    const a = row([1, 2, 3]);
+    a.pad([2, 1], { mode: "reflect" }).sum().backward();
+    expect(a.grad?.toArray()).toEqual([1, 3, 2]);
+    const b = row([1, 2, 3]);
+    b.pad([2, 1], { mode: "replicate" })
+      .mul(tensor([1, 10, 100, 1000, 1e4, 1e5]))
+      .sum()
+      .backward();
+    expect(b.grad?.toArray()).toEqual([111, 1000, 110000]);
+    const c = row([1, 2, 3]);
+    c.pad([-1, 1], { value: 7 })
+      .mul(tensor([1, 10, 100]))
+      .sum()
+      .backward();
+    expect(c.grad?.toArray()).toEqual([0, 1, 10]);
+  });
+
+  it("maskedFill writes the value where the mask is nonzero, x and mask broadcast together", () => {
+    expect(x.maskedFill(tensor([true, false, true]), -1).toArray()).toEqual([
+      [-1, 2, -1],
+      [-1, 5, -1],
+    ]);
+    expect(x.maskedFill(tensor([[0], [2]]), tensor(0.5)).toArray()).toEqual([
+      [1, 2, 3],
+      [0.5, 0.5, 0.5],
+    ]);
+    expect(
+      tensor([1, 2])
+        .maskedFill(
+          tensor([
+            [true, false],
+            [false, false],
+          ]),
+          0,
+        )
+        .toArray(),
+    ).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect(x.maskedFill(tensor(Number.NaN), 0).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+  });
+
+  it("maskedFill's gradient: 0 where filled for x, the sum there for a 0-d value", () => {
+    const a = row([1, 2, 3]);
+    const v = tensor(5, { requiresGrad: true });
+    a.maskedFill(tensor([true, false, true]), v)
+      .mul(tensor([1, 10, 100]))
+      .sum()
+      .backward();
+    expect(a.grad?.toArray()).toEqual([0, 10, 0]);
+    expect(v.grad?.item()).toBe(101);
+  });
+
+  it("maskedSelect returns the selected entries as a 1-D tensor, row-major, broadcasting", () => {
+    expect(x.maskedSelect(x.gt(2)).toArray()).toEqual([3, 4, 5, 6]);
+    expect(
+      tensor([0, 1, 2])
+        .maskedSelect(
+          tensor([
+            [true, false, true],
+            [false, true, true],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([0, 2, 1, 2]);
+    expect(x.maskedSelect(tensor(false)).shape).toEqual([0]);
+    const a = row([1, 2, 3]);
+    a.maskedSelect(
+      tensor([
+        [1, 0, 1],
+        [1, 1, 0],
+      ]),
+    )
+      .mul(tensor([1, 10, 100, 1000]))
+      .sum()
+      .backward();
+    expect(a.grad?.toArray()).toEqual([101, 1000, 10]);
+  });
+
+  it("scatter writes src along an axis at the index (torch.scatter's examples)", () => {
+    const src = tensor([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+    ]);
+    expect(
+      zeros([3, 5])
+        .scatter(0, [[0, 1, 2, 0]], src)
+        .toArray(),
+    ).toEqual([
+      [1, 0, 0, 4, 0],
+      [0, 2, 0, 0, 0],
+      [0, 0, 3, 0, 0],
+    ]);
+    expect(
+      zeros([3, 5])
+        .scatter(
+          1,
+          [
+            [0, 1, 2],
+            [0, 1, 4],
+          ],
+          src,
+        )
+        .toArray(),
+    ).toEqual([
+      [1, 2, 3, 0, 0],
+      [6, 7, 0, 0, 8],
+      [0, 0, 0, 0, 0],
+    ]);
+    expect(
+      zeros([2, 4])
+        .scatter(1, [[2], [3]], 1.25)
+        .toArray(),
+    ).toEqual([
+      [0, 0, 1.25, 0],
+      [0, 0, 0, 1.25],
+    ]);
+  });
+
+  it("scatter: the last of repeated writes wins and alone gets the gradient; x's is 0 where written", () => {
+    const a = row([1, 2, 3, 4]);
+    const s = row([5, 6, 7]);
+    const out = a.scatter(0, [1, 1, 3], s);
+    expect(out.toArray()).toEqual([1, 6, 3, 7]);
+    out
+      .mul(tensor([1, 10, 100, 1000]))
+      .sum()
+      .backward();
+    expect(a.grad?.toArray()).toEqual([1, 0, 100, 0]);
+    expect(s.grad?.toArray()).toEqual([0, 10, 1000]);
+    // a src larger than the index: the unused entries get 0
+    const b = row([1, 2]);
+    const big = row([5, 6, 7]);
+    b.scatter(0, [1], big)
+      .mul(tensor([1, 10]))
+      .sum()
+      .backward();
+    expect(b.grad?.toArray()).toEqual([1, 0]);
+    expect(big.grad?.toArray()).toEqual([10, 0, 0]);
   });
 });
 
@@ -583,8 +948,8 @@ describe("reductions", () => {
     expect(x.argmax(-2).toArray()).toEqual([1, 0, 0]);
     expect(x.argmin(0, true).toArray()).toEqual([[0, 1, 1]]);
     expect(x.argmax(undefined, true).shape).toEqual([1, 1]);
-    expect(x.argmax().dtype).toBe("float64");
-    expect(tensor([1, 2], { dtype: "float32" }).argmax().dtype).toBe("float32");
+    expect(x.argmax().dtype).toBe("int32");
+    expect(tensor([1, 2], { dtype: "float32" }).argmax().dtype).toBe("int32");
   });
 });
 
@@ -980,5 +1345,102 @@ describe("0-d tensors and size-1 dims through the unary family", () => {
     }
     expect(tensor(0).softmax().item()).toBe(1);
     expect(tensor(0).logSoftmax().item()).toBe(0);
+  });
+});
+
+describe("elu, prelu, sign and outer by hand", () => {
+  it("elu: x above 0, alpha·(eˣ − 1) at and below 0; ∂ = 1 above 0, y + alpha (= alpha·eˣ) elsewhere", () => {
+    const y = tensor([-2, 0, 1.5]).elu(0.5);
+    expectAllClose(y, [0.5 * Math.expm1(-2), 0, 1.5], 1e-15);
+    expectAllClose(gradOf((x) => x.elu(0.5), [-2, 0, 1.5]) as number[], [0.5 * Math.exp(-2), 0.5, 1], 1e-15);
+    // far left the result is −alpha and the gradient vanishes; no NaN from exp overflow far right
+    expect(tensor([-800, 800]).elu().toArray()).toEqual([-1, 800]);
+    expect(gradOf((x) => x.elu(), [-800, 800])).toEqual([0, 1]);
+  });
+
+  it("prelu: one slope per channel along axis 1, or one shared slope; ∂x = slope at and below 0", () => {
+    const x = tensor([
+      [
+        [-2, 1],
+        [3, -4],
+      ],
+      [
+        [0, -1],
+        [-0.5, 2],
+      ],
+    ]);
+    const w = tensor([0.1, 0.5], { requiresGrad: true });
+    const xl = x.clone().detach();
+    xl.requiresGrad = true;
+    const y = xl.prelu(w);
+    expect(y.op).toBe("prelu");
+    expectAllClose(
+      y,
+      [
+        [
+          [-0.2, 1],
+          [3, -2],
+        ],
+        [
+          [0, -0.1],
+          [-0.25, 2],
+        ],
+      ],
+      1e-15,
+    );
+    y.backward(onesLike(y));
+    // ∂w_c = Σ x over channel c where x ≤ 0: channel 0 has −2, 0, −1; channel 1 has −4, −0.5
+    expectAllClose(w.grad as Tensor, [-3, -4.5], 1e-15);
+    expectAllClose(
+      xl.grad as Tensor,
+      [
+        [
+          [0.1, 1],
+          [1, 0.5],
+        ],
+        [
+          [0.1, 0.1],
+          [0.5, 1],
+        ],
+      ],
+      1e-15,
+    );
+    // a single slope (shape [1] or a number) applies everywhere; 1-D and 0-d inputs have one channel
+    expect(
+      tensor([-2, 4])
+        .prelu(tensor([0.25]))
+        .toArray(),
+    ).toEqual([-0.5, 4]);
+    expect(
+      tensor([[-2, 4]])
+        .prelu(0.5)
+        .toArray(),
+    ).toEqual([[-1, 4]]);
+    const s = tensor(-3).prelu(tensor([0.5]));
+    expect([s.shape, s.item()]).toEqual([[], -1.5]);
+  });
+
+  it("sign: −1, 0, 1, with 0 for NaN and ±0 kept; int32 stays int32; gradient exactly 0", () => {
+    const y = tensor([-2.5, -0, 0, 3, Number.NaN]).sign();
+    expect(Array.from(y.data)).toEqual([-1, -0, 0, 1, 0]);
+    const i = tensor([-7, 0, 9], { dtype: "int32" }).sign();
+    expect([i.dtype, i.toArray()]).toEqual(["int32", [-1, 0, 1]]);
+    // zeros, even for an infinite upstream gradient (PyTorch's zeros_like)
+    expect(gradOf((x) => x.sign().mul(Number.POSITIVE_INFINITY), [-1, 0, 2])).toEqual([0, 0, 0]);
+  });
+
+  it("outer: a[i]·b[j]; ∂a = ḡ·b, ∂b = ḡᵀ·a", () => {
+    const a = tensor([1, -2], { requiresGrad: true });
+    const b = tensor([3, 0.5, 4], { requiresGrad: true });
+    const y = a.outer(b);
+    expect(y.toArray()).toEqual([
+      [3, 0.5, 4],
+      [-6, -1, -8],
+    ]);
+    y.backward(onesLike(y));
+    expect([a.grad?.toArray(), b.grad?.toArray()]).toEqual([
+      [7.5, 7.5],
+      [-1, -1, -1],
+    ]);
   });
 });

@@ -139,7 +139,7 @@ describe("the Tensor constructor and creation options", () => {
     ["label", { label: 42 }, "label must be a string, got number 42"],
     ["label", { label: null }, "label must be a string, got null"],
     ["label", { label: {} }, "label must be a string, got Object"],
-    ["dtype", { dtype: "int8" }, 'dtype must be "float64" or "float32", got string "int8"'],
+    ["dtype", { dtype: "int8" }, 'dtype must be "float64", "float32", "int32" or "bool", got string "int8"'],
   ])("bad %s in the options of every creation function", (_what, opts, message) => {
     const o = opts as Record<string, unknown>;
     const makers: [string, () => unknown][] = [

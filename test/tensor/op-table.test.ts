@@ -29,8 +29,10 @@ import {
   onesLike,
   opTable,
   pow,
+  prelu,
   Rng,
   remainder,
+  sign,
   stack,
   sub,
   type Tensor,
@@ -154,9 +156,19 @@ function softmaxVariants(f: (x: Tensor, axis?: number) => Tensor): Variant[] {
   ];
 }
 
-/** Comparison variants (not differentiable): broadcasting, number operand, ties. */
+/** Comparison and logical variants (not differentiable, bool results): broadcasting, number operand, ties. */
 function comparisonVariants(method: (a: Tensor, b: Tensor | number) => Tensor): Variant[] {
-  // values on a coarse grid, so equal elements occur
+  return booleanResults(sameDTypeVariants(method));
+}
+
+/** The variants with int32 results (argmax, argmin). */
+const indexResults = (vs: Variant[]): Variant[] => vs.map((v) => ({ ...v, resultDType: () => "int32" }));
+
+/** The variants with a bool result. */
+const booleanResults = (vs: Variant[]): Variant[] => vs.map((v) => ({ ...v, resultDType: () => "bool" }));
+
+/** Non-differentiable binary variants on a coarse grid (so equal elements occur). */
+function sameDTypeVariants(method: (a: Tensor, b: Tensor | number) => Tensor): Variant[] {
   const s = near([-1, 0, 1], 0);
   return [
     { name: "[2,3] with [3]", inputs: draw([[2, 3], s], [[3], s]), call: (a, b) => method(a, b as Tensor) },
@@ -279,6 +291,38 @@ const cases: { readonly [K in OpName]: OpCase } = {
       },
     ],
   },
+  prelu: {
+    differentiable: true,
+    // x away from the kink at 0; the slopes (differentiated too) anywhere
+    variants: [
+      {
+        name: "x [2,3,4] with one slope per channel [3]",
+        inputs: draw([[2, 3, 4], kinkFree], [[3], fine]),
+        call: (x, w) => x.prelu(w as Tensor),
+      },
+      {
+        name: "x [2,3] with one shared slope [1]",
+        inputs: draw([[2, 3], kinkFree], [[1], fine]),
+        call: (x, w) => prelu(x, w as Tensor),
+      },
+      {
+        name: "x [4] (one channel) with a 0-d slope",
+        inputs: draw([[4], kinkFree], [[], fine]),
+        call: (x, w) => x.prelu(w as Tensor),
+      },
+      {
+        name: "x 0-d with [1]",
+        inputs: draw([[], kinkFree], [[1], fine]),
+        call: (x, w) => x.prelu(w as Tensor),
+      },
+      {
+        name: "x [2,3,1,2] (two trailing axes) with [3]",
+        inputs: draw([[2, 3, 1, 2], kinkFree], [[3], fine]),
+        call: (x, w) => x.prelu(w as Tensor),
+      },
+      { name: "a number slope 0.3", inputs: draw([[2, 3], kinkFree]), call: (x) => x.prelu(0.3) },
+    ],
+  },
   where: {
     differentiable: true,
     variants: [
@@ -339,6 +383,7 @@ const cases: { readonly [K in OpName]: OpCase } = {
     differentiable: true,
     variants: unaryVariants((x) => x.elu(), kinkFree, [
       { name: "alpha 0.5", inputs: draw([[2, 3], uniform(-3, -0.1)]), call: (x) => x.elu(0.5) },
+      { name: "alpha 2, both branches", inputs: draw([[2, 3, 2], kinkFree]), call: (x) => x.elu(2) },
     ]),
   },
   softplus: {
@@ -350,10 +395,12 @@ const cases: { readonly [K in OpName]: OpCase } = {
   },
   erf: { differentiable: true, variants: unaryVariants((x) => x.erf(), uniform(-2.5, 2.5)) },
   square: { differentiable: true, variants: unaryVariants((x) => x.square(), fine) },
-  // internal (abs's backward uses it): piecewise constant, so its gradient is 0 away from 0
+  // piecewise constant, so its gradient is 0 away from 0 (abs's backward uses it too)
   sign: {
     differentiable: true,
-    variants: unaryVariants((x) => apply(opTable.sign, [x], undefined), kinkFree),
+    variants: unaryVariants((x) => x.sign(), kinkFree, [
+      { name: "the root function", inputs: draw([[2, 3], kinkFree]), call: (x) => sign(x) },
+    ]),
   },
   clamp: {
     differentiable: true,
@@ -441,6 +488,108 @@ const cases: { readonly [K in OpName]: OpCase } = {
       { name: "[], axis 0", inputs: draw([[], fine]), call: (x) => x.cumsum(0) },
     ],
   },
+  prod: {
+    differentiable: true,
+    variants: [
+      ...reduceVariants((x, a, k) => x.prod(a, k), fine),
+      // PyTorch's prod_backward: one zero gets the product of the rest, two or more give 0
+      {
+        name: "[2,3] with one and two zeros per row, axis 1",
+        inputs: (_rng, dtype) => [
+          tensor(
+            [
+              [0.5, 0, -1.2],
+              [0, 0, 0.7],
+            ],
+            { dtype },
+          ),
+        ],
+        call: (x) => x.prod(1),
+      },
+      {
+        name: "[2,2,2] with zeros, axes [0,2], keepDims",
+        inputs: (_rng, dtype) => [
+          tensor(
+            [
+              [
+                [0, 0.9],
+                [1.1, -0.6],
+              ],
+              [
+                [0.8, 0],
+                [0, 1.3],
+              ],
+            ],
+            { dtype },
+          ),
+        ],
+        call: (x) => x.prod([0, 2], true),
+      },
+      {
+        name: "[3] with one zero, all axes",
+        inputs: (_rng, dtype) => [tensor([0.7, 0, -1.4], { dtype })],
+        call: (x) => x.prod(),
+      },
+    ],
+  },
+  cumprod: {
+    differentiable: true,
+    variants: [
+      { name: "[2,3], axis 1", inputs: draw([[2, 3], fine]), call: (x) => x.cumprod(1) },
+      { name: "[3,2,2], axis -3", inputs: draw([[3, 2, 2], fine]), call: (x) => x.cumprod(-3) },
+      { name: "[1,3], axis 0 (size-1 axis)", inputs: draw([[1, 3], fine]), call: (x) => x.cumprod(0) },
+      { name: "[], axis 0", inputs: draw([[], fine]), call: (x) => x.cumprod(0) },
+      {
+        name: "[5] with two zeros",
+        inputs: (_rng, dtype) => [tensor([0.9, 0, 1.3, 0, -0.8], { dtype })],
+        call: (x) => x.cumprod(0),
+      },
+      {
+        name: "[3,2] with zeros, axis 0",
+        inputs: (_rng, dtype) => [
+          tensor(
+            [
+              [0, 1.2],
+              [0.7, 0],
+              [-1.1, 0.6],
+            ],
+            { dtype },
+          ),
+        ],
+        call: (x) => x.cumprod(0),
+      },
+    ],
+  },
+  norm: {
+    differentiable: true,
+    variants: [
+      ...reduceVariants((x, a, k) => x.norm(2, a, k), kinkFree),
+      ...[1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, 3, 1.5, 0.5, -1].flatMap(
+        (p): Variant[] => [
+          { name: `p = ${p}, all axes of [2,3]`, inputs: draw([[2, 3], kinkFree]), call: (x) => x.norm(p) },
+          {
+            name: `p = ${p}, axis -1 of [2,3], keepDims`,
+            inputs: draw([[2, 3], kinkFree]),
+            call: (x) => x.norm(p, -1, true),
+          },
+        ],
+      ),
+      {
+        name: "p = 2 at a zero row (gradient 0 there, as PyTorch)",
+        inputs: (_rng, dtype) => [
+          tensor(
+            [
+              [0, 0, 0],
+              [0.3, -0.4, 1.2],
+            ],
+            { dtype },
+          ),
+        ],
+        call: (x) => x.norm(2, 1),
+        noSecond: "‖x‖ has no second derivative at x = 0 (the gradient jumps)",
+      },
+    ],
+  },
   softmax: { differentiable: true, variants: softmaxVariants((x, axis) => x.softmax(axis)) },
   logSoftmax: { differentiable: true, variants: softmaxVariants((x, axis) => x.logSoftmax(axis)) },
   matmul: {
@@ -509,6 +658,163 @@ const cases: { readonly [K in OpName]: OpCase } = {
     variants: [
       { name: "[4,3]", inputs: draw([[4, 3], fine]), call: (x) => x.tril() },
       { name: "[2,3,3], k = 1", inputs: draw([[2, 3, 3], fine]), call: (x) => x.tril(1) },
+    ],
+  },
+  pad: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3], constant [1,2], value 0.5",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.pad([1, 2], { value: 0.5 }),
+      },
+      {
+        name: "[2,3,4], constant, cropping [-1,2,1,-1]",
+        inputs: draw([[2, 3, 4], fine]),
+        call: (x) => x.pad([-1, 2, 1, -1]),
+      },
+      {
+        name: "[2,3], reflect [2,1,1,0]",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.pad([2, 1, 1, 0], { mode: "reflect" }),
+      },
+      {
+        name: "[2,4], reflect with a crop [-1,3]",
+        inputs: draw([[2, 4], fine]),
+        call: (x) => x.pad([-1, 3], { mode: "reflect" }),
+      },
+      {
+        name: "[2,3,2], replicate on all three dims",
+        inputs: draw([[2, 3, 2], fine]),
+        call: (x) => x.pad([1, 2, 0, 1, 2, 1], { mode: "replicate" }),
+      },
+      {
+        name: "[1,4,1], replicate a size-1 dim",
+        inputs: draw([[1, 4, 1], fine]),
+        call: (x) => x.pad([3, 1], { mode: "replicate" }),
+      },
+      { name: "0-d, no padding", inputs: draw([[], fine]), call: (x) => x.pad([]) },
+    ],
+  },
+  // internal (reflect/replicate pad's backward): ḡ added back where each entry was read
+  padBackward: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,6] into [2,3], reflect [2,1]",
+        inputs: draw([[2, 6], fine]),
+        call: (g) =>
+          apply(opTable.padBackward, [g], {
+            before: [0, 2],
+            after: [0, 1],
+            mode: "reflect",
+            value: 0,
+            full: [2, 3],
+          }),
+      },
+      {
+        name: "[4,2] into [2,2], replicate [1,1] on axis 0",
+        inputs: draw([[4, 2], fine]),
+        call: (g) =>
+          apply(opTable.padBackward, [g], {
+            before: [1, 0],
+            after: [1, 0],
+            mode: "replicate",
+            value: 0,
+            full: [2, 2],
+          }),
+      },
+    ],
+  },
+  maskedFill: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3], bool mask [3], number",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.maskedFill(tensor([true, false, true]), 0.5),
+      },
+      {
+        name: "[2,3], mask [2,1], 0-d tensor value",
+        inputs: draw([[2, 3], fine], [[], fine]),
+        call: (x, v) => x.maskedFill(tensor([[0], [2]]), v as Tensor),
+      },
+      {
+        name: "[3] with a [2,3] mask (x broadcast), 0-d value",
+        inputs: draw([[3], fine], [[], fine]),
+        call: (x, v) => x.maskedFill(condOf([2, 3]), v as Tensor),
+      },
+      {
+        name: "0-d",
+        inputs: draw([[], fine], [[], fine]),
+        call: (x, v) => x.maskedFill(tensor(1), v as Tensor),
+      },
+    ],
+  },
+  maskedSelect: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3], mask [2,3]",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.maskedSelect(condOf([2, 3])),
+      },
+      {
+        name: "[3] with a [2,3] mask (x broadcast)",
+        inputs: draw([[3], fine]),
+        call: (x) => x.maskedSelect(condOf([2, 3])),
+      },
+      {
+        name: "[2,3] with a bool mask [3]",
+        inputs: draw([[2, 3], fine]),
+        call: (x) => x.maskedSelect(tensor([false, true, true])),
+      },
+      { name: "0-d", inputs: draw([[], fine]), call: (x) => x.maskedSelect(tensor(true)) },
+    ],
+  },
+  // internal (maskedSelect's backward): ḡ put back at the mask's positions
+  maskedSelectBackward: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[3] into [2,3]",
+        inputs: draw([[3], fine]),
+        call: (g) =>
+          apply(opTable.maskedSelectBackward, [g], { positions: Int32Array.from([0, 2, 5]), full: [2, 3] }),
+      },
+    ],
+  },
+  scatter: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[3,4], axis 1, src [2,3] larger than the index [2,2]",
+        inputs: draw([[3, 4], fine], [[2, 3], fine]),
+        call: (x, src) =>
+          x.scatter(
+            1,
+            [
+              [0, 2],
+              [3, 1],
+            ],
+            src as Tensor,
+          ),
+      },
+      {
+        name: "[3,2], axis 0, float tensor index, number src",
+        inputs: draw([[3, 2], fine]),
+        call: (x) => x.scatter(0, tensor([[2, 0]]), 1.5),
+      },
+      {
+        name: "[2,3], axis -1, int32 index [2,1], src [2,1]",
+        inputs: draw([[2, 3], fine], [[2, 1], fine]),
+        call: (x, src) => x.scatter(-1, tensor([[1], [0]], { dtype: "int32" }), src as Tensor),
+      },
+      {
+        name: "[1,3], a repeated index (the last write wins)",
+        inputs: draw([[1, 3], fine], [[1, 3], fine]),
+        call: (x, src) => x.scatter(1, [[1, 1, 0]], src as Tensor),
+      },
     ],
   },
   transpose: {
@@ -797,14 +1103,37 @@ const cases: { readonly [K in OpName]: OpCase } = {
       },
     ],
   },
+  floorDivide: {
+    differentiable: false,
+    variants: [
+      {
+        name: "[2,3] with [3]",
+        inputs: draw([[2, 3], fine], [[3], positive]),
+        call: (a, b) => a.floorDivide(b as Tensor),
+      },
+      { name: "number operand", inputs: draw([[2, 3], fine]), call: (a) => a.floorDivide(0.25) },
+      { name: "0-d", inputs: draw([[], fine], [[], positive]), call: (a, b) => a.floorDivide(b as Tensor) },
+    ],
+  },
   eq: { differentiable: false, variants: comparisonVariants((a, b) => a.eq(b)) },
+  ne: { differentiable: false, variants: comparisonVariants((a, b) => a.ne(b)) },
   gt: { differentiable: false, variants: comparisonVariants((a, b) => a.gt(b)) },
   lt: { differentiable: false, variants: comparisonVariants((a, b) => a.lt(b)) },
   ge: { differentiable: false, variants: comparisonVariants((a, b) => a.ge(b)) },
   le: { differentiable: false, variants: comparisonVariants((a, b) => a.le(b)) },
+  logicalAnd: { differentiable: false, variants: comparisonVariants((a, b) => a.logicalAnd(b)) },
+  logicalOr: { differentiable: false, variants: comparisonVariants((a, b) => a.logicalOr(b)) },
+  logicalXor: { differentiable: false, variants: comparisonVariants((a, b) => a.logicalXor(b)) },
+  logicalNot: {
+    differentiable: false,
+    variants: booleanResults([
+      { name: "[2,3]", inputs: draw([[2, 3], near([-1, 0, 1], 0)]), call: (x) => x.logicalNot() },
+      { name: "0-d", inputs: draw([[], near([-1, 0, 1], 0)]), call: (x) => x.logicalNot() },
+    ]),
+  },
   argmax: {
     differentiable: false,
-    variants: [
+    variants: indexResults([
       { name: "[2,3], flattened", inputs: draw([[2, 3], fine]), call: (x) => x.argmax() },
       { name: "[2,3], axis 1", inputs: draw([[2, 3], fine]), call: (x) => x.argmax(1) },
       {
@@ -813,11 +1142,11 @@ const cases: { readonly [K in OpName]: OpCase } = {
         call: (x) => x.argmax(-2, true),
       },
       { name: "0-d", inputs: draw([[], fine]), call: (x) => x.argmax() },
-    ],
+    ]),
   },
   argmin: {
     differentiable: false,
-    variants: [
+    variants: indexResults([
       { name: "[2,3], flattened", inputs: draw([[2, 3], fine]), call: (x) => x.argmin() },
       { name: "[2,3], axis 0", inputs: draw([[2, 3], fine]), call: (x) => x.argmin(0) },
       {
@@ -825,7 +1154,55 @@ const cases: { readonly [K in OpName]: OpCase } = {
         inputs: draw([[2, 3, 2], fine]),
         call: (x) => x.argmin(-1, true),
       },
-    ],
+    ]),
+  },
+  all: {
+    differentiable: false,
+    variants: booleanResults([
+      { name: "[2,3], all axes", inputs: draw([[2, 3], near([-1, 0, 1], 0)]), call: (x) => x.all() },
+      {
+        name: "[2,3], axis -1, keepDims",
+        inputs: draw([[2, 3], near([0, 1], 0)]),
+        call: (x) => x.all(-1, true),
+      },
+      { name: "0-d", inputs: draw([[], near([0, 1], 0)]), call: (x) => x.all() },
+    ]),
+  },
+  any: {
+    differentiable: false,
+    variants: booleanResults([
+      { name: "[2,3], all axes", inputs: draw([[2, 3], near([-1, 0, 1], 0)]), call: (x) => x.any() },
+      { name: "[2,3], axis 0", inputs: draw([[2, 3], near([0, 1], 0)]), call: (x) => x.any(0) },
+      { name: "0-d", inputs: draw([[], near([0, 1], 0)]), call: (x) => x.any(0) },
+    ]),
+  },
+  argsort: {
+    differentiable: false,
+    variants: indexResults([
+      {
+        name: "[2,3], last axis, with ties",
+        inputs: draw([[2, 3], near([-1, 0, 1], 0)]),
+        call: (x) => x.argsort(),
+      },
+      {
+        name: "[3,2,2], axis 0, descending",
+        inputs: draw([[3, 2, 2], fine]),
+        call: (x) => x.argsort(0, { descending: true }),
+      },
+      { name: "0-d", inputs: draw([[], fine]), call: (x) => x.argsort() },
+    ]),
+  },
+  topk: {
+    differentiable: false,
+    variants: indexResults([
+      { name: "[2,4], k 2", inputs: draw([[2, 4], fine]), call: (x) => x.topk(2).indices },
+      {
+        name: "[3,2], axis 0, k 3, smallest, unsorted",
+        inputs: draw([[3, 2], fine]),
+        call: (x) => x.topk(3, 0, { largest: false, sorted: false }).indices,
+      },
+      { name: "0-d, k 1", inputs: draw([[], fine]), call: (x) => x.topk(1).indices },
+    ]),
   },
 };
 
@@ -1063,8 +1440,8 @@ describe.each(rows(nonDifferentiable))("$label", ({ op, v, label }) => {
     const y = v.call(...xs);
     expect(y.op).toBe(op);
     expect(y.requiresGrad).toBe(false);
-    expect(y.dtype).toBe("float64");
-    // 0/1 values (comparisons) or integral indices (argmax/argmin)
+    expect(y.dtype).toBe(v.resultDType?.("float64") ?? "float64");
+    // 0/1 values (comparisons) or integral indices (argmax/argmin), ⌊a/b⌋ (floorDivide)
     for (const value of y.data) expect(Number.isInteger(value)).toBe(true);
   });
 });

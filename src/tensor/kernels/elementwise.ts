@@ -4,14 +4,17 @@
  */
 import type { Shape } from "../broadcast";
 import { broadcastStrides } from "../broadcast";
+import type { TypedArray } from "../dtype";
 import { sigmoid } from "./scalar";
 
 type Arr = Float64Array | Float32Array;
+/** Any storage array (the generic loops below also run on int32 and bool storage). */
+type Any = TypedArray;
 export type Unary = (x: number) => number;
 export type Binary = (x: number, y: number) => number;
 
 /** out[i] = f(x[i]). */
-export function map(x: Arr, out: Arr, f: Unary): void {
+export function map(x: Any, out: Any, f: Unary): void {
   const n = out.length;
   for (let i = 0; i < n; i++) out[i] = f(x[i] as number);
 }
@@ -23,11 +26,11 @@ export function map(x: Arr, out: Arr, f: Unary): void {
  * outer dimensions moves the two read offsets.
  */
 export function zip(
-  a: Arr,
+  a: Any,
   aShape: Shape,
-  b: Arr,
+  b: Any,
   bShape: Shape,
-  out: Arr,
+  out: Any,
   outShape: Shape,
   f: Binary,
 ): void {
@@ -78,13 +81,13 @@ export type Arith = "add" | "sub" | "mul" | "div" | "eq" | "gt" | "lt" | "ge" | 
  */
 function arithRun(
   op: Arith,
-  a: Arr,
+  a: Any,
   ai: number,
   sa: number,
-  b: Arr,
+  b: Any,
   bi: number,
   sb: number,
-  out: Arr,
+  out: Any,
   o: number,
   len: number,
 ): void {
@@ -148,11 +151,11 @@ function isColumn(shape: Shape, outShape: Shape): boolean {
  */
 export function arith(
   op: Arith,
-  a: Arr,
+  a: Any,
   aShape: Shape,
-  b: Arr,
+  b: Any,
   bShape: Shape,
-  out: Arr,
+  out: Any,
   outShape: Shape,
 ): boolean {
   const n = out.length;
@@ -191,7 +194,7 @@ export function arith(
  * out[i] = a[i] where c[i] ≠ 0 (NaN counts as nonzero), else b[i]; each of c, a, b has out's
  * length or a single element, read for every i.
  */
-export function select(c: Arr, a: Arr, b: Arr, out: Arr): void {
+export function select(c: Any, a: Any, b: Any, out: Any): void {
   const n = out.length;
   const [sc, sa, sb] = [c, a, b].map((x) => (x.length === 1 && n !== 1 ? 0 : 1)) as [number, number, number];
   if (sc === 1 && sa === 1 && sb === 0) {
@@ -274,7 +277,7 @@ export function sgdMomentumJs(p: Arr, g: Arr, b: Float64Array, lr: number, keep:
 /**
  * Copies `x` (shape `shape`) into `out` read as the broadcast shape `target` (expand).
  */
-export function broadcastTo(x: Arr, shape: Shape, out: Arr, target: Shape): void {
+export function broadcastTo(x: Any, shape: Shape, out: Any, target: Shape): void {
   const n = out.length;
   if (n === 0) return;
   if (x.length === n) {

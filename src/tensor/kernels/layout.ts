@@ -1,13 +1,15 @@
 /**
- * Data-movement kernels: permute, flip, roll, triangles, slice, pad, concat pieces,
- * gather/scatter along an axis.
+ * Data-movement kernels: permute, flip, roll, triangles, slice, pad (remap), concat pieces,
+ * gather/scatter along an axis, writes at positions.
  * A tensor is often read as [outer, n, inner] around one axis: `outer` is the product of the
  * dimensions before it, `inner` of those after.
  */
 import type { Shape } from "../broadcast";
 import { stridesOf } from "../broadcast";
+import type { TypedArray } from "../dtype";
 
-type Arr = Float64Array | Float32Array;
+/** Any storage array: these loops only move, compare and add numbers. */
+type Arr = TypedArray;
 
 /** out = x with its dimensions reordered: out's dimension d is x's dimension perm[d]. */
 export function permute(x: Arr, shape: Shape, perm: readonly number[], out: Arr): void {
@@ -171,4 +173,93 @@ export function triangle(x: Arr, rows: number, cols: number, k: number, upper: b
       }
     }
   }
+}
+
+/**
+ * out = x read through one source map per dimension (pad): out[o₀, …] = x[maps[0][o₀], …], or
+ * `fill` where any map entry is −1 (out's shape is the maps' lengths). With `accumulate`, the
+ * adjoint instead: x[maps[0][o₀], …] += out[o₀, …], skipping the −1 entries (x starts as zeros).
+ */
+export function remap(
+  x: Arr,
+  xShape: Shape,
+  maps: readonly Int32Array[],
+  out: Arr,
+  fill: number,
+  accumulate = false,
+): void {
+  const r = maps.length;
+  const total = maps.reduce((t, m) => t * m.length, 1);
+  if (total === 0) return;
+  if (r === 0) {
+    if (accumulate) x[0] = (x[0] as number) + (out[0] as number);
+    else out[0] = x[0] as number;
+    return;
+  }
+  const xs = stridesOf(xShape);
+  const last = maps[r - 1] as Int32Array;
+  const m = last.length;
+  const counter = new Array<number>(r - 1).fill(0);
+  for (let o = 0; o < total; o += m) {
+    // x's offset of this row (−1: the row lies in the padding)
+    let base = 0;
+    for (let d = 0; d < r - 1; d++) {
+      const s = (maps[d] as Int32Array)[counter[d] as number] as number;
+      if (s < 0) {
+        base = -1;
+        break;
+      }
+      base += s * (xs[d] as number);
+    }
+    for (let j = 0; j < m; j++) {
+      const s = last[j] as number;
+      if (accumulate) {
+        if (base >= 0 && s >= 0) x[base + s] = (x[base + s] as number) + (out[o + j] as number);
+      } else out[o + j] = base >= 0 && s >= 0 ? (x[base + s] as number) : fill;
+    }
+    for (let d = r - 2; d >= 0; d--) {
+      if (++(counter[d] as number) < (maps[d] as Int32Array).length) break;
+      counter[d] = 0;
+    }
+  }
+}
+
+/**
+ * torch.scatter along `axis`: out[…, index[…, j, …], …] = src[…, j, …] for every position of
+ * the index (shape `iShape`), src read with `srcStrides` (all 0 for one value). Positions are
+ * visited in row-major order, so with a repeated index the last write wins.
+ */
+export function scatter(
+  out: Arr,
+  shape: Shape,
+  axis: number,
+  index: ArrayLike<number>,
+  iShape: Shape,
+  src: Arr,
+  srcStrides: readonly number[],
+): void {
+  const n = index.length;
+  if (n === 0) return;
+  const nd = iShape.length;
+  const os = stridesOf(shape);
+  const counter = new Array<number>(nd).fill(0);
+  const axisStride = os[axis] as number;
+  let base = 0; // out offset of the current index position, excluding the scattered axis
+  let si = 0; // src offset
+  for (let i = 0; i < n; i++) {
+    out[base + (index[i] as number) * axisStride] = src[si] as number;
+    for (let d = nd - 1; d >= 0; d--) {
+      if (d !== axis) base += os[d] as number;
+      si += srcStrides[d] as number;
+      if (++(counter[d] as number) < (iShape[d] as number)) break;
+      counter[d] = 0;
+      if (d !== axis) base -= (os[d] as number) * (iShape[d] as number);
+      si -= (srcStrides[d] as number) * (iShape[d] as number);
+    }
+  }
+}
+
+/** out[positions[i]] = value for every i (masked fill). */
+export function fillAt(out: Arr, positions: ArrayLike<number>, value: number): void {
+  for (let i = 0; i < positions.length; i++) out[positions[i] as number] = value;
 }

@@ -5,8 +5,10 @@
  */
 import type { Shape } from "../broadcast";
 import { reducedShape, stridesOf } from "../broadcast";
+import type { TypedArray } from "../dtype";
 
-type Arr = Float64Array | Float32Array;
+/** Any storage array: these loops only move, compare and add numbers. */
+type Arr = TypedArray;
 
 /** Output offsets per input dimension: the output's stride, or 0 along a reduced axis. */
 function foldStrides(shape: Shape, axes: readonly number[]): number[] {
@@ -15,22 +17,32 @@ function foldStrides(shape: Shape, axes: readonly number[]): number[] {
 }
 
 /**
- * Folds `x` (shape `shape`) over `axes` into `out` (pre-filled with the identity):
- * out[o] = fold(out[o], x[i]). `fold` = "sum" | "max" | "min"; max/min propagate NaN.
+ * How `reduce` folds: sum, max/min (propagating NaN), the product (`prodInt`: wrapping modulo
+ * 2³² with Math.imul, for int32 and bool), and all/any of "x ≠ 0" (NaN counts as nonzero) as 0/1.
  */
-export function reduce(
-  x: Arr,
-  shape: Shape,
-  axes: readonly number[],
-  out: Arr,
-  fold: "sum" | "max" | "min",
-): void {
+export type Fold = "sum" | "max" | "min" | "prod" | "prodInt" | "all" | "any";
+
+/** The step of each fold other than sum/max/min (those have their own loops below). */
+const STEPS: Record<"prod" | "prodInt" | "all" | "any", (acc: number, v: number) => number> = {
+  prod: (acc, v) => acc * v,
+  prodInt: (acc, v) => Math.imul(acc, v),
+  all: (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0),
+  any: (acc, v) => (acc !== 0 || v !== 0 ? 1 : 0),
+};
+
+/**
+ * Folds `x` (shape `shape`) over `axes` into `out` (pre-filled with the identity):
+ * out[o] = fold(out[o], x[i]) (see `Fold`).
+ */
+export function reduce(x: Arr, shape: Shape, axes: readonly number[], out: Arr, fold: Fold): void {
   const n = x.length;
   if (n === 0) return;
+  const step = fold === "sum" || fold === "max" || fold === "min" ? undefined : STEPS[fold];
   if (out.length === 1) {
     // full reduction: one accumulator, in double precision
     let acc = out[0] as number;
-    if (fold === "sum") for (let i = 0; i < n; i++) acc += x[i] as number;
+    if (step !== undefined) for (let i = 0; i < n; i++) acc = step(acc, x[i] as number);
+    else if (fold === "sum") for (let i = 0; i < n; i++) acc += x[i] as number;
     else if (fold === "max") for (let i = 0; i < n; i++) acc = maxNaN(acc, x[i] as number);
     else for (let i = 0; i < n; i++) acc = minNaN(acc, x[i] as number);
     out[0] = acc;
@@ -43,7 +55,9 @@ export function reduce(
   const counter = new Array<number>(nd).fill(0);
   let io = 0;
   for (let i = 0; i < n; i += inner) {
-    if (fold === "sum") {
+    if (step !== undefined) {
+      for (let j = 0; j < inner; j++) out[io + j * so] = step(out[io + j * so] as number, x[i + j] as number);
+    } else if (fold === "sum") {
       if (so === 0) {
         let acc = 0;
         for (let j = 0; j < inner; j++) acc += x[i + j] as number;
@@ -150,6 +164,94 @@ export function cumsum(x: Arr, outer: number, len: number, inner: number, out: A
         acc[i] = s;
         out[row + i] = s;
       }
+    }
+  }
+}
+
+/**
+ * Running products along the middle axis of x read as [outer, len, inner]: out[o, j, i] =
+ * Π_{j' ≤ j} x[o, j', i], in double precision, or wrapping modulo 2³² (Math.imul) with `int`.
+ */
+export function cumprod(x: Arr, outer: number, len: number, inner: number, out: Arr, int: boolean): void {
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(1);
+    const base = o * len * inner;
+    for (let j = 0; j < len; j++) {
+      const row = base + j * inner;
+      for (let i = 0; i < inner; i++) {
+        const v = x[row + i] as number;
+        const p = int ? Math.imul(acc[i] as number, v) : (acc[i] as number) * v;
+        acc[i] = p;
+        out[row + i] = p;
+      }
+    }
+  }
+}
+
+/**
+ * The gradient of cumprod without dividing by x, exact when x holds zeros, in O(len):
+ * ∂L/∂x_k = Σ_{j ≥ k} g_j Π_{i ≤ j, i ≠ k} x_i = E_k·S_k with E_k = Π_{i < k} x_i and
+ * S_k = g_k + x_{k+1}·S_{k+1} (S_{len−1} = g_{len−1}). x, g and out are read as [outer, len, inner].
+ */
+export function cumprodGrad(x: Arr, g: Arr, outer: number, len: number, inner: number, out: Arr): void {
+  const s = new Float64Array(len);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let acc = 0;
+      for (let k = len - 1; k >= 0; k--) {
+        acc =
+          (g[base + k * inner] as number) + (k === len - 1 ? 0 : (x[base + (k + 1) * inner] as number) * acc);
+        s[k] = acc;
+      }
+      let e = 1;
+      for (let k = 0; k < len; k++) {
+        out[base + k * inner] = e * (s[k] as number);
+        e *= x[base + k * inner] as number;
+      }
+    }
+  }
+}
+
+/**
+ * Stable argsort along the middle axis of x read as [outer, n, inner], keeping the first `k`
+ * positions of each sorted line: out[o, r, i] (out read as [outer, k, inner]) is the index along
+ * the axis of the r-th smallest (`descending`: largest) element. Equal elements keep their order;
+ * NaN is larger than every number (as PyTorch). With `byIndex`, the k chosen indices are then
+ * put back in increasing order (topk's `sorted: false`).
+ */
+export function argsortAxis(
+  x: Arr,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Int32Array,
+  descending: boolean,
+  k = n,
+  byIndex = false,
+): void {
+  const keys = new Float64Array(n);
+  const idx = new Array<number>(n);
+  const sign = descending ? -1 : 1;
+  const compare = (a: number, b: number): number => {
+    const va = keys[a] as number;
+    const vb = keys[b] as number;
+    // NaN compares as the largest value (two NaN are equal)
+    const c = va < vb ? -1 : va > vb ? 1 : va === vb ? 0 : Number.isNaN(va) ? (Number.isNaN(vb) ? 0 : 1) : -1;
+    return sign * c || a - b;
+  };
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      for (let j = 0; j < n; j++) {
+        keys[j] = x[base + j * inner] as number;
+        idx[j] = j;
+      }
+      idx.sort(compare);
+      const chosen = byIndex ? idx.slice(0, k).sort((a, b) => a - b) : idx;
+      const ob = o * k * inner + i;
+      for (let r = 0; r < k; r++) out[ob + r * inner] = chosen[r] as number;
     }
   }
 }

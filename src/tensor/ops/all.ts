@@ -2,5 +2,6 @@
 export * from "./elementwise";
 export * from "./indexing";
 export * from "./linalg";
+export * from "./prelu";
 export * from "./reduce";
 export * from "./shape";

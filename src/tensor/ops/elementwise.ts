@@ -7,7 +7,7 @@ import { ChainruleError, describe, fmtShape } from "../../errors";
 import type { ScalarOp } from "../../scalar/value";
 import { checkFinite, checkNumber } from "../../validate";
 import { broadcastShapes, checkResultShape, sameShape } from "../broadcast";
-import type { TypedArray } from "../dtype";
+import { allocate, type DType, isFloat, type TypedArray } from "../dtype";
 import { reluBackward as reluBackwardKernel, relu as reluKernel } from "../kernels/backend";
 import {
   type Arith,
@@ -22,16 +22,31 @@ import {
 } from "../kernels/elementwise";
 import * as m from "../kernels/scalar";
 import { type BackwardContext, type OpDef, Tensor } from "../tensor";
-import { apply } from "./apply";
+import { apply, promote } from "./apply";
 import { installMethods } from "./methods";
-import { alloc, checkSameDType, checkTensor, lift } from "./util";
+import { astype } from "./shape";
+import { alloc, allocFloat, checkTensor, floatData, lift } from "./util";
 
 type Saves = OpDef["saves"];
+
+/**
+ * Which dtypes a binary row computes in (operands are first promoted to a common dtype):
+ * - "float" (default): floating point only; int32 and bool operands become float64 (`div`).
+ * - "integral": keeps int32 (wrapping modulo 2³²) and bool (the result is f ≠ 0: `add` is or,
+ *   `mul` and).
+ * - "compare": any dtype in, bool out.
+ * - "logical": any dtype in (nonzero is true, NaN included), bool out.
+ */
+type BinaryKind = "float" | "integral" | "compare" | "logical";
 
 /** One broadcasting binary op, declared once (see `binaryOp`). */
 interface BinarySpec {
   /** y = f(a, b) on numbers: the kernel's element function, and `Value`'s forward. */
   readonly f: Binary;
+  /** The dtypes the row computes in (see `BinaryKind`). */
+  readonly kind?: BinaryKind;
+  /** For int32: the element function when `f` on doubles would not wrap as C does (Math.imul), or must throw. */
+  readonly int?: Binary;
   /** Arithmetic and comparisons take call-free loops on the common layouts (kernels `arith`). */
   readonly arith?: Arith;
   /** [∂L/∂a, ∂L/∂b] from ḡ with tensor ops; absent for comparisons (not differentiable). */
@@ -74,10 +89,25 @@ function binaryOp(
 ): BinaryOp & { readonly scalar: undefined };
 function binaryOp(name: string, spec: BinarySpec): BinaryOp {
   const { f, arith: arithOp } = spec;
+  const kind = spec.kind ?? "float";
   const op: OpDef<undefined, readonly [Tensor, Tensor]> = {
     name,
     saves: spec.saves ?? "both",
-    forward: ([x, y]) => zipBroadcast(name, x, y, f, arithOp),
+    ...(kind === "float" ? {} : { dtypes: "any" as const }),
+    forward: ([x, y]) => {
+      if (kind === "float") return zipBroadcast(name, x, y, f, arithOp);
+      if (kind === "integral" && x.dtype === "bool" && name === "sub") {
+        throw new ChainruleError(
+          'sub: subtracting two bool tensors is not supported (use logicalXor, or astype("int32") first)',
+        );
+      }
+      const dtype = kind === "integral" ? x.dtype : "bool";
+      const intF = x.dtype === "int32" ? spec.int : undefined;
+      const out = zipBroadcast(name, x, y, intF ?? f, intF ? undefined : arithOp, dtype);
+      if (dtype === "bool" && kind === "integral")
+        for (let i = 0; i < out.data.length; i++) out.data[i] = out.data[i] !== 0 ? 1 : 0;
+      return out;
+    },
     backward: spec.backward,
   };
   const scalar: ScalarOp | undefined =
@@ -95,8 +125,9 @@ function binaryOp(name: string, spec: BinarySpec): BinaryOp {
 }
 
 /**
- * f(a, b) elementwise over the broadcast shape of x and y (one dtype), as new storage: the
- * call-free `arith` loops for the four arithmetic ops and the comparisons, else `zip`.
+ * f(a, b) elementwise over the broadcast shape of x and y (one dtype), as new storage of
+ * `dtype` (x's by default): the call-free `arith` loops for the four arithmetic ops and the
+ * comparisons, else `zip`.
  */
 function zipBroadcast(
   name: string,
@@ -104,10 +135,10 @@ function zipBroadcast(
   y: Tensor,
   f: Binary,
   arithOp?: Arith,
+  dtype: DType = x.dtype,
 ): { shape: readonly number[]; data: TypedArray } {
-  checkSameDType(name, x, y);
   const shape = broadcastShapes(x.shape, y.shape, name);
-  const out = alloc(x, checkResultShape(shape, name));
+  const out = allocate(dtype, checkResultShape(shape, name));
   const done = arithOp !== undefined && arith(arithOp, x._s.data, x.shape, y._s.data, y.shape, out, shape);
   if (!done) zip(x._s.data, x.shape, y._s.data, y.shape, out, shape, f);
   return { shape, data: out };
@@ -160,6 +191,7 @@ function buildBinaryTable() {
     add: binaryOp("add", {
       f: (a, b) => a + b,
       arith: "add",
+      kind: "integral",
       backward: (g) => [g, g],
       saves: "none",
       symbols: ["1", "1"],
@@ -169,6 +201,7 @@ function buildBinaryTable() {
     sub: binaryOp("sub", {
       f: (a, b) => a - b,
       arith: "sub",
+      kind: "integral",
       backward: (g, { needs }) => [g, ifNeeded(needs[1], () => neg(g))],
       saves: "none",
       symbols: ["1", "−1"],
@@ -178,6 +211,8 @@ function buildBinaryTable() {
     mul: binaryOp("mul", {
       f: (a, b) => a * b,
       arith: "mul",
+      kind: "integral",
+      int: Math.imul,
       backward: (g, { inputs: [a, b], needs }) => [
         ifNeeded(needs[0], () => mul(g, b)),
         ifNeeded(needs[1], () => mul(g, a)),
@@ -200,6 +235,8 @@ function buildBinaryTable() {
     /** aᵇ (C's pow). ∂/∂a = ḡ·b·aᵇ⁻¹ (0 where b = 0); ∂/∂b = ḡ·aᵇ·ln a (0 where a = 0 and b ≥ 0). */
     pow: binaryOp("pow", {
       f: m.pow,
+      kind: "integral",
+      int: intPow,
       backward: (g, { inputs: [a, b], result: y, needs }): [Tensor | null, Tensor | null] => {
         let ga: Tensor | null = null;
         if (needs[0]) {
@@ -220,6 +257,7 @@ function buildBinaryTable() {
     /** max(a, b), NaN if either is. ḡ to the larger operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
     maximum: binaryOp("maximum", {
       f: m.maximum,
+      kind: "integral",
       backward: (g, { inputs: [a, b], needs }) => [
         ifNeeded(needs[0], () => extremumGrad(g, a, b, lt(a, b))),
         ifNeeded(needs[1], () => extremumGrad(g, a, b, gt(a, b))),
@@ -232,6 +270,7 @@ function buildBinaryTable() {
     /** min(a, b), NaN if either is. ḡ to the smaller operand, ½ḡ to each on ties, ḡ to both when either is NaN. */
     minimum: binaryOp("minimum", {
       f: m.minimum,
+      kind: "integral",
       backward: (g, { inputs: [a, b], needs }) => [
         ifNeeded(needs[0], () => extremumGrad(g, a, b, gt(a, b))),
         ifNeeded(needs[1], () => extremumGrad(g, a, b, lt(a, b))),
@@ -264,6 +303,8 @@ function buildBinaryTable() {
      */
     remainder: binaryOp("remainder", {
       f: m.remainder,
+      kind: "integral",
+      int: (a, b) => m.remainder(a, nonzeroDivisor("remainder", b)),
       backward: (g, { inputs: [a, b], needs }) => [
         g,
         ifNeeded(needs[1], () => neg(mul(g, constantOf(a, b, m.floorDivide)))),
@@ -272,16 +313,71 @@ function buildBinaryTable() {
       symbols: ["1", "−floor(a/b)"],
       local: [() => 1, (a, b) => -m.floorDivide(a, b)],
     }),
-    /** 1 where a = b, else 0 (not differentiable). */
-    eq: binaryOp("eq", { f: (a, b) => (a === b ? 1 : 0), arith: "eq", symbols: NOT_DIFFERENTIABLE }),
-    /** 1 where a > b, else 0 (not differentiable). */
-    gt: binaryOp("gt", { f: (a, b) => (a > b ? 1 : 0), arith: "gt", symbols: NOT_DIFFERENTIABLE }),
-    /** 1 where a < b, else 0 (not differentiable). */
-    lt: binaryOp("lt", { f: (a, b) => (a < b ? 1 : 0), arith: "lt", symbols: NOT_DIFFERENTIABLE }),
-    /** 1 where a ≥ b, else 0 (not differentiable). */
-    ge: binaryOp("ge", { f: (a, b) => (a >= b ? 1 : 0), arith: "ge", symbols: NOT_DIFFERENTIABLE }),
-    /** 1 where a ≤ b, else 0 (not differentiable). */
-    le: binaryOp("le", { f: (a, b) => (a <= b ? 1 : 0), arith: "le", symbols: NOT_DIFFERENTIABLE }),
+    /**
+     * ⌊a/b⌋ (Python's //, `torch.floor_divide`): int32 for integer operands (dividing by 0
+     * throws), PyTorch's floor division for floats. Piecewise constant: not differentiable.
+     */
+    floorDivide: binaryOp("floorDivide", {
+      f: m.floorDivide,
+      kind: "integral",
+      int: (a, b) => Math.floor(a / nonzeroDivisor("floorDivide", b)),
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a = b, as bool (not differentiable). */
+    eq: binaryOp("eq", {
+      f: (a, b) => (a === b ? 1 : 0),
+      arith: "eq",
+      kind: "compare",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a ≠ b, as bool (not differentiable; NaN ≠ NaN is true). */
+    ne: binaryOp("ne", { f: (a, b) => (a !== b ? 1 : 0), kind: "compare", symbols: NOT_DIFFERENTIABLE }),
+    /** a > b, as bool (not differentiable). */
+    gt: binaryOp("gt", {
+      f: (a, b) => (a > b ? 1 : 0),
+      arith: "gt",
+      kind: "compare",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a < b, as bool (not differentiable). */
+    lt: binaryOp("lt", {
+      f: (a, b) => (a < b ? 1 : 0),
+      arith: "lt",
+      kind: "compare",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a ≥ b, as bool (not differentiable). */
+    ge: binaryOp("ge", {
+      f: (a, b) => (a >= b ? 1 : 0),
+      arith: "ge",
+      kind: "compare",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a ≤ b, as bool (not differentiable). */
+    le: binaryOp("le", {
+      f: (a, b) => (a <= b ? 1 : 0),
+      arith: "le",
+      kind: "compare",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a and b, as bool (nonzero, NaN included, is true). */
+    logicalAnd: binaryOp("logicalAnd", {
+      f: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+      kind: "logical",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a or b, as bool (nonzero, NaN included, is true). */
+    logicalOr: binaryOp("logicalOr", {
+      f: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+      kind: "logical",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
+    /** a xor b, as bool (nonzero, NaN included, is true). */
+    logicalXor: binaryOp("logicalXor", {
+      f: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+      kind: "logical",
+      symbols: NOT_DIFFERENTIABLE,
+    }),
   };
 }
 
@@ -294,11 +390,41 @@ export const maximumOp = binaryTable.maximum.op;
 export const minimumOp = binaryTable.minimum.op;
 export const atan2Op = binaryTable.atan2.op;
 export const remainderOp = binaryTable.remainder.op;
+export const floorDivideOp = binaryTable.floorDivide.op;
 export const eqOp = binaryTable.eq.op;
+export const neOp = binaryTable.ne.op;
 export const gtOp = binaryTable.gt.op;
 export const ltOp = binaryTable.lt.op;
 export const geOp = binaryTable.ge.op;
 export const leOp = binaryTable.le.op;
+export const logicalAndOp = binaryTable.logicalAnd.op;
+export const logicalOrOp = binaryTable.logicalOr.op;
+export const logicalXorOp = binaryTable.logicalXor.op;
+
+/** An int32 divisor, checked: integer division by zero throws (as in PyTorch), it has no NaN to give. */
+function nonzeroDivisor(op: string, b: number): number {
+  if (b === 0) throw new ChainruleError(`${op}: integer division by zero (an int32 divisor is 0)`);
+  return b;
+}
+
+/**
+ * aᵇ on int32 by repeated squaring with wrapping products (C's integer pow, as PyTorch);
+ * a negative exponent throws, as PyTorch: the result would not be an integer.
+ */
+function intPow(a: number, b: number): number {
+  if (b < 0) {
+    throw new ChainruleError(
+      `pow: integers to negative integer powers are not allowed (exponent ${b}); convert to a float dtype first`,
+    );
+  }
+  let result = 1;
+  let base = a;
+  for (let e = b; e > 0; e >>>= 1) {
+    if (e & 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+  }
+  return result;
+}
 
 /**
  * One elementwise unary op, declared once: everything chainrule knows about it. The tensor op
@@ -330,6 +456,12 @@ export interface UnarySpec<A, Args extends unknown[]> {
   readonly attrs?: (op: string, ...args: Args) => A;
   /** False for ops without a public method (sign: a backward's helper). */
   readonly method?: boolean;
+  /**
+   * Set for the rows that keep integers (neg, abs, relu, rounding, clamp with integral bounds):
+   * whether int32 (and bool, as int32) input gives an int32 result for these attributes. Other
+   * rows compute int32 and bool input in float64.
+   */
+  readonly integral?: (attrs: A) => boolean;
 }
 
 /** What a unary row produces (see `UnarySpec`). */
@@ -381,26 +513,42 @@ function unaryOp<A, Args extends unknown[], M extends boolean>(
   const { f, loop, saves, backward, local, masked } = spec;
   const checkArgs = spec.attrs ?? ((() => undefined) as unknown as (op: string, ...args: Args) => A);
   const makeAttrs = (...args: Args): A => checkArgs(name, ...args);
+  const { integral } = spec;
   const op: OpDef<A, readonly [Tensor]> = {
     name,
     saves,
+    // integral rows also run on int32 (see `input`); the others only ever see floats (apply)
+    ...(integral ? { dtypes: "any" as const } : {}),
     forward: ([x], attrs) => {
-      const out = alloc(x, x.size);
-      if (loop) loop(x._s.data, out);
+      if (x.dtype === "int32") {
+        const out = new Int32Array(x.size);
+        map(x._s.data, out, f(attrs));
+        return { shape: x.shape, data: out };
+      }
+      const out = allocFloat(x, x.size);
+      if (loop) loop(floatData(x), out);
       else map(x._s.data, out, f(attrs));
       return { shape: x.shape, data: out };
     },
     backward,
   };
+  // the operand an integral row computes on: int32 stays int32 (bool becomes int32) when the
+  // row keeps integers for these arguments, else float64 (PyTorch's rule for abs, clamp, …)
+  const input = (x: Tensor, attrs: A): Tensor => {
+    checkTensor(x, name);
+    if (integral === undefined || isFloat(x.dtype)) return x;
+    if (!integral(attrs)) return astype(x, "float64");
+    return x.dtype === "bool" ? astype(x, "int32") : x;
+  };
   const fn: (x: Tensor, ...args: Args) => Tensor =
     spec.attrs === undefined
-      ? (((x: Tensor): Tensor => apply(op, [checkTensor(x, name)], undefined as A)) as unknown as (
+      ? (((x: Tensor): Tensor => apply(op, [input(x, undefined as A)], undefined as A)) as unknown as (
           x: Tensor,
           ...args: Args
         ) => Tensor)
       : (x: Tensor, ...args: Args): Tensor => {
           const attrs = makeAttrs(...args);
-          return apply(op, [checkTensor(x, name)], attrs);
+          return apply(op, [input(x, attrs)], attrs);
         };
   const cache = new Map<string, ScalarOp>();
   const scalarOp = (attrs: A): ScalarOp => {
@@ -457,6 +605,9 @@ const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 const SELU_SCALE_ALPHA = SELU_SCALE * SELU_ALPHA;
 
+/** A clamp bound that keeps an int32 tensor int32: an integer, or ±∞ (an open side). */
+const isIntegralBound = (b: number): boolean => Number.isInteger(b) || !Number.isFinite(b);
+
 /** x clamped into [min, max] (NaN stays NaN): clamp's and hardtanh's forward. */
 const clampTo =
   (min: number, max: number) =>
@@ -480,7 +631,7 @@ function checkBounds(
 }
 
 /**
- * A rounding op (floor, ceil, round, trunc): piecewise constant, so its gradient is exactly 0
+ * A rounding op (floor, ceil, round, trunc; and sign): piecewise constant, so its gradient is exactly 0
  * wherever it is defined, a constant zero tensor (as PyTorch's zeros_like(grad): even an
  * infinite ḡ gives 0), and 0 for `Value` too.
  */
@@ -490,6 +641,7 @@ function roundingOp(
 ): UnaryOp<undefined, []> & WithScalar<[]> & Extras<true> {
   return unaryOp(name, {
     f: () => f,
+    integral: () => true,
     backward: (g: Tensor): [Tensor] => [new Tensor(alloc(g, g.size), g.shape)],
     saves: "none",
     symbol: "0",
@@ -515,6 +667,7 @@ function buildUnaryTable() {
   return {
     /** −x. ∂ = −ḡ. */
     neg: unaryOp("neg", {
+      integral: () => true,
       f: () => (x) => -x,
       loop: unaryLoops.neg,
       backward: (g) => [neg(g)],
@@ -551,6 +704,7 @@ function buildUnaryTable() {
     }),
     /** |x|. ∂ = ḡ ⊙ sign(x), with abs′(0) = 0. */
     abs: unaryOp("abs", {
+      integral: () => true,
       f: () => Math.abs,
       loop: unaryLoops.abs,
       backward: (g, { inputs: [x] }) => [mul(g, sign(x))],
@@ -578,6 +732,7 @@ function buildUnaryTable() {
     }),
     /** max(0, x). ∂ = ḡ ⊙ [x > 0] (relu′(0) = 0), exactly 0 where x ≤ 0 (PyTorch's threshold_backward). */
     relu: unaryOp("relu", {
+      integral: () => true,
       f: () => (x) => Math.max(x, 0),
       loop: reluKernel,
       backward: (g, { inputs: [x] }) => [reluBackward(x, g)],
@@ -592,7 +747,7 @@ function buildUnaryTable() {
         ({ slope }) =>
         (x) =>
           x > 0 ? x : slope * x,
-      backward: (g, { inputs: [x], attrs }) => [mul(g, where(gt(x, 0), 1, attrs.slope))],
+      backward: (g, { inputs: [x], attrs }) => [where(gt(x, 0), g, mul(g, attrs.slope))],
       saves: "inputs",
       symbol: "1 if x > 0 else slope",
       local:
@@ -613,7 +768,13 @@ function buildUnaryTable() {
       symbol: "Φ(x) + x·φ(x)",
       local: () => (x) => m.geluGrad(x),
     }),
-    /** ELU: x if x > 0 else α(eˣ − 1) (α finite, default 1). ∂ = ḡ if x > 0 else ḡ ⊙ (y + α) (PyTorch's elu_backward). */
+    /**
+     * ELU: x if x > 0 else α(eˣ − 1) (α finite, default 1; `torch.nn.functional.elu`).
+     * ∂ = ḡ if x > 0 else ḡ ⊙ (y + α) (PyTorch's elu_backward, from the result; elu′(0) = α).
+     *
+     * @example
+     * tensor([-1, 0, 2]).elu(0.5).toArray(); // [-0.31606027941427883, 0, 2]
+     */
     elu: unaryOp<{ alpha: number }, [alpha?: number]>("elu", {
       f:
         ({ alpha }) =>
@@ -785,14 +946,15 @@ function buildUnaryTable() {
       saves: "inputs",
       symbol: "2x",
     }),
-    /** sign(x) ∈ {−1, 0, 1}; piecewise constant, so its gradient is 0. */
-    sign: unaryOp("sign", {
-      f: () => m.sign,
-      backward: (g) => [mul(g, 0)],
-      saves: "none",
-      symbol: "0",
-      method: false,
-    }),
+    /**
+     * sign(x) ∈ {−1, 0, 1}: 1 for x > 0, −1 for x < 0, 0 for ±0 (sign kept) and NaN (as
+     * `torch.sign`); int32 stays int32. Piecewise constant: ∂ = 0 everywhere, sign′(0) = 0 included
+     * (exactly 0, as PyTorch's zeros_like: even an infinite ḡ gives 0).
+     *
+     * @example
+     * tensor([-2.5, 0, 3]).sign().toArray(); // [-1, 0, 1]
+     */
+    sign: roundingOp("sign", m.sign),
     /** ⌊x⌋, the largest integer ≤ x. Piecewise constant: ∂ = 0 (exactly, as PyTorch). */
     floor: roundingOp("floor", Math.floor),
     /** ⌈x⌉, the smallest integer ≥ x. ∂ = 0 (exactly, as PyTorch). */
@@ -806,6 +968,8 @@ function buildUnaryTable() {
      * allowed, NaN refused) with min ≤ max. ∂ = ḡ where min ≤ x ≤ max, else 0.
      */
     clamp: unaryOp<{ min: number; max: number }, [min?: number | null, max?: number | null]>("clamp", {
+      // integral bounds (or open sides) keep int32; a fractional bound computes in float64
+      integral: ({ min, max }) => isIntegralBound(min) && isIntegralBound(max),
       f: ({ min, max }) => clampTo(min, max),
       backward: (g, { inputs: [x], attrs }) => [mul(g, mul(ge(x, attrs.min), le(x, attrs.max)))],
       saves: "inputs",
@@ -857,8 +1021,8 @@ export type UnaryTable = ReturnType<typeof unaryTable>;
 export const whereOp: OpDef<undefined, readonly [Tensor, Tensor, Tensor]> = {
   name: "where",
   saves: "inputs",
+  dtypes: "any",
   forward: ([cond, x, y]) => {
-    checkSameDType("where", x, y);
     const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, "where"), y.shape, "where");
     const n = checkResultShape(shape, "where");
     // an operand with all n elements or just one is read as it is (relu's backward,
@@ -894,14 +1058,13 @@ export const reluBackwardOp: OpDef<undefined, readonly [Tensor, Tensor]> = {
   name: "reluBackward",
   saves: "inputs",
   forward: ([x, g]) => {
-    checkSameDType("reluBackward", x, g);
     if (!sameShape(x.shape, g.shape)) {
       throw new ChainruleError(
         `reluBackward: input ${fmtShape(x.shape)} and gradient ${fmtShape(g.shape)} must have the same shape`,
       );
     }
-    const out = alloc(g, g.size);
-    reluBackwardKernel(x._s.data, g._s.data, out);
+    const out = allocFloat(g, g.size);
+    reluBackwardKernel(floatData(x), floatData(g), out);
     return { shape: g.shape, data: out };
   },
   backward: (gg, { inputs: [x], needs }) => [null, needs[1] ? reluBackward(x, gg) : null],
@@ -922,9 +1085,9 @@ function binary(
       throw new ChainruleError(
         `${def.name}: one operand must be a Tensor, got ${describe(a)} and ${describe(b)}`,
       );
-    return apply(def, [lift(a, b, def.name), b], undefined);
+    return apply(def, promote([lift(a, b, def.name), b] as const), undefined);
   }
-  return apply(def, [a, lift(b, a, def.name)], undefined);
+  return apply(def, promote([a, lift(b, a, def.name)] as const), undefined);
 }
 
 export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary(addOp, a, b);
@@ -936,11 +1099,33 @@ export const maximum = (a: Tensor | number, b: Tensor | number): Tensor => binar
 export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => binary(minimumOp, a, b);
 export const atan2 = (a: Tensor | number, b: Tensor | number): Tensor => binary(atan2Op, a, b);
 export const remainder = (a: Tensor | number, b: Tensor | number): Tensor => binary(remainderOp, a, b);
+export const floorDivide = (a: Tensor | number, b: Tensor | number): Tensor => binary(floorDivideOp, a, b);
 export const eq = (a: Tensor | number, b: Tensor | number): Tensor => binary(eqOp, a, b);
+export const ne = (a: Tensor | number, b: Tensor | number): Tensor => binary(neOp, a, b);
 export const gt = (a: Tensor | number, b: Tensor | number): Tensor => binary(gtOp, a, b);
 export const lt = (a: Tensor | number, b: Tensor | number): Tensor => binary(ltOp, a, b);
 export const ge = (a: Tensor | number, b: Tensor | number): Tensor => binary(geOp, a, b);
 export const le = (a: Tensor | number, b: Tensor | number): Tensor => binary(leOp, a, b);
+export const logicalAnd = (a: Tensor | number, b: Tensor | number): Tensor => binary(logicalAndOp, a, b);
+export const logicalOr = (a: Tensor | number, b: Tensor | number): Tensor => binary(logicalOrOp, a, b);
+export const logicalXor = (a: Tensor | number, b: Tensor | number): Tensor => binary(logicalXorOp, a, b);
+
+/** not x, as bool (x = 0 is true; NaN is nonzero, so false). Not differentiable. */
+export const logicalNotOp: OpDef<undefined, readonly [Tensor]> = {
+  name: "logicalNot",
+  saves: "none",
+  dtypes: "any",
+  forward: ([x]) => {
+    const out = new Uint8Array(x.size);
+    const data = x._s.data;
+    for (let i = 0; i < out.length; i++) out[i] = data[i] === 0 ? 1 : 0;
+    return { shape: x.shape, data: out };
+  },
+};
+
+/** not x, elementwise, as a bool tensor (zero is false, anything else, NaN included, true). */
+export const logicalNot = (x: Tensor): Tensor =>
+  apply(logicalNotOp, [checkTensor(x, "logicalNot")], undefined);
 
 export const neg = (x: Tensor): Tensor => unaryTable().neg.fn(x);
 export const exp = (x: Tensor): Tensor => unaryTable().exp.fn(x);
@@ -956,6 +1141,13 @@ export const gelu = (x: Tensor): Tensor => unaryTable().gelu.fn(x);
 export const softplus = (x: Tensor): Tensor => unaryTable().softplus.fn(x);
 export const erf = (x: Tensor): Tensor => unaryTable().erf.fn(x);
 export const square = (x: Tensor): Tensor => unaryTable().square.fn(x);
+/**
+ * sign(x) elementwise: 1, −1, or 0 (for ±0 and NaN), as `torch.sign`; int32 stays int32.
+ * ∂ = 0 (exactly, sign′(0) = 0 included).
+ *
+ * @example
+ * sign(tensor([-3, 0, 0.5])).toArray(); // [-1, 0, 1]
+ */
 export const sign = (x: Tensor): Tensor => unaryTable().sign.fn(x);
 export const reciprocal = (x: Tensor): Tensor => unaryTable().reciprocal.fn(x);
 export const rsqrt = (x: Tensor): Tensor => unaryTable().rsqrt.fn(x);
@@ -977,8 +1169,7 @@ export const clamp = (x: Tensor, min?: number | null, max?: number | null): Tens
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   checkTensor(cond, "where", "cond");
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : cond;
-  const x = lift(a, like, "where");
-  const y = lift(b, like, "where");
+  const [x, y] = promote([lift(a, like, "where"), lift(b, like, "where")] as const);
   return apply(whereOp, [cond, x, y], undefined);
 }
 

@@ -6,7 +6,7 @@
  */
 import { ChainruleError, describe, fmtShape } from "../../errors";
 import { broadcastsTo, stridesOf } from "../broadcast";
-import { isTypedArray, type TypedArray } from "../dtype";
+import { convert, isTypedArray, type TypedArray } from "../dtype";
 import { broadcastTo } from "../kernels/elementwise";
 import { readNested } from "../nested";
 import { readData, writeData } from "../storage";
@@ -61,8 +61,10 @@ export function set(
     if (typeof value !== "number")
       throw new ChainruleError(`set: value must be a number, got ${describe(value)}`);
     const at = flatIndex(x, indicesOrData, "set");
+    // a bool tensor stores x ≠ 0 (as astype does); int32 truncates toward zero
+    const stored = x.dtype === "bool" ? Number(value !== 0) : value;
     writeData(x, (d) => {
-      d[at] = value;
+      d[at] = stored;
     });
     return x;
   }
@@ -78,6 +80,12 @@ export function set(
 
 /** `set`'s values as a flat array and a shape (a flat typed array has x's shape if it has x's size). */
 function source(v: unknown, x: Tensor): { data: TypedArray; shape: readonly number[] } {
+  const { data, shape } = rawSource(v, x);
+  // into a bool tensor, values convert as astype converts (x ≠ 0), not modulo 256 as a Uint8Array would
+  return { data: x.dtype === "bool" && !(data instanceof Uint8Array) ? convert(data, "bool") : data, shape };
+}
+
+function rawSource(v: unknown, x: Tensor): { data: TypedArray; shape: readonly number[] } {
   if (v instanceof Tensor) return { data: readData(v), shape: v.shape };
   if (isTypedArray(v)) {
     const arr = v as TypedArray;

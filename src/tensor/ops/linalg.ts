@@ -1,5 +1,5 @@
 /**
- * Linear algebra: matmul with torch.matmul semantics, transpose and permute.
+ * Linear algebra: matmul with torch.matmul semantics, transpose, permute and outer.
  */
 import { ChainruleError, fmtShape } from "../../errors";
 import {
@@ -14,8 +14,9 @@ import { gemm } from "../kernels/backend";
 import { permute as permuteKernel } from "../kernels/layout";
 import type { OpDef, Tensor } from "../tensor";
 import { apply } from "./apply";
+import { mul } from "./elementwise";
 import { reshape, sumTo, unsqueeze } from "./shape";
-import { alloc, checkSameDType, checkTensor } from "./util";
+import { alloc, allocFloat, checkTensor, floatData } from "./util";
 
 /**
  * torch.matmul. A 1-D left operand is read as a row [1, k], a 1-D right operand as a column
@@ -34,7 +35,6 @@ export const matmulOp: OpDef<undefined, readonly [Tensor, Tensor]> = {
         `matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: both operands need at least 1 dimension (use mul for scalars)`,
       );
     }
-    checkSameDType("matmul", a, b);
     const as = a.ndim === 1 ? [1, a.shape[0] as number] : a.shape;
     const bs = b.ndim === 1 ? [b.shape[0] as number, 1] : b.shape;
     const m = as[as.length - 2] as number;
@@ -60,7 +60,7 @@ export const matmulOp: OpDef<undefined, readonly [Tensor, Tensor]> = {
     const shape = [...batch];
     if (a.ndim > 1) shape.push(m);
     if (b.ndim > 1) shape.push(n);
-    const out = alloc(a, checkResultShape(shape, "matmul"));
+    const out = allocFloat(a, checkResultShape(shape, "matmul"));
     const aStrides = broadcastStrides(aBatch, batch);
     const bStrides = broadcastStrides(bBatch, batch);
     const bStr = stridesOf(batch);
@@ -73,7 +73,7 @@ export const matmulOp: OpDef<undefined, readonly [Tensor, Tensor]> = {
         ai += idx * (aStrides[d] as number);
         bi += idx * (bStrides[d] as number);
       }
-      gemm(a._s.data, ai * m * k, b._s.data, bi * k * n, out, i * m * n, m, k, n);
+      gemm(floatData(a), ai * m * k, floatData(b), bi * k * n, out, i * m * n, m, k, n);
     }
     return { shape, data: out };
   },
@@ -131,9 +131,8 @@ export const mmOp: OpDef<MmFlags, readonly [Tensor, Tensor]> = {
         `mm: ${op(a, aT)} · ${op(b, bT)}: needs two matrices with matching inner dimensions`,
       );
     }
-    checkSameDType("mm", a, b);
-    const out = alloc(a, checkResultShape([m, n], "mm"));
-    gemm(a._s.data, 0, b._s.data, 0, out, 0, m, k, n, bT, aT);
+    const out = allocFloat(a, checkResultShape([m, n], "mm"));
+    gemm(floatData(a), 0, floatData(b), 0, out, 0, m, k, n, bT, aT);
     return { shape: [m, n], data: out };
   },
   backward: (g, { inputs: [a, b], attrs: { aT, bT }, needs }) => [
@@ -153,6 +152,7 @@ export function mm(a: Tensor, b: Tensor, aT = false, bT = false): Tensor {
 export const permuteOp: OpDef<{ perm: readonly number[] }, readonly [Tensor]> = {
   name: "permute",
   saves: "none",
+  dtypes: "any",
   forward: ([x], { perm }) => {
     const t = x;
     const out = alloc(t, t.size);
@@ -205,4 +205,23 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(perm).size !== perm.length)
     throw new ChainruleError(`permute: ${JSON.stringify(list)} repeats a dimension of ${fmtShape(x.shape)}`);
   return apply(permuteOp, [x], { perm });
+}
+
+/**
+ * The outer product of two 1-D tensors (`torch.outer`): out[i, j] = a[i]·b[j], shape [n, m].
+ * Composed of differentiable ops (a as a column times b, broadcast), so the graph shows the
+ * `unsqueeze` and the `mul`. ∂/∂a = ḡ·b, ∂/∂b = ḡᵀ·a.
+ *
+ * @example
+ * outer(tensor([1, 2]), tensor([3, 4, 5])).toArray(); // [[3, 4, 5], [6, 8, 10]]
+ */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, "outer");
+  checkTensor(b, "outer", "right operand");
+  if (a.ndim !== 1 || b.ndim !== 1) {
+    throw new ChainruleError(
+      `outer: both operands must be 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
+  }
+  return mul(unsqueeze(a, 1), b);
 }

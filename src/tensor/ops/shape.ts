@@ -7,14 +7,14 @@
 import { ChainruleError, describe, fmtShape } from "../../errors";
 import { checkInteger } from "../../validate";
 import { broadcastsTo, checkDims, checkResultShape, normalizeAxis, sameShape, sizeOf } from "../broadcast";
-import { allocate, type DType } from "../dtype";
+import { convert, type DType } from "../dtype";
 import { broadcastTo } from "../kernels/elementwise";
-import { copyBlock, flip as flipKernel, roll as rollKernel, triangle } from "../kernels/layout";
+import { copyBlock, flip as flipKernel, remap, roll as rollKernel, triangle } from "../kernels/layout";
 import { reduce } from "../kernels/reduce";
 import type { OpDef, RawResult, Tensor } from "../tensor";
-import { apply } from "./apply";
+import { apply, promote } from "./apply";
 import { slice } from "./indexing";
-import { alloc, around, checkSameDType, checkTensor } from "./util";
+import { alloc, around, checkTensor } from "./util";
 
 /** Attributes of the reshape family: the target shape. */
 export interface ShapeAttrs {
@@ -26,6 +26,7 @@ function viewOp(name: string): OpDef<ShapeAttrs, readonly [Tensor]> {
   return {
     name,
     saves: "none",
+    dtypes: "any",
     forward: ([x], { shape }) => ({ shape, data: x._s.data, storage: x._s }),
     backward: (g, { inputs: [x] }) => [reshape(g, x.shape)],
   };
@@ -40,6 +41,7 @@ export const unsqueezeOp = viewOp("unsqueeze");
 export const expandOp: OpDef<ShapeAttrs, readonly [Tensor]> = {
   name: "expand",
   saves: "none",
+  dtypes: "any",
   forward: ([x], { shape }) => {
     const t = x;
     const out = alloc(t, sizeOf(shape));
@@ -75,6 +77,7 @@ export const sumToOp: OpDef<ShapeAttrs, readonly [Tensor]> = {
 export const concatOp: OpDef<{ axis: number }> = {
   name: "concat",
   saves: "none",
+  dtypes: "any",
   forward: (ts, { axis }) => concatForward(ts, axis, false),
   backward: (g, { inputs, attrs: { axis } }) => {
     let start = 0;
@@ -90,6 +93,7 @@ export const concatOp: OpDef<{ axis: number }> = {
 export const stackOp: OpDef<{ axis: number }> = {
   name: "stack",
   saves: "none",
+  dtypes: "any",
   forward: (ts, { axis }) => concatForward(ts, axis, true),
   backward: (g, { inputs, attrs: { axis } }) => inputs.map((_, i) => squeeze(slice(g, axis, i, i + 1), axis)),
 };
@@ -116,6 +120,7 @@ function concatForward(ts: readonly Tensor[], axis: number, stacked: boolean): R
 export const cloneOp: OpDef<undefined, readonly [Tensor]> = {
   name: "clone",
   saves: "none",
+  dtypes: "any",
   forward: ([x]) => {
     const t = x;
     const out = alloc(t, t.size);
@@ -125,16 +130,16 @@ export const cloneOp: OpDef<undefined, readonly [Tensor]> = {
   backward: (g) => [g],
 };
 
-/** A copy converted to another dtype. ∂ = ḡ converted back. */
+/**
+ * A copy converted to another dtype (see `convert`: float → int32 truncates toward zero, anything
+ * → bool is x ≠ 0). ∂ = ḡ converted back (only between float dtypes: int32 and bool results do
+ * not require grad).
+ */
 export const astypeOp: OpDef<{ dtype: DType }, readonly [Tensor]> = {
   name: "astype",
   saves: "none",
-  forward: ([x], { dtype }) => {
-    const t = x;
-    const out = allocate(dtype, t.size);
-    out.set(t._s.data);
-    return { shape: t.shape, data: out };
-  },
+  dtypes: "any",
+  forward: ([x], { dtype }) => ({ shape: x.shape, data: convert(x._s.data, dtype) }),
   backward: (g, { inputs: [x] }) => [astype(g, x.dtype)],
 };
 
@@ -142,6 +147,7 @@ export const astypeOp: OpDef<{ dtype: DType }, readonly [Tensor]> = {
 export const flipOp: OpDef<{ axes: readonly number[] }, readonly [Tensor]> = {
   name: "flip",
   saves: "none",
+  dtypes: "any",
   forward: ([x], { axes }) => {
     const out = alloc(x, x.size);
     flipKernel(x._s.data, x.shape, axes, out);
@@ -157,6 +163,7 @@ export const flipOp: OpDef<{ axes: readonly number[] }, readonly [Tensor]> = {
 export const rollOp: OpDef<{ shift: number; axis: number | null }, readonly [Tensor]> = {
   name: "roll",
   saves: "none",
+  dtypes: "any",
   forward: ([x], { shift, axis }) => {
     const out = alloc(x, x.size);
     const [outer, len, inner] = axis === null ? [1, x.size, 1] : around(x.shape, axis);
@@ -176,6 +183,7 @@ function triangleOp(name: "triu" | "tril"): OpDef<TriangleAttrs, readonly [Tenso
   const op: OpDef<TriangleAttrs, readonly [Tensor]> = {
     name,
     saves: "none",
+    dtypes: "any",
     forward: ([x], { k }) => {
       const out = alloc(x, x.size);
       const [rows, cols] = x.shape.slice(-2) as [number, number];
@@ -188,6 +196,83 @@ function triangleOp(name: "triu" | "tril"): OpDef<TriangleAttrs, readonly [Tenso
 }
 export const triuOp = triangleOp("triu");
 export const trilOp = triangleOp("tril");
+
+/** How pad fills the new entries: a constant, the mirror image without the edge, or the edge repeated. */
+export type PadMode = "constant" | "reflect" | "replicate";
+
+/**
+ * Attributes of pad and its adjoint, one entry per dimension in dimension order: entries added
+ * `before` and `after` (negative: cropped), the mode, the constant, and the unpadded shape `full`.
+ */
+export interface PadAttrs {
+  readonly before: readonly number[];
+  readonly after: readonly number[];
+  readonly mode: PadMode;
+  readonly value: number;
+  readonly full: readonly number[];
+}
+
+/**
+ * For each dimension of `shape`, where each padded position reads from: i = o − before, as is
+ * inside [0, n), else −1 (constant), the mirror −i or 2(n − 1) − i (reflect), or the nearest
+ * edge (replicate).
+ */
+function padMaps({ before, after, mode }: PadAttrs, shape: readonly number[]): Int32Array[] {
+  return shape.map((n, d) => {
+    const b = before[d] as number;
+    const map = new Int32Array(n + b + (after[d] as number));
+    for (let o = 0; o < map.length; o++) {
+      const i = o - b;
+      if (i >= 0 && i < n) map[o] = i;
+      else if (mode === "constant") map[o] = -1;
+      else if (mode === "replicate") map[o] = i < 0 ? 0 : n - 1;
+      else map[o] = i < 0 ? -i : 2 * (n - 1) - i;
+    }
+    return map;
+  });
+}
+
+/**
+ * `torch.nn.functional.pad` on every dimension: out[o] = x[map(o)] or the constant. ∂: constant
+ * mode, ḡ cropped back (a pad by the negated amounts, so the pair is one op); reflect and
+ * replicate, padBackward (ḡ added back into the positions each entry was read from).
+ */
+export const padOp: OpDef<PadAttrs, readonly [Tensor]> = {
+  name: "pad",
+  saves: "none",
+  dtypes: "any",
+  forward: ([x], attrs) => {
+    const maps = padMaps(attrs, x.shape);
+    const shape = maps.map((m) => m.length);
+    const out = alloc(x, checkResultShape(shape, "pad"));
+    remap(x._s.data, x.shape, maps, out, attrs.value);
+    return { shape, data: out };
+  },
+  backward: (g, { attrs, inputs: [x] }) => [
+    attrs.mode === "constant"
+      ? apply(padOp, [g], {
+          before: attrs.before.map((b) => -b),
+          after: attrs.after.map((a) => -a),
+          mode: "constant",
+          value: 0,
+          full: g.shape,
+        })
+      : apply(padBackwardOp, [g], { ...attrs, full: x.shape }),
+  ],
+};
+
+/** The adjoint of a reflect or replicate pad: zeros of the unpadded shape, each ḡ entry added where it was read from. ∂ = pad(ḡ). */
+export const padBackwardOp: OpDef<PadAttrs, readonly [Tensor]> = {
+  name: "padBackward",
+  saves: "none",
+  dtypes: "any",
+  forward: ([g], attrs) => {
+    const out = alloc(g, sizeOf(attrs.full));
+    remap(out, attrs.full, padMaps(attrs, attrs.full), g._s.data, 0, true);
+    return { shape: attrs.full, data: out };
+  },
+  backward: (g, { attrs }) => [apply(padOp, [g], attrs)],
+};
 
 // ---- public functions ----
 
@@ -296,12 +381,12 @@ function checkList(ts: readonly Tensor[], op: string): void {
   ts.forEach((t, i) => {
     checkTensor(t, op, `element ${i}`);
   });
-  checkSameDType(op, ...ts);
 }
 
 /** Joins tensors along an existing `axis`; all other dimensions must agree. */
-export function concat(ts: readonly Tensor[], axis = 0): Tensor {
-  checkList(ts, "concat");
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  checkList(tensors, "concat");
+  const ts = promote(tensors);
   const first = ts[0] as Tensor;
   if (first.ndim === 0) throw new ChainruleError("concat: 0-d tensors cannot be concatenated (use stack)");
   const a = normalizeAxis(axis, first.ndim, "concat", first.shape);
@@ -316,8 +401,9 @@ export function concat(ts: readonly Tensor[], axis = 0): Tensor {
 }
 
 /** Stacks same-shape tensors along a new `axis`. */
-export function stack(ts: readonly Tensor[], axis = 0): Tensor {
-  checkList(ts, "stack");
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  checkList(tensors, "stack");
+  const ts = promote(tensors);
   const first = ts[0] as Tensor;
   const a = normalizeAxis(axis, first.ndim + 1, "stack", first.shape);
   for (const t of ts) {
@@ -469,4 +555,74 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   }
   const len = x.shape[normalizeAxis(axis, x.ndim, "chunk", x.shape)] as number;
   return split(x, Math.max(1, Math.ceil(len / chunks)), axis);
+}
+
+/** Options of `pad`: the mode (default "constant") and the constant (default 0, constant mode only). */
+export interface PadOptions {
+  readonly mode?: PadMode;
+  readonly value?: number;
+}
+
+/**
+ * `torch.nn.functional.pad`: `padding` lists (before, after) pairs from the LAST dimension
+ * backwards, `[left, right, top, bottom, …]`, for as many dimensions as it has pairs. Negative
+ * amounts crop. "constant" fills with `value`; "reflect" mirrors without repeating the edge
+ * (each amount must be less than the dimension's size, as PyTorch); "replicate" repeats the edge.
+ * Reflect and replicate work on any dimension (PyTorch limits them to the last three).
+ */
+export function pad(x: Tensor, padding: readonly number[], options: PadOptions = {}): Tensor {
+  checkTensor(x, "pad");
+  if (!Array.isArray(padding)) {
+    throw new ChainruleError(`pad: padding must be an array of integers, got ${describe(padding)}`);
+  }
+  const bad = padding.findIndex((p) => !Number.isInteger(p));
+  if (bad >= 0) {
+    throw new ChainruleError(
+      `pad: padding must hold integers, got ${describe(padding[bad])} at position ${bad}`,
+    );
+  }
+  if (padding.length % 2 !== 0) {
+    throw new ChainruleError(
+      `pad: padding ${JSON.stringify(padding)} must have an even length ((before, after) pairs from the last dimension)`,
+    );
+  }
+  if (padding.length / 2 > x.ndim) {
+    throw new ChainruleError(
+      `pad: padding ${JSON.stringify(padding)} has ${padding.length / 2} pairs for a tensor of ${x.ndim} dimensions ${fmtShape(x.shape)}`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new ChainruleError(`pad: options must be an object, got ${describe(options)}`);
+  }
+  const { mode = "constant", value } = options;
+  if (mode !== "constant" && mode !== "reflect" && mode !== "replicate") {
+    throw new ChainruleError(`pad: mode must be "constant", "reflect" or "replicate", got ${describe(mode)}`);
+  }
+  if (value !== undefined && mode !== "constant") {
+    throw new ChainruleError(`pad: mode "${mode}" does not take a value (only "constant" does)`);
+  }
+  if (value !== undefined && typeof value !== "number") {
+    throw new ChainruleError(`pad: value must be a number, got ${describe(value)}`);
+  }
+  const before = new Array<number>(x.ndim).fill(0);
+  const after = new Array<number>(x.ndim).fill(0);
+  for (let k = 0; k < padding.length / 2; k++) {
+    const d = x.ndim - 1 - k;
+    const n = x.shape[d] as number;
+    const b = padding[2 * k] as number;
+    const a = padding[2 * k + 1] as number;
+    const pair = `(${b}, ${a}) of dimension ${d} of ${fmtShape(x.shape)}`;
+    if (n + b + a < 0) throw new ChainruleError(`pad: padding ${pair} leaves a negative size ${n + b + a}`);
+    if (mode === "reflect" && ((b > 0 && b >= n) || (a > 0 && a >= n))) {
+      throw new ChainruleError(`pad: reflect padding ${pair} must be less than the dimension's size ${n}`);
+    }
+    if (mode === "replicate" && n === 0 && (b > 0 || a > 0)) {
+      throw new ChainruleError(`pad: replicate padding ${pair} has no edge to repeat in an empty dimension`);
+    }
+    before[d] = b;
+    after[d] = a;
+  }
+  // the constant as the tensor's dtype stores it (truncated for int32, x ≠ 0 for bool)
+  const fill = convert([value ?? 0], x.dtype)[0] as number;
+  return apply(padOp, [x], { before, after, mode, value: fill, full: x.shape });
 }

@@ -7,6 +7,7 @@ import type { OpDef } from "../tensor";
 import * as e from "./elementwise";
 import * as ix from "./indexing";
 import * as l from "./linalg";
+import * as p from "./prelu";
 import * as r from "./reduce";
 import * as s from "./shape";
 
@@ -25,6 +26,7 @@ export const opTable = {
   atan2: e.atan2Op,
   remainder: e.remainderOp,
   where: e.whereOp,
+  prelu: p.preluOp,
   reluBackward: e.reluBackwardOp,
   // reductions and the softmax family
   sum: r.sumOp,
@@ -33,6 +35,9 @@ export const opTable = {
   min: r.minOp,
   logSumExp: r.logSumExpOp,
   cumsum: r.cumsumOp,
+  prod: r.prodOp,
+  cumprod: r.cumprodOp,
+  norm: r.normOp,
   softmax: r.softmaxOp,
   logSoftmax: r.logSoftmaxOp,
   // linear algebra
@@ -59,16 +64,32 @@ export const opTable = {
   roll: s.rollOp,
   triu: s.triuOp,
   tril: s.trilOp,
+  pad: s.padOp,
+  padBackward: s.padBackwardOp,
+  maskedFill: ix.maskedFillOp,
+  maskedSelect: ix.maskedSelectOp,
+  maskedSelectBackward: ix.maskedSelectBackwardOp,
+  scatter: ix.scatterOp,
   clone: s.cloneOp,
   astype: s.astypeOp,
   // not differentiable
+  floorDivide: e.floorDivideOp,
   eq: e.eqOp,
+  ne: e.neOp,
   gt: e.gtOp,
   lt: e.ltOp,
   ge: e.geOp,
   le: e.leOp,
+  logicalAnd: e.logicalAndOp,
+  logicalOr: e.logicalOrOp,
+  logicalXor: e.logicalXorOp,
+  logicalNot: e.logicalNotOp,
   argmax: r.argmaxOp,
   argmin: r.argminOp,
+  all: r.allOp,
+  any: r.anyOp,
+  argsort: r.argsortOp,
+  topk: r.topkOp,
 } as const satisfies Record<string, OpDef<never, never>>;
 
 /** The `OpDef` of every row of the unary table, by name. */

@@ -1,14 +1,18 @@
 /** Helpers shared by the op families: operand lifting, dtype checks, index arguments. */
-import { ChainruleError, describe, fmtShape } from "../../errors";
+import { ChainruleError, describe } from "../../errors";
 import { MAX_DIMS, sizeOf } from "../broadcast";
-import { allocate, isTypedArray, type TypedArray } from "../dtype";
+import { allocate, type FloatArray, isTypedArray, numberDType, type TypedArray } from "../dtype";
 import { type IndexLike, Tensor } from "../tensor";
 
-/** A number operand becomes a constant 0-d leaf of `like`'s dtype; tensors pass through. */
+/**
+ * A number operand becomes a constant 0-d leaf of `like`'s dtype (PyTorch's rule for Python
+ * scalars: a fractional number next to an int32/bool tensor is float64, an integer next to a
+ * bool tensor int32; see `numberDType`); tensors pass through.
+ */
 export function lift(x: Tensor | number, like: Tensor, op: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === "number") {
-    const data = allocate(like.dtype, 1);
+    const data = allocate(numberDType(like.dtype, x), 1);
     data[0] = x;
     return new Tensor(data, []);
   }
@@ -21,16 +25,17 @@ export function checkTensor(x: unknown, op: string, what = "argument"): Tensor {
   return x;
 }
 
-/** Throws unless all tensors share one dtype. */
-export function checkSameDType(op: string, ...ts: readonly Tensor[]): void {
-  const first = ts[0] as Tensor;
-  for (const t of ts) {
-    if (t.dtype !== first.dtype) {
-      throw new ChainruleError(
-        `${op}: dtype mismatch: ${ts.map((x) => `${x.dtype} ${fmtShape(x.shape)}`).join(" and ")}; convert with astype()`,
-      );
-    }
-  }
+/**
+ * The storage of a tensor that a floating-point-only op received: `apply` has converted int32
+ * and bool inputs to a float dtype before the op's forward runs, so this is a float array.
+ */
+export function floatData(t: Tensor): FloatArray {
+  return t._s.data as FloatArray;
+}
+
+/** Fresh storage of `like`'s dtype, for a floating-point-only op (see `floatData`). */
+export function allocFloat(like: Tensor, size: number): FloatArray {
+  return allocate(like.dtype, size) as FloatArray;
 }
 
 /** Fresh storage of `like`'s dtype. */
