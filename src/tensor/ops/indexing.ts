@@ -266,27 +266,30 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
 /** torch.gather along `axis`: index has x's number of dimensions and is no larger elsewhere. */
 export function gather(x: Tensor, axis: number, index: IndexLike): Tensor {
   checkTensor(x, "gather");
-  const a = normalizeAxis(axis, x.ndim, "gather", x.shape);
-  const idx = toIndex(
-    index,
-    "gather",
-    x.shape[a] as number,
-    "index",
-    ` for axis ${a} of ${fmtShape(x.shape)}`,
-  );
+  const { a, idx } = alongAxis(x, axis, index, "gather");
+  return apply(gatherOp, [x], { axis: a, index: idx, full: x.shape });
+}
+
+/**
+ * gather's and scatter's axis and index, checked: the axis normalised, the index's values in
+ * range for it, its number of dimensions x's, and no larger than x outside the axis.
+ */
+function alongAxis(x: Tensor, axis: number, index: IndexLike, op: string): { a: number; idx: IndexArg } {
+  const a = normalizeAxis(axis, x.ndim, op, x.shape);
+  const idx = toIndex(index, op, x.shape[a] as number, "index", ` for axis ${a} of ${fmtShape(x.shape)}`);
   if (idx.shape.length !== x.ndim) {
     throw new ChainruleError(
-      `gather: index ${fmtShape(idx.shape)} must have as many dimensions as the input ${fmtShape(x.shape)}`,
+      `${op}: index ${fmtShape(idx.shape)} must have as many dimensions as the input ${fmtShape(x.shape)}`,
     );
   }
   idx.shape.forEach((d, i) => {
     if (i !== a && d > (x.shape[i] as number)) {
       throw new ChainruleError(
-        `gather: index ${fmtShape(idx.shape)} is larger than the input ${fmtShape(x.shape)} in dimension ${i}`,
+        `${op}: index ${fmtShape(idx.shape)} is larger than the input ${fmtShape(x.shape)} in dimension ${i}`,
       );
     }
   });
-  return apply(gatherOp, [x], { axis: a, index: idx, full: x.shape });
+  return { a, idx };
 }
 
 /** torch.index_select: the entries `indices` (1-D) along `axis`. */
@@ -365,26 +368,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
  */
 export function scatter(x: Tensor, axis: number, index: IndexLike, src: Tensor | number): Tensor {
   checkTensor(x, "scatter");
-  const a = normalizeAxis(axis, x.ndim, "scatter", x.shape);
-  const idx = toIndex(
-    index,
-    "scatter",
-    x.shape[a] as number,
-    "index",
-    ` for axis ${a} of ${fmtShape(x.shape)}`,
-  );
-  if (idx.shape.length !== x.ndim) {
-    throw new ChainruleError(
-      `scatter: index ${fmtShape(idx.shape)} must have as many dimensions as the input ${fmtShape(x.shape)}`,
-    );
-  }
-  idx.shape.forEach((d, i) => {
-    if (i !== a && d > (x.shape[i] as number)) {
-      throw new ChainruleError(
-        `scatter: index ${fmtShape(idx.shape)} is larger than the input ${fmtShape(x.shape)} in dimension ${i}`,
-      );
-    }
-  });
+  const { a, idx } = alongAxis(x, axis, index, "scatter");
   let xs = x;
   let s: Tensor;
   if (typeof src === "number") s = scalar(src, x.dtype);
