@@ -495,8 +495,7 @@ export function cosineEmbedding(x1: Tensor, x2: Tensor, y: Tensor, options?: Cos
   const reduction = reductionOf(options, op);
   const squares = (x: Tensor) => add(sum(mul(x, x), -1), 1e-12);
   const cos = div(sum(mul(x1, x2), -1), sqrt(mul(squares(x1), squares(x2))));
-  const similar = gt(y, 0);
-  const l = add(mul(similar, sub(1, cos)), mul(sub(1, similar), sub(cos, margin).clamp(0)));
+  const l = where(gt(y, 0), sub(1, cos), sub(cos, margin).clamp(0));
   return reduction === "none" ? l : reduction === "sum" ? sum(l) : mean(l);
 }
 

@@ -96,9 +96,9 @@ function binaryOp(name: string, spec: BinarySpec): BinaryOp {
     ...(kind === "float" ? {} : { dtypes: "any" as const }),
     forward: ([x, y]) => {
       if (kind === "float") return zipBroadcast(name, x, y, f, arithOp);
-      if (kind === "integral" && x.dtype === "bool" && name === "sub") {
+      if (kind === "integral" && x.dtype === "bool" && !BOOL_ARITHMETIC.has(name)) {
         throw new ChainruleError(
-          'sub: subtracting two bool tensors is not supported (use logicalXor, or astype("int32") first)',
+          `${name}: not supported for two bool tensors, as in PyTorch (convert one with astype("int32") first)`,
         );
       }
       const dtype = kind === "integral" ? x.dtype : "bool";
@@ -163,6 +163,9 @@ function extremumGrad(g: Tensor, a: Tensor, b: Tensor, loses: Tensor): Tensor {
 }
 
 const NOT_DIFFERENTIABLE = ["not differentiable", "not differentiable"] as const;
+
+/** The integral rows defined on two bools (PyTorch's): add is or, mul and, maximum or, minimum and. */
+const BOOL_ARITHMETIC: ReadonlySet<string> = new Set(["add", "mul", "maximum", "minimum"]);
 
 /**
  * THE broadcasting binary ops, one row each (see `BinarySpec`). pow, maximum and minimum follow
@@ -323,14 +326,24 @@ function buildBinaryTable() {
       int: (a, b) => Math.floor(a / nonzeroDivisor("floorDivide", b)),
       symbols: NOT_DIFFERENTIABLE,
     }),
-    /** a = b, as bool (not differentiable). */
+    /**
+     * a = b, as bool (not differentiable), after promoting both to their common dtype.
+     *
+     * @example
+     * tensor([1, 2, 3]).eq(tensor([1, 0, 3], { dtype: "int32" })).toArray(); // [true, false, true]
+     */
     eq: binaryOp("eq", {
       f: (a, b) => (a === b ? 1 : 0),
       arith: "eq",
       kind: "compare",
       symbols: NOT_DIFFERENTIABLE,
     }),
-    /** a ≠ b, as bool (not differentiable; NaN ≠ NaN is true). */
+    /**
+     * a ≠ b, as bool (not differentiable; NaN ≠ NaN is true).
+     *
+     * @example
+     * tensor([1, 2, Number.NaN]).ne(tensor([1, 3, Number.NaN])).toArray(); // [false, true, true]
+     */
     ne: binaryOp("ne", { f: (a, b) => (a !== b ? 1 : 0), kind: "compare", symbols: NOT_DIFFERENTIABLE }),
     /** a > b, as bool (not differentiable). */
     gt: binaryOp("gt", {
@@ -1080,6 +1093,14 @@ function binary(
   a: Tensor | number,
   b: Tensor | number,
 ): Tensor {
+  if (
+    def === subOp &&
+    ((a instanceof Tensor && a.dtype === "bool") || (b instanceof Tensor && b.dtype === "bool"))
+  ) {
+    throw new ChainruleError(
+      'sub: subtracting a bool tensor is not supported, as in PyTorch (invert a mask with logicalNot, or convert with astype("int32") first)',
+    );
+  }
   if (!(a instanceof Tensor)) {
     if (!(b instanceof Tensor))
       throw new ChainruleError(
@@ -1099,6 +1120,14 @@ export const maximum = (a: Tensor | number, b: Tensor | number): Tensor => binar
 export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => binary(minimumOp, a, b);
 export const atan2 = (a: Tensor | number, b: Tensor | number): Tensor => binary(atan2Op, a, b);
 export const remainder = (a: Tensor | number, b: Tensor | number): Tensor => binary(remainderOp, a, b);
+/**
+ * ⌊a/b⌋ elementwise with broadcasting (Python's //, `torch.floor_divide`): int32 for integer
+ * operands (an int32 divisor of 0 throws), floor division for floats. Not differentiable.
+ *
+ * @example
+ * floorDivide(tensor([7, -7], { dtype: "int32" }), 2).toArray(); // [3, -4]
+ * floorDivide(tensor([7.5, -7.5]), 2).toArray();                 // [3, -4]
+ */
 export const floorDivide = (a: Tensor | number, b: Tensor | number): Tensor => binary(floorDivideOp, a, b);
 export const eq = (a: Tensor | number, b: Tensor | number): Tensor => binary(eqOp, a, b);
 export const ne = (a: Tensor | number, b: Tensor | number): Tensor => binary(neOp, a, b);
@@ -1106,8 +1135,27 @@ export const gt = (a: Tensor | number, b: Tensor | number): Tensor => binary(gtO
 export const lt = (a: Tensor | number, b: Tensor | number): Tensor => binary(ltOp, a, b);
 export const ge = (a: Tensor | number, b: Tensor | number): Tensor => binary(geOp, a, b);
 export const le = (a: Tensor | number, b: Tensor | number): Tensor => binary(leOp, a, b);
+/**
+ * a and b elementwise with broadcasting, as a bool tensor (any dtype in: nonzero, NaN included,
+ * is true).
+ *
+ * @example
+ * logicalAnd(tensor([0, 1, 2]), tensor([true, true, false])).toArray(); // [false, true, false]
+ */
 export const logicalAnd = (a: Tensor | number, b: Tensor | number): Tensor => binary(logicalAndOp, a, b);
+/**
+ * a or b elementwise with broadcasting, as a bool tensor (nonzero, NaN included, is true).
+ *
+ * @example
+ * logicalOr(tensor([0, 0, 2]), tensor([0, 1, 0])).toArray(); // [false, true, true]
+ */
 export const logicalOr = (a: Tensor | number, b: Tensor | number): Tensor => binary(logicalOrOp, a, b);
+/**
+ * a xor b elementwise with broadcasting, as a bool tensor (nonzero, NaN included, is true).
+ *
+ * @example
+ * logicalXor(tensor([0, 1, 1]), tensor([1, 1, 0])).toArray(); // [true, false, true]
+ */
 export const logicalXor = (a: Tensor | number, b: Tensor | number): Tensor => binary(logicalXorOp, a, b);
 
 /** not x, as bool (x = 0 is true; NaN is nonzero, so false). Not differentiable. */
