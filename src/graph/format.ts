@@ -19,7 +19,8 @@ export function checkPrecision(precision: unknown, fn: string): number {
 
 /**
  * Formats a flat row-major array as nested brackets when it has at most `maxItems` elements,
- * else as its first few elements and a count: `[0.1, 0.2, 0.3, … 97 more]`.
+ * else as its first few elements and a count: `[0.1, 0.2, 0.3, … 97 more]`. With `booleans`
+ * (a bool tensor's 0/1 storage), the elements are written `true` and `false`.
  *
  * @example
  * previewData([1, 2, 3, 4], [2, 2], 4, 6); // "[[1, 2], [3, 4]]"
@@ -30,8 +31,9 @@ export function previewData(
   shape: readonly number[],
   precision = 4,
   maxItems = 6,
+  booleans = false,
 ): string {
-  const fmt = (x: number) => formatNumber(x, precision);
+  const fmt = (x: number) => (booleans ? String(x !== 0) : formatNumber(x, precision));
   if (shape.length === 0) return fmt(data[0] as number);
   if (data.length > maxItems) {
     const head = Math.min(3, maxItems);

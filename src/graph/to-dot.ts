@@ -318,7 +318,8 @@ function dataAttrs(node: DataNode, label: string, number: number, o: CheckedOpti
     if (o.showGrad && !constant) fields.push(`grad ${formatNumber(node.grad, o.precision)}`);
   } else {
     const t = node as Tensor;
-    const preview = (x: Tensor) => previewData(readData(x), x.shape, o.precision, o.maxPreview);
+    const preview = (x: Tensor) =>
+      previewData(readData(x), x.shape, o.precision, o.maxPreview, x.dtype === "bool");
     fields.push(`${fmtShape(t.shape)} ${t.dtype}`);
     fields.push(`data ${preview(t)}`);
     if (o.showGrad && !constant) fields.push(`grad ${t.grad === null ? "—" : preview(t.grad)}`);

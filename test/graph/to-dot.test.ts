@@ -9,6 +9,7 @@ import {
   toDot,
   type Value,
   value,
+  where,
 } from "../../src/index";
 import { linearSigmoidGraph, tanhGraph } from "./fixtures";
 
@@ -89,6 +90,15 @@ describe("toDot on a Value graph", () => {
 });
 
 describe("toDot on a tensor graph", () => {
+  it("shows a bool tensor's elements as true and false, and int32 ones as integers", () => {
+    const x = tensor([-1, 2, 3], { requiresGrad: true });
+    const mask = x.gt(0);
+    const y = where(mask, x, 0).sum().add(mask.sum());
+    const dot = toDot(y);
+    expect(dot).toContain("[3] bool | data [false, true, true]");
+    expect(dot).toContain("[] int32 | data 2");
+  });
+
   it("boxes a Linear layer with its parameters and its op, and a scope path (snapshot)", () => {
     const { linear, y } = linearSigmoidGraph();
     y.backward();
