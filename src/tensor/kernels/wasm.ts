@@ -228,9 +228,11 @@ const C = {
 
 /**
  * What each worker runs (as CommonJS source, `eval: true`): instantiate the kernels on the shared
- * memory, then forever wait for a product and take its items until none is left. An item is
- * claimed by compare-and-swap on NEXT, so a worker still holding the previous product's
- * parameters can never take an item of the next one.
+ * memory, then forever wait for a product and take its items until none is left. The parameters
+ * are read under a sequence lock (SEQ odd while the main thread writes them; a read during which
+ * SEQ was odd or changed is repeated), so a worker holds one product's parameters, never a mix of
+ * two; an item is claimed by compare-and-swap on NEXT, so a worker still holding the previous
+ * product's parameters can never take an item of the next one.
  */
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
@@ -240,12 +242,16 @@ const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, ${C.SEQ}, seen);
-  seen = Atomics.load(ctrl, ${C.SEQ});
+  const seq = Atomics.load(ctrl, ${C.SEQ});
+  if (seq & 1) continue; // odd: the main thread is writing a product's parameters
+  seen = seq;
   const start = Atomics.load(ctrl, ${C.START}), end = Atomics.load(ctrl, ${C.END});
   const f32 = Atomics.load(ctrl, ${C.F32}), a = Atomics.load(ctrl, ${C.A}), c = Atomics.load(ctrl, ${C.CPTR});
   const m = Atomics.load(ctrl, ${C.M}), kk = Atomics.load(ctrl, ${C.K}), n = Atomics.load(ctrl, ${C.N});
   const aT = Atomics.load(ctrl, ${C.AT}), bpack = Atomics.load(ctrl, ${C.BPACK}), chunk = Atomics.load(ctrl, ${C.CHUNK});
   const scratch = Atomics.load(ctrl, ${C.SCRATCH}) + (index + 1) * Atomics.load(ctrl, ${C.SCRATCH_STEP});
+  // a newer product began while the parameters were read: they may mix two products, read again
+  if (Atomics.load(ctrl, ${C.SEQ}) !== seq) continue;
   const rows = f32 ? k.rowsF32 : k.rowsF64;
   for (;;) {
     const item = Atomics.load(ctrl, ${C.NEXT});
@@ -415,6 +421,9 @@ export function gemmWasm(
       [C.SCRATCH, scratchAt],
       [C.SCRATCH_STEP, scratchStep],
     ];
+    // a sequence lock: SEQ is odd while the parameters are written, so a worker never acts on a
+    // mix of two products' parameters (it rereads if SEQ was odd or changed while it read)
+    Atomics.add(ctrl, C.SEQ, 1);
     for (const [slot, v] of values) Atomics.store(ctrl, slot, v);
     Atomics.add(ctrl, C.SEQ, 1);
     Atomics.notify(ctrl, C.SEQ);
