@@ -47,7 +47,8 @@ export interface LogisticRegressionResult {
 /** Keeps the flowers of classes `neg` and `pos`, relabelled 0 and 1. */
 function twoClasses(set: data.Dataset, neg: number, pos: number): data.Dataset {
   const rows = [...set.y.data].flatMap((c, i) => (c === neg || c === pos ? [i] : []));
-  return { x: set.x.indexSelect(0, rows), y: set.y.indexSelect(0, rows).eq(pos) };
+  // eq gives a bool tensor; the cross-entropy below needs y as numbers (y and 1 − y)
+  return { x: set.x.indexSelect(0, rows), y: set.y.indexSelect(0, rows).eq(pos).astype(set.x.dtype) };
 }
 
 /** The binary cross-entropy of lecture 002, written with primitives and averaged over the batch. */
