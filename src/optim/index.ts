@@ -5,10 +5,21 @@ export {
   type AdagradOptions,
   Adam,
   type AdamOptions,
+  AdamW,
+  type AdamWOptions,
   RMSProp,
   type RMSPropOptions,
   RMSprop,
   SGD,
   type SGDOptions,
 } from "./optimizers";
-export { CosineAnnealingLR, StepLR } from "./schedulers";
+export {
+  CosineAnnealingLR,
+  LinearLR,
+  type LinearLROptions,
+  OneCycleLR,
+  type OneCycleLROptions,
+  ReduceLROnPlateau,
+  type ReduceLROnPlateauOptions,
+  StepLR,
+} from "./schedulers";

@@ -1,6 +1,7 @@
 /**
- * SGD, Adam, RMSProp and Adagrad with PyTorch's update rules and defaults (single parameter
- * group). g is the gradient, p the parameter, λ the weight decay (L2: g ← g + λp), t the step.
+ * SGD, Adam, AdamW, RMSProp and Adagrad with PyTorch's update rules and defaults (single parameter
+ * group). g is the gradient, p the parameter, λ the weight decay (L2: g ← g + λp, except AdamW's
+ * decoupled p ← p·(1 − lr·λ)), t the step.
  */
 
 import { ChainruleError, describe } from "../errors";
@@ -25,7 +26,8 @@ export interface SGDOptions {
  * the first step) and g ← b, or g ← g + μb with Nesterov; then p ← p − lr·g.
  */
 export class SGD extends Optimizer {
-  readonly momentum: number;
+  /** The momentum μ (`OneCycleLR` cycles it between steps). */
+  momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
   readonly dampening: number;
@@ -76,13 +78,17 @@ export class SGD extends Optimizer {
   }
 }
 
-/** Options of `Adam` (PyTorch's names in camelCase, PyTorch's defaults). */
+/** Options of `Adam` and `AdamW` (PyTorch's names in camelCase, PyTorch's defaults). */
 export interface AdamOptions {
   lr?: number;
   betas?: readonly [number, number];
   eps?: number;
+  /** λ: Adam's L2 term (default 0), AdamW's decoupled decay (default 0.01). */
   weightDecay?: number;
 }
+
+/** Options of `AdamW`: Adam's, with weightDecay the decoupled decay (default 0.01). */
+export type AdamWOptions = AdamOptions;
 
 /**
  * Adam with bias correction and L2 weight decay (PyTorch's `Adam`, not AdamW):
@@ -90,27 +96,42 @@ export interface AdamOptions {
  * p ← p − (lr/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε).
  */
 export class Adam extends Optimizer {
-  readonly betas: readonly [number, number];
+  /** [β₁, β₂] (`OneCycleLR` cycles β₁ between steps; the bias correction uses the current β₁). */
+  betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;
 
   constructor(params: readonly Parameter[], options: AdamOptions = {}) {
-    super(params, options?.lr ?? 1e-3, "Adam");
+    // AdamW shares the constructor: its errors name it, and its weight decay defaults to 0.01
+    const decoupled = new.target === AdamW || new.target.prototype instanceof AdamW;
+    const name = decoupled ? "AdamW" : "Adam";
+    super(params, options?.lr ?? 1e-3, name);
     options ??= {};
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) {
-      throw new ChainruleError(`Adam: betas must be a pair [β₁, β₂], got ${describe(betas)}`);
+      throw new ChainruleError(`${name}: betas must be a pair [β₁, β₂], got ${describe(betas)}`);
     }
     const [b1, b2] = betas;
     this.betas = [
-      hyper("Adam", "betas[0]", b1, unit, "in [0, 1)"),
-      hyper("Adam", "betas[1]", b2, unit, "in [0, 1)"),
+      hyper(name, "betas[0]", b1, unit, "in [0, 1)"),
+      hyper(name, "betas[1]", b2, unit, "in [0, 1)"),
     ];
-    this.eps = hyper("Adam", "eps", options.eps ?? 1e-8, nonNeg, "≥ 0");
-    this.weightDecay = hyper("Adam", "weightDecay", options.weightDecay ?? 0, nonNeg, "≥ 0");
+    this.eps = hyper(name, "eps", options.eps ?? 1e-8, nonNeg, "≥ 0");
+    this.weightDecay = hyper(
+      name,
+      "weightDecay",
+      options.weightDecay ?? (decoupled ? 0.01 : 0),
+      nonNeg,
+      "≥ 0",
+    );
   }
 
   protected update(slot: Slot): void {
+    this.adamStep(slot, this.weightDecay);
+  }
+
+  /** The Adam step with L2 weight decay `l2` (0 for AdamW, which decays p before it). */
+  protected adamStep(slot: Slot, l2: number): void {
     const { data: p, grad } = slot;
     const [b1, b2] = this.betas;
     const m = this.buffer(slot, "expAvg");
@@ -119,13 +140,36 @@ export class Adam extends Optimizer {
     const bc1 = 1 - b1 ** t;
     const bc2Sqrt = Math.sqrt(1 - b2 ** t);
     adam(p, grad, m, v, {
-      weightDecay: this.weightDecay,
+      weightDecay: l2,
       b1,
       b2,
       bc2Sqrt,
       eps: this.eps,
       stepSize: this.lr / bc1,
     });
+  }
+}
+
+/**
+ * AdamW (PyTorch's `AdamW`): Adam with decoupled weight decay. Each step first shrinks the
+ * parameter, p ← p·(1 − lr·λ), then takes the Adam step on the unchanged gradient:
+ * m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; p ← p − (lr/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε).
+ * Defaults as PyTorch's: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0.01. Unlike Adam's
+ * L2 term the decay does not pass through m and v, so it is not rescaled by √v.
+ *
+ * @example
+ * const p = tensor([1, -2], { requiresGrad: true });
+ * const opt = new AdamW([p], { lr: 0.1, weightDecay: 0.5 });
+ * p.grad = tensor([3, 0]); // a zero gradient on the second element: only the decay moves it
+ * opt.step();
+ * p.toArray(); // [0.8500000003333332, -1.9]: 1·(1 − 0.05) − 0.1·3/(3 + ε) (a first step moves by ≈ lr), −2·(1 − 0.05)
+ */
+export class AdamW extends Adam {
+  protected override update(slot: Slot): void {
+    const p = slot.data;
+    const keep = 1 - this.lr * this.weightDecay;
+    if (keep !== 1) for (let i = 0; i < p.length; i++) p[i] = (p[i] as number) * keep;
+    this.adamStep(slot, 0);
   }
 }
 
@@ -145,7 +189,8 @@ export interface RMSPropOptions {
 export class RMSProp extends Optimizer {
   readonly alpha: number;
   readonly eps: number;
-  readonly momentum: number;
+  /** The momentum μ (`OneCycleLR` cycles it between steps). */
+  momentum: number;
   readonly weightDecay: number;
 
   constructor(params: readonly Parameter[], options: RMSPropOptions = {}) {

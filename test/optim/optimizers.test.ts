@@ -1,5 +1,5 @@
 /**
- * Optimizers (SPEC §3): SGD, Adam, RMSProp and Adagrad follow PyTorch's update rules. Each case
+ * Optimizers (SPEC §3, §9): SGD, Adam, AdamW, RMSProp and Adagrad follow PyTorch's update rules. Each case
  * below runs two steps on a tiny problem and compares with the update formulas written out by
  * hand in plain JavaScript, for tensor parameters and for scalar `Value` parameters alike.
  *
@@ -7,7 +7,18 @@
  * ∂L/∂p = 2c·p + d (g₁ = [1.3, −9] at p₀).
  */
 import { describe, expect, it } from "vitest";
-import { ChainruleError, manualSeed, nn, optim, type Tensor, tensor, Value } from "../../src/index";
+import {
+  ChainruleError,
+  getBackend,
+  manualSeed,
+  nn,
+  optim,
+  randn,
+  setBackend,
+  type Tensor,
+  tensor,
+  Value,
+} from "../../src/index";
 import { expectAllClose, expectClose } from "../helpers/close";
 
 type Vec = number[];
@@ -35,6 +46,30 @@ function adamByHand(lr: number, b1: number, b2: number, eps: number, wd: number)
   const out: Vec[] = [];
   for (let t = 1; t <= 2; t++) {
     const g = zip(p, gradAt(p), (pi, gi) => gi + wd * pi);
+    m = zip(m, g, (mi, gi) => b1 * mi + (1 - b1) * gi);
+    v = zip(v, g, (vi, gi) => b2 * vi + (1 - b2) * gi * gi);
+    const step = lr / (1 - b1 ** t);
+    const c2 = Math.sqrt(1 - b2 ** t);
+    const mt = m;
+    const vt = v;
+    p = p.map((pi, i) => pi - step * ((mt[i] as number) / (Math.sqrt(vt[i] as number) / c2 + eps)));
+    out.push(p);
+  }
+  return [out[0] as Vec, out[1] as Vec];
+}
+
+/**
+ * Two AdamW steps from P0 written out: p ← p·(1 − lr·λ), then Adam's step on the unchanged
+ * gradient (taken at the parameter before the decay).
+ */
+function adamWByHand(lr: number, b1: number, b2: number, eps: number, wd: number): [Vec, Vec] {
+  let p = P0;
+  let m = P0.map(() => 0);
+  let v = P0.map(() => 0);
+  const out: Vec[] = [];
+  for (let t = 1; t <= 2; t++) {
+    const g = gradAt(p);
+    p = p.map((pi) => pi * (1 - lr * wd));
     m = zip(m, g, (mi, gi) => b1 * mi + (1 - b1) * gi);
     v = zip(v, g, (vi, gi) => b2 * vi + (1 - b2) * gi * gi);
     const step = lr / (1 - b1 ** t);
@@ -186,6 +221,21 @@ const cases: Case[] = [
     expected: () => adamByHand(0.05, 0.8, 0.99, 1e-6, 0.5),
   },
   {
+    name: "AdamW: p ← p·(1 − lr·λ) (decay 0.01 by default), then the Adam step",
+    make: (ps) => new optim.AdamW(ps, { lr: 0.1 }),
+    expected: () => adamWByHand(0.1, 0.9, 0.999, 1e-8, 0.01),
+  },
+  {
+    name: "AdamW with a large decay, other betas and eps (the decay does not enter m and v)",
+    make: (ps) => new optim.AdamW(ps, { lr: 0.05, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 2 }),
+    expected: () => adamWByHand(0.05, 0.8, 0.99, 1e-6, 2),
+  },
+  {
+    name: "AdamW with weightDecay 0 is Adam",
+    make: (ps) => new optim.AdamW(ps, { lr: 0.1, weightDecay: 0 }),
+    expected: () => adamByHand(0.1, 0.9, 0.999, 1e-8, 0),
+  },
+  {
     name: "RMSProp: s ← αs + (1 − α)g², p ← p − lr·g/(√s + ε)",
     make: (ps) => new optim.RMSProp(ps, { lr: 0.01 }),
     expected: () => {
@@ -329,6 +379,12 @@ describe("defaults match PyTorch", () => {
     expect([opt.lr, ...opt.betas, opt.eps, opt.weightDecay]).toEqual([1e-3, 0.9, 0.999, 1e-8, 0]);
   });
 
+  it("AdamW: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weight decay 0.01; an Adam, as PyTorch's subclass", () => {
+    const opt = new optim.AdamW(p());
+    expect([opt.lr, ...opt.betas, opt.eps, opt.weightDecay]).toEqual([1e-3, 0.9, 0.999, 1e-8, 0.01]);
+    expect(opt).toBeInstanceOf(optim.Adam);
+  });
+
   it("RMSProp: lr 1e-2, alpha 0.99, eps 1e-8, no momentum or weight decay; RMSprop is the same class", () => {
     const opt = new optim.RMSProp(p());
     expect([opt.lr, opt.alpha, opt.eps, opt.momentum, opt.weightDecay]).toEqual([1e-2, 0.99, 1e-8, 0, 0]);
@@ -419,6 +475,43 @@ describe("zeroGrad and parameters without gradients", () => {
   });
 });
 
+describe("AdamW", () => {
+  it("decays with the learning rate in force at each step (a scheduler's), before the Adam step", () => {
+    const p = tensor([2], { requiresGrad: true });
+    const opt = new optim.AdamW([p], { lr: 0.1, weightDecay: 0.5 });
+    p.grad = tensor([0]); // m = v = 0: the Adam part is 0/ε = 0, only the decay moves p
+    opt.step();
+    expectClose(p.data[0] as number, 2 * (1 - 0.05), 1e-15);
+    opt.lr = 0.4;
+    opt.step();
+    expectClose(p.data[0] as number, 2 * (1 - 0.05) * (1 - 0.2), 1e-15);
+  });
+
+  it("runs the Adam kernel (WebAssembly on large parameters): js and wasm agree bit for bit", () => {
+    const before = getBackend();
+    try {
+      for (const dtype of ["float64", "float32"] as const) {
+        const results = (["js", "wasm"] as const).map((b) => {
+          setBackend(b);
+          manualSeed(7);
+          const w = randn([2048], { dtype, requiresGrad: true });
+          const x = randn([2048], { dtype });
+          const opt = new optim.AdamW([w], { lr: 0.01, weightDecay: 0.1 });
+          for (let i = 0; i < 3; i++) {
+            opt.zeroGrad();
+            w.mul(x).square().sum().backward();
+            opt.step();
+          }
+          return Array.from(w.data);
+        });
+        expect(results[1]).toEqual(results[0]);
+      }
+    } finally {
+      setBackend(before);
+    }
+  });
+});
+
 describe("gradients that do not fit their parameter", () => {
   // Was a BUG (src/optim/optimizer.ts, step): a [1] gradient for a [2] parameter wrote NaN into
   // the second element. `.grad` assignments are now checked, so such a gradient never reaches
@@ -460,6 +553,7 @@ describe("steps change data in place and bump the version", () => {
   it.each([
     ["SGD", (ps: Parameter[]) => new optim.SGD(ps, { lr: 0.1 })],
     ["Adam", (ps: Parameter[]) => new optim.Adam(ps)],
+    ["AdamW", (ps: Parameter[]) => new optim.AdamW(ps)],
     ["RMSProp", (ps: Parameter[]) => new optim.RMSProp(ps)],
     ["Adagrad", (ps: Parameter[]) => new optim.Adagrad(ps)],
   ] as const)("%s: a graph recorded before the step refuses backward", (_, make) => {
@@ -500,6 +594,13 @@ describe("bad hyper-parameters throw ChainruleError", () => {
     ["Adam beta2 < 0", () => new optim.Adam(ps(), { betas: [0.9, -0.1] }), /Adam: betas\[1\]/],
     ["Adam eps < 0", () => new optim.Adam(ps(), { eps: -1e-8 }), /Adam: eps/],
     ["Adam weightDecay < 0", () => new optim.Adam(ps(), { weightDecay: -0.1 }), /Adam: weightDecay/],
+    ["AdamW lr < 0", () => new optim.AdamW(ps(), { lr: -1 }), /AdamW: lr/],
+    ["AdamW beta1 = 1", () => new optim.AdamW(ps(), { betas: [1, 0.999] }), /AdamW: betas\[0\]/],
+    ["AdamW beta2 NaN", () => new optim.AdamW(ps(), { betas: [0.9, Number.NaN] }), /AdamW: betas\[1\]/],
+    ["AdamW eps < 0", () => new optim.AdamW(ps(), { eps: -1e-8 }), /AdamW: eps/],
+    ["AdamW weightDecay < 0", () => new optim.AdamW(ps(), { weightDecay: -0.1 }), /AdamW: weightDecay/],
+    ["AdamW betas not a pair", () => new optim.AdamW(ps(), { betas: [0.9] as never }), /AdamW: betas/],
+    ["AdamW params not an array", () => new optim.AdamW(tensor([1]) as never), /AdamW: params/],
     ["RMSProp alpha < 0", () => new optim.RMSProp(ps(), { alpha: -0.5 }), /RMSProp: alpha/],
     ["RMSProp momentum < 0", () => new optim.RMSProp(ps(), { momentum: -1 }), /RMSProp: momentum/],
     ["RMSProp eps a string", () => new optim.RMSProp(ps(), { eps: "1e-8" as never }), /RMSProp: eps/],
