@@ -111,6 +111,9 @@ export const tensorSymbols = {
   // nn: fused layers
   linear: map("ḡ·W", "ḡᵀ·x (summed over the batch)", "Σ_batch ḡ"),
   dropout: ew("mask/(1 − p) (0 where dropped)"),
+  unfold: map("fold(ḡ)"),
+  fold: map("unfold(ḡ)"),
+  conv2d: map("fold(Wᵀ·ḡ)", "Σ_batch ḡ·unfold(x)ᵀ", "Σ_{batch, H, W} ḡ"),
   // nn: losses (n = number of averaged elements with reduction "mean", 1 with "sum")
   crossEntropy: map("(softmax(x) − y)/n (y one-hot or probabilities)", "−logSoftmax(x)/n"),
   nll: map("−onehot(y)/n"),

@@ -1,17 +1,31 @@
 /**
  * Fused ops used by the layers: `linear` (x·Wᵀ + b as one graph node, read straight from W's
  * storage without a transpose) and `dropout`. Both are OpDefs like the tensor ops: forward
- * kernel beside a backward written with differentiable tensor ops.
+ * kernel beside a backward written with differentiable tensor ops. `layerNorm` and `embedding`
+ * are composed of differentiable tensor ops (so their second derivatives come for free).
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { generatorOf, type Rng } from "../random";
 import { checkResultShape } from "../tensor/broadcast";
 import { addRow, gemm } from "../tensor/kernels/backend";
-import { matmul, mm, mul, reshape, sum } from "../tensor/ops/all";
+import {
+  add,
+  indexSelect,
+  matmul,
+  mean,
+  mm,
+  mul,
+  reshape,
+  rsqrt,
+  sub,
+  sum,
+  variance,
+  where,
+} from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
-import { alloc, allocFloat, checkTensor, floatData } from "../tensor/ops/util";
+import { alloc, allocFloat, checkTensor, floatData, toIndex } from "../tensor/ops/util";
 import { readData } from "../tensor/storage";
-import { type OpDef, Tensor } from "../tensor/tensor";
+import { type IndexLike, type OpDef, Tensor } from "../tensor/tensor";
 import { checkBoolean } from "../validate";
 
 /**
@@ -98,4 +112,102 @@ export function dropout(x: Tensor, p: number, training = true, generator?: Rng):
   for (let i = 0; i < m.length; i++) m[i] = rng.next() < p ? 0 : keep;
   const mask = new Tensor(m, x.shape);
   return apply(dropoutOp, [x], { mask });
+}
+
+/**
+ * `normalizedShape` as an array of positive integers (a number is `[n]`), for `op`'s message.
+ */
+export function checkNormalizedShape(shape: number | readonly number[], op: string): number[] {
+  const dims = typeof shape === "number" ? [shape] : shape;
+  if (
+    !Array.isArray(dims) ||
+    dims.length === 0 ||
+    !dims.every((d: unknown) => Number.isInteger(d) && (d as number) > 0)
+  ) {
+    throw new ChainruleError(
+      `${op}: normalizedShape must be a positive integer or a non-empty array of them, got ${describe(shape)}`,
+    );
+  }
+  return Array.from(dims);
+}
+
+/**
+ * Layer normalisation over the last `normalizedShape.length` axes (`F.layer_norm`):
+ * (x − mean)/√(var + eps)·weight + bias, with the biased variance (correction 0); `weight` and
+ * `bias` (optional) have shape `normalizedShape`. Composed of differentiable ops (mean, var,
+ * rsqrt), so it can be differentiated twice.
+ *
+ * @example
+ * layerNorm(tensor([[1, 2, 3]]), [3]).toArray().map((r) => r.map((v) => +v.toFixed(4))); // [[-1.2247, 0, 1.2247]]
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
+  checkTensor(x, "layerNorm", "input");
+  const shape = checkNormalizedShape(normalizedShape, "layerNorm");
+  const k = shape.length;
+  if (x.ndim < k || shape.some((d, i) => x.shape[x.ndim - k + i] !== d)) {
+    throw new ChainruleError(
+      `layerNorm: input ${fmtShape(x.shape)} does not end with normalizedShape ${fmtShape(shape)}`,
+    );
+  }
+  for (const [name, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
+    if (t === undefined || t === null) continue;
+    checkTensor(t, "layerNorm", name);
+    if (t.ndim !== k || shape.some((d, i) => t.shape[i] !== d))
+      throw new ChainruleError(
+        `layerNorm: ${name} ${fmtShape(t.shape)} must have normalizedShape ${fmtShape(shape)}`,
+      );
+  }
+  if (typeof eps !== "number" || !Number.isFinite(eps) || eps < 0)
+    throw new ChainruleError(`layerNorm: eps must be a finite number ≥ 0, got ${describe(eps)}`);
+  const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+  const centred = sub(x, mean(x, axes, true));
+  const v = variance(x, axes, { correction: 0, keepDims: true });
+  let y = mul(centred, rsqrt(add(v, eps)));
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+/**
+ * Looks rows of `weight` ([num, dim]) up by index (`F.embedding`): the result has shape
+ * [...indices.shape, dim]. `indices` is an int32 tensor, a float tensor holding integers, an
+ * integer typed array or a (nested) array, each in [0, num). Rows are gathered with `indexSelect`,
+ * so the gradient of `weight` sums the upstream gradient of every use of a row; the row
+ * `paddingIdx` (negative counts from the end) receives no gradient, as in PyTorch.
+ *
+ * @example
+ * const w = tensor([[0, 0], [1, 2], [3, 4]]);
+ * embedding(tensor([[2, 1]], { dtype: "int32" }), w).toArray(); // [[[3, 4], [1, 2]]]
+ */
+export function embedding(indices: IndexLike, weight: Tensor, paddingIdx?: number | null): Tensor {
+  checkTensor(weight, "embedding", "weight");
+  if (weight.ndim !== 2)
+    throw new ChainruleError(`embedding: weight must be 2-D [num, dim], got ${fmtShape(weight.shape)}`);
+  const [num, dim] = weight.shape as [number, number];
+  let pad: number | null = null;
+  if (paddingIdx !== undefined && paddingIdx !== null) {
+    if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num)
+      throw new ChainruleError(
+        `embedding: paddingIdx must be an integer in [${-num}, ${num}), got ${describe(paddingIdx)}`,
+      );
+    pad = paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+  }
+  const idx = toIndex(indices, "embedding", num, "indices", ` for ${num} embeddings`);
+  let rows = indexSelect(weight, 0, idx.values);
+  if (pad !== null && idx.values.includes(pad)) {
+    const isPad = new Uint8Array(idx.values.length);
+    for (let i = 0; i < isPad.length; i++) isPad[i] = idx.values[i] === pad ? 1 : 0;
+    const cond = new Tensor(isPad, [isPad.length, 1]);
+    rows = where(cond, indexSelect(weight.detach(), 0, idx.values), rows);
+  }
+  return reshape(rows, [...idx.shape, dim]);
 }

@@ -1,7 +1,39 @@
 /** Neural-network building blocks, exported from the root as the `nn` namespace. */
-export { dropout, linear } from "./functional";
+
+export { Conv1d, type Conv1dModuleOptions, Conv2d, type Conv2dModuleOptions } from "./conv";
+export {
+  type Conv1dOptions,
+  type Conv2dOptions,
+  conv1d,
+  conv2d,
+  fold,
+  type Pair,
+  type UnfoldOptions,
+  unfold,
+} from "./convolution";
+export { Embedding, type EmbeddingOptions } from "./embedding";
+export { dropout, embedding, layerNorm, linear } from "./functional";
 // every export of layers.ts: a new activation module (one line there) needs no edit here
 export * from "./layers";
-export { type LoadStateDictOptions, Module, type Parameter, type StateDict, type StateEntry } from "./module";
+export {
+  type LoadStateDictOptions,
+  Module,
+  type Parameter,
+  type RegisterBufferOptions,
+  type StateDict,
+  type StateEntry,
+} from "./module";
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormFunctionOptions,
+  type BatchNormOptions,
+  batchNorm,
+  GroupNorm,
+  type GroupNormOptions,
+  groupNorm,
+  LayerNorm,
+  type LayerNormOptions,
+} from "./norm";
 export * as scalar from "./scalar/index";
 export * as utils from "./utils";

@@ -1,18 +1,20 @@
 /**
- * Layers: `Linear`, `Sequential`, the activation modules, `Dropout` and `MLP`.
+ * Layers: `Linear`, `Sequential`, the activation modules, `Dropout`, `Flatten`, `Unflatten` and
+ * `MLP` (`LayerNorm` is in norm.ts, `Embedding` in embedding.ts).
  * Every layer is a `Module` with `forward(x)`.
  */
 
 import { withScope } from "../autograd/scope";
-import { ChainruleError, describe } from "../errors";
-import { checkResultShape, MAX_DIMS } from "../tensor/broadcast";
-import { allocate, type DType, type FloatDType, isDType, isFloat } from "../tensor/dtype";
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { checkResultShape, MAX_DIMS, normalizeAxis } from "../tensor/broadcast";
+import { allocate, type DType, type FloatDType } from "../tensor/dtype";
+import { reshape } from "../tensor/ops/all";
 import { prelu } from "../tensor/ops/prelu";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkFinite, checkInt, checkOneOf, checkOptions } from "../validate";
 import { dropout, linear } from "./functional";
 import * as init from "./init";
-import { Layer } from "./layer";
+import { floatDTypeOption, Layer } from "./layer";
 import { Module } from "./module";
 import { registerActivation, unaryModule } from "./unary-module";
 
@@ -55,10 +57,7 @@ export class Linear extends Layer {
       if (!Number.isInteger(v) || v <= 0)
         throw new ChainruleError(`Linear: ${name} must be a positive integer, got ${describe(v)}`);
     }
-    const dtype = o.dtype ?? "float64";
-    if (!isDType(dtype) || !isFloat(dtype)) {
-      throw new ChainruleError(`Linear: dtype must be "float64" or "float32", got ${describe(dtype)}`);
-    }
+    const dtype = floatDTypeOption(o.dtype, "Linear");
     const scheme = checkOneOf(o.init ?? "xavier", INIT_SCHEMES, "Linear", "init");
     const bias = checkBoolean(o.bias, "Linear", "bias", true);
     checkResultShape([outFeatures, inFeatures], "Linear");
@@ -178,9 +177,7 @@ export class PReLU extends Layer {
     const o = checkOptions(options, "PReLU");
     this.numParameters = checkInt(o.numParameters ?? 1, "PReLU", "numParameters", 1);
     const init = checkFinite(o.init ?? 0.25, "PReLU", "init");
-    const dtype = o.dtype ?? "float64";
-    if (dtype !== "float64" && dtype !== "float32")
-      throw new ChainruleError(`PReLU: dtype must be "float64" or "float32", got ${describe(dtype)}`);
+    const dtype = floatDTypeOption(o.dtype, "PReLU");
     checkResultShape([this.numParameters], "PReLU");
     const data = allocate(dtype, this.numParameters).fill(init);
     this.weight = new Tensor(data, [this.numParameters], { requiresGrad: true });
@@ -216,6 +213,98 @@ export class Dropout extends Layer {
   /** In training mode, zeroes each element with probability p and scales the rest by 1/(1 − p); the identity in eval mode. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
+  }
+}
+
+/** Options of `nn.Flatten`. */
+export interface FlattenOptions {
+  /** First axis merged; default 1 (keeps the batch axis). Negative counts from the end. */
+  startDim?: number;
+  /** Last axis merged; default −1. */
+  endDim?: number;
+}
+
+/**
+ * Merges axes `startDim` … `endDim` into one (`torch.nn.Flatten`; defaults 1 and −1, so
+ * [N, C, H, W] becomes [N, C·H·W]). A 0-d input is treated as 1-d. Axes out of range, or
+ * `startDim` after `endDim`, throw `ChainruleError` in forward.
+ *
+ * @example
+ * new nn.Flatten().forward(tensor([[[1, 2], [3, 4]]])).shape;                   // [1, 4]
+ * new nn.Flatten({ startDim: 0, endDim: 1 }).forward(tensor([[[1, 2], [3, 4]]])).shape; // [2, 2]
+ */
+export class Flatten extends Layer {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  constructor(options?: FlattenOptions) {
+    super();
+    const o = checkOptions(options, "Flatten");
+    this.startDim = checkInt(o.startDim ?? 1, "Flatten", "startDim", -MAX_DIMS, MAX_DIMS - 1);
+    this.endDim = checkInt(o.endDim ?? -1, "Flatten", "endDim", -MAX_DIMS, MAX_DIMS - 1);
+  }
+
+  /** x reshaped with axes startDim … endDim merged (a view-like reshape, one node). */
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new ChainruleError(`Flatten: expected a Tensor, got ${describe(x)}`);
+    const shape = x.ndim === 0 ? [1] : Array.from(x.shape);
+    const s = normalizeAxis(this.startDim, shape.length, "Flatten", x.shape);
+    const e = normalizeAxis(this.endDim, shape.length, "Flatten", x.shape);
+    if (s > e) {
+      throw new ChainruleError(
+        `Flatten: startDim ${this.startDim} comes after endDim ${this.endDim} for input ${fmtShape(x.shape)}`,
+      );
+    }
+    const merged = shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    return reshape(x, [...shape.slice(0, s), merged, ...shape.slice(e + 1)]);
+  }
+}
+
+/**
+ * Splits axis `dim` into `sizes` (`torch.nn.Unflatten`): their product must be that axis's
+ * length; one size may be −1 (inferred). Checked in forward, with `ChainruleError` naming the shapes.
+ *
+ * @example
+ * new nn.Unflatten(1, [2, 3]).forward(tensor([[1, 2, 3, 4, 5, 6]])).shape; // [1, 2, 3]
+ * new nn.Unflatten(-1, [-1, 2]).forward(tensor([1, 2, 3, 4])).shape;       // [2, 2]
+ */
+export class Unflatten extends Layer {
+  readonly sizes: readonly number[];
+
+  constructor(
+    readonly dim: number,
+    sizes: readonly number[],
+  ) {
+    super();
+    checkInt(dim, "Unflatten", "dim", -MAX_DIMS, MAX_DIMS - 1);
+    if (
+      !Array.isArray(sizes) ||
+      sizes.length === 0 ||
+      !sizes.every((d: unknown) => Number.isInteger(d) && ((d as number) >= 0 || d === -1)) ||
+      sizes.filter((d) => d === -1).length > 1
+    ) {
+      throw new ChainruleError(
+        `Unflatten: sizes must be a non-empty array of integers ≥ 0 with at most one −1, got ${describe(sizes)}`,
+      );
+    }
+    this.sizes = Object.freeze(Array.from(sizes));
+  }
+
+  /** x with axis `dim` replaced by `sizes`. */
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new ChainruleError(`Unflatten: expected a Tensor, got ${describe(x)}`);
+    const a = normalizeAxis(this.dim, x.ndim, "Unflatten", x.shape);
+    const n = x.shape[a] as number;
+    const known = this.sizes.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+    const infer = this.sizes.includes(-1);
+    const fits = infer ? known > 0 && n % known === 0 : known === n;
+    if (!fits) {
+      throw new ChainruleError(
+        `Unflatten: sizes ${fmtShape(this.sizes)} do not fit axis ${a} of length ${n} of input ${fmtShape(x.shape)}`,
+      );
+    }
+    const sizes = this.sizes.map((d) => (d === -1 ? n / known : d));
+    return reshape(x, [...x.shape.slice(0, a), ...sizes, ...x.shape.slice(a + 1)]);
   }
 }
 

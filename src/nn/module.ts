@@ -2,13 +2,15 @@
  * `Module`: the base of every model. Parameters are discovered, PyTorch-style, from the
  * module's own enumerable properties: a property holding a parameter (a `Tensor` that requires
  * grad, or a `Value`), a child `Module`, or an array of those. Names are dotted paths
- * (`"0.weight"`, `"layers.1.neurons.0.w.2"`), in registration order.
+ * (`"0.weight"`, `"layers.1.neurons.0.w.2"`), in registration order. Buffers (non-trainable state
+ * such as running statistics) are properties named with `registerBuffer`: found by the same walk,
+ * saved by `stateDict()`, never returned by `parameters()`.
  */
 import type { RemovableHandle } from "../autograd/hooks";
 import { addModuleHook, type BackwardHook, type ForwardHook } from "../autograd/module-hooks";
 import { ChainruleError, describe, fmtShape, markOwnClass } from "../errors";
 import { Value } from "../scalar/value";
-import type { FloatDType } from "../tensor/dtype";
+import { allocate, type DType } from "../tensor/dtype";
 import { readData, writeData } from "../tensor/storage";
 import { Tensor } from "../tensor/tensor";
 import { checkBoolean, checkOptions } from "../validate";
@@ -19,11 +21,12 @@ export type Parameter = Tensor | Value;
 /** One entry of a state dict: JSON-serialisable. */
 export interface StateEntry {
   shape: number[];
-  dtype: "float64" | "float32";
+  /** A parameter's is "float64" or "float32"; a buffer may also be "int32" or "bool" (0/1). */
+  dtype: DType;
   data: number[];
 }
 
-/** A module's parameters by dotted name. */
+/** A module's parameters and persistent buffers by dotted name. */
 export type StateDict = Record<string, StateEntry>;
 
 /** Options of `Module.loadStateDict`. */
@@ -31,6 +34,15 @@ export interface LoadStateDictOptions {
   /** Also load NaN and ±Infinity (default false: a state holding them is refused). */
   allowNonFinite?: boolean;
 }
+
+/** Options of `Module.registerBuffer`. */
+export interface RegisterBufferOptions {
+  /** Whether `stateDict()` saves it and `loadStateDict` expects it (default true, as PyTorch). */
+  persistent?: boolean;
+}
+
+/** Each module's buffers: property name → persistent. Kept off the module (no extra property). */
+const bufferNames = new WeakMap<object, Map<string, boolean>>();
 
 /** Names for an error message: the first ten (each cut at 60 characters), then how many more. */
 function listNames(names: readonly string[]): string {
@@ -70,25 +82,35 @@ const isParameter = (x: unknown): x is Parameter =>
 /** What discovery follows: a parameter, a module, or an array of them. */
 const isFollowed = (x: unknown): boolean => isParameter(x) || x instanceof Module || Array.isArray(x);
 
-/** A property on the way down: its dotted name and what it holds. */
-type Slot = [name: string, value: unknown];
+/** A property on the way down: its dotted name, what it holds, and for a buffer, whether it persists. */
+type Slot = [name: string, value: unknown, persistent?: boolean];
+
+/** A buffer found by `walk`: its dotted name, its tensor, and whether `stateDict` saves it. */
+type OnBuffer = (name: string, t: Tensor, persistent: boolean) => void;
 
 /**
  * Walks the module tree below `root` depth-first in registration order (own enumerable
  * properties, array items by index), with an explicit stack and visiting each module and each
  * array once by identity: shared modules, cycles (a child holding its parent, an array holding
  * itself) and deep chains are safe. `onModule` sees each module once, under its first name;
- * `onParameter` sees every slot holding a parameter (a shared parameter may come twice).
+ * `onParameter` sees every slot holding a parameter (a shared parameter may come twice), and
+ * `onBuffer` every registered buffer property holding a tensor that is not a parameter, at its
+ * property's place in the order.
  */
 function walk(
   root: Module,
   onModule: ((name: string, m: Module) => void) | null,
   onParameter: ((name: string, p: Parameter) => void) | null,
+  onBuffer: OnBuffer | null = null,
 ): void {
   const seen = new Set<object>();
   const stack: Slot[] = [["", root]];
   for (let slot = stack.pop(); slot !== undefined; slot = stack.pop()) {
-    const [name, x] = slot;
+    const [name, x, persistent] = slot;
+    if (persistent !== undefined && !isParameter(x)) {
+      onBuffer?.(name, x as Tensor, persistent);
+      continue;
+    }
     if (isParameter(x)) {
       onParameter?.(name, x);
       continue;
@@ -98,14 +120,20 @@ function walk(
     const below: Slot[] = [];
     if (x instanceof Module) {
       onModule?.(name, x);
-      for (const [key, child] of Object.entries(x)) below.push([name ? `${name}.${key}` : key, child]);
+      const buffers = bufferNames.get(x);
+      for (const [key, child] of Object.entries(x)) {
+        const persistent = buffers?.get(key);
+        const slot: Slot = [name ? `${name}.${key}` : key, child];
+        if (persistent !== undefined && child instanceof Tensor && !isParameter(child)) slot.push(persistent);
+        below.push(slot);
+      }
     } else {
       const items = x as unknown[];
       for (let i = 0; i < items.length; i++) below.push([`${name}.${i}`, items[i]]);
     }
     for (let i = below.length - 1; i >= 0; i--) {
       const b = below[i] as Slot;
-      if (isFollowed(b[1])) stack.push(b);
+      if (b[2] !== undefined || isFollowed(b[1])) stack.push(b);
     }
   }
 }
@@ -178,6 +206,98 @@ export abstract class Module {
   }
 
   /**
+   * Registers a buffer (PyTorch's `register_buffer`): non-trainable state, such as a running
+   * mean, that `stateDict()` saves and `loadStateDict` restores but `parameters()` never returns.
+   * The tensor (or `null`: a slot for one, skipped until a tensor is assigned) is stored as the
+   * own enumerable property `name` and returned; assigning another tensor to that property later
+   * replaces the buffer. `name` must be a non-empty string without ".", not inherited (a method)
+   * and not a property already holding anything but a buffer or `undefined`; the tensor must not
+   * require grad (a trainable tensor is a parameter). Otherwise `ChainruleError`.
+   *
+   * @param options.persistent default true; false keeps the buffer out of `stateDict()`.
+   * @example
+   * class Counter extends nn.Module {
+   *   readonly w = tensor([1, 2], { requiresGrad: true });
+   *   readonly steps = this.registerBuffer("steps", tensor([0], { dtype: "int32" }));
+   * }
+   * const m = new Counter();
+   * m.namedBuffers().map(([name]) => name); // ["steps"]
+   * m.parameters().length;                  // 1
+   * Object.keys(m.stateDict());             // ["w", "steps"]
+   */
+  registerBuffer<T extends Tensor | null>(name: string, tensor: T, options?: RegisterBufferOptions): T {
+    if (typeof name !== "string" || name === "" || name.includes(".")) {
+      throw new ChainruleError(
+        `registerBuffer: name must be a non-empty string without ".", got ${describe(name)}`,
+      );
+    }
+    const opts = checkOptions(options, "registerBuffer");
+    const persistent = checkBoolean(opts.persistent, "registerBuffer", "persistent", true);
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new ChainruleError(
+        `registerBuffer: buffer ${name} must be a Tensor or null, got ${describe(tensor)}`,
+      );
+    }
+    if (tensor !== null && (tensor.requiresGrad || tensor._trainable)) {
+      throw new ChainruleError(
+        `registerBuffer: buffer ${name} must not require grad (a trainable tensor is a parameter)`,
+      );
+    }
+    const buffers = bufferNames.get(this);
+    const own = Object.hasOwn(this, name);
+    const current: unknown = own ? (this as Record<string, unknown>)[name] : undefined;
+    const free =
+      buffers?.has(name) ||
+      (own ? current === undefined || current === null : !(name in this) || name === "__proto__");
+    if (!free || (current instanceof Tensor && isParameter(current))) {
+      throw new ChainruleError(
+        `registerBuffer: ${describe(this)} already has a property ${name} that is not a buffer`,
+      );
+    }
+    Object.defineProperty(this, name, {
+      value: tensor,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    if (buffers) buffers.set(name, persistent);
+    else bufferNames.set(this, new Map([[name, persistent]]));
+    return tensor;
+  }
+
+  /**
+   * The buffers of this module and every module below it with their dotted names, in
+   * registration order, each tensor once (non-persistent ones included).
+   *
+   * @example
+   * class Norm extends nn.Module {
+   *   readonly inner = new nn.Linear(2, 2);
+   *   readonly running_var = this.registerBuffer("running_var", tensor([1, 1]));
+   * }
+   * new Norm().namedBuffers().map(([name, t]) => [name, t.shape]); // [["running_var", [2]]]
+   */
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    walk(this, null, null, (name, t) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      out.push([name, t]);
+    });
+    return out;
+  }
+
+  /**
+   * A fresh array of the buffers (see `namedBuffers`), in registration order, without duplicates.
+   *
+   * @example
+   * new nn.Linear(2, 2).buffers(); // []
+   */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
+
+  /**
    * The direct child modules with their property names (array items as `name.i`), each module
    * once, under its first name.
    */
@@ -210,6 +330,49 @@ export abstract class Module {
     return this.namedModules().map(([, m]) => m);
   }
 
+  /**
+   * The direct child modules (see `namedChildren`), in registration order, each once.
+   *
+   * @example
+   * const net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU());
+   * net.children().map((m) => m.constructor.name); // ["Linear", "ReLU"]
+   */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /**
+   * Calls `fn(module)` on every module below this one and then on this one, children before
+   * their parent as in PyTorch's `apply`, each module once (a shared module is not visited
+   * twice, and cycles are safe); returns `this`. Typical use: re-initialising weights.
+   *
+   * @example
+   * const inner = new nn.Sequential(new nn.Linear(2, 2));
+   * const net = new nn.Sequential(inner, new nn.ReLU());
+   * const order: string[] = [];
+   * net.apply((m) => order.push(m.constructor.name));
+   * order; // ["Linear", "Sequential", "ReLU", "Sequential"]
+   */
+  apply(fn: (module: Module) => void): this {
+    if (typeof fn !== "function")
+      throw new ChainruleError(`apply: fn must be a function, got ${describe(fn)}`);
+    const seen = new Set<Module>([this]);
+    // post-order with an explicit stack: each frame is a module and its children not yet entered
+    const stack: [Module, Module[]][] = [[this, this.children().reverse()]];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as [Module, Module[]];
+      const next = frame[1].pop();
+      if (next === undefined) {
+        stack.pop();
+        fn(frame[0]);
+      } else if (!seen.has(next)) {
+        seen.add(next);
+        stack.push([next, next.children().reverse()]);
+      }
+    }
+    return this;
+  }
+
   /** Resets gradients: tensor `.grad` to `null`, `Value.grad` to 0 (frozen parameters too). */
   zeroGrad(): void {
     for (const p of this.parameters()) {
@@ -231,18 +394,36 @@ export abstract class Module {
   }
 
   /**
-   * The parameters, frozen ones included, as `{ name: { shape, dtype, data } }`: copies, in
-   * registration order, JSON-serialisable except for NaN and ±Infinity, which JSON has no numbers
+   * The parameters, frozen ones included, and the persistent buffers, in one walk: each once,
+   * in registration order (a buffer at its property's place), as `stateDict` lists them.
+   */
+  private namedState(): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    const add = (name: string, p: Parameter) => {
+      if (seen.has(p)) return;
+      seen.add(p);
+      out.push([name, p]);
+    };
+    walk(this, null, add, (name, t, persistent) => {
+      if (persistent) add(name, t);
+    });
+    return out;
+  }
+
+  /**
+   * The parameters, frozen ones included, and the persistent buffers (see `registerBuffer`) as
+   * `{ name: { shape, dtype, data } }`: copies, in registration order, JSON-serialisable except for NaN and ±Infinity, which JSON has no numbers
    * for (`saveModel` writes them faithfully). Every name is an own property of the result, even
    * one like `__proto__` or `constructor`.
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [name, p] of this.namedParameters()) {
+    for (const [name, p] of this.namedState()) {
       const entry: StateEntry =
         p instanceof Value
           ? { shape: [], dtype: "float64", data: [p.data] }
-          : { shape: Array.from(p.shape), dtype: p.dtype as FloatDType, data: Array.from(readData(p)) };
+          : { shape: Array.from(p.shape), dtype: p.dtype, data: Array.from(readData(p)) };
       // defineProperty, not `out[name] =`: a parameter named `__proto__` must stay a key
       Object.defineProperty(out, name, {
         value: entry,
@@ -255,12 +436,12 @@ export abstract class Module {
   }
 
   /**
-   * Loads parameters saved by `stateDict()` (or parsed back from its JSON). Everything is checked
-   * before anything is written: the state's own enumerable keys must be exactly the parameter
-   * names (inherited keys do not count), and each entry must be an object whose `shape` equals
-   * the parameter's, whose `dtype` is the parameter's, and whose `data` is an array (or a
+   * Loads parameters and persistent buffers saved by `stateDict()` (or parsed back from its JSON).
+   * Everything is checked before anything is written: the state's own enumerable keys must be
+   * exactly their names (inherited keys do not count), and each entry must be an object whose
+   * `shape` equals the tensor's, whose `dtype` is the tensor's, and whose `data` is an array (or a
    * `Float64Array`/`Float32Array`) of exactly `size` numbers, without holes, finite once rounded
-   * to the dtype. On any problem it throws `ChainruleError` and leaves the module untouched (no
+   * to the dtype (an int32 buffer takes integers in its range, a bool buffer 0 and 1). On any problem it throws `ChainruleError` and leaves the module untouched (no
    * value written, no version bumped). Values are written in place, −0 and subnormals exactly;
    * `requiresGrad` is left alone (a frozen parameter stays frozen), and a graph recorded before the
    * load refuses to backpropagate.
@@ -279,7 +460,7 @@ export abstract class Module {
     const entries = state as Record<string, unknown>;
     const given = Object.keys(entries); // own enumerable keys: nothing from the prototype chain
     const givenSet = new Set(given);
-    const named = this.namedParameters();
+    const named = this.namedState();
     const expected = new Set(named.map(([n]) => n));
     const missing = named.filter(([n]) => !givenSet.has(n)).map(([n]) => n);
     const unexpected = given.filter((n) => !expected.has(n));
@@ -289,7 +470,7 @@ export abstract class Module {
       if (unexpected.length) parts.push(`unexpected ${listNames(unexpected)}`);
       throw new ChainruleError(`loadStateDict: names do not match the model: ${parts.join("; ")}`);
     }
-    const updates: [Parameter, Float64Array | Float32Array][] = [];
+    const updates: [Parameter, ReturnType<typeof allocate>][] = [];
     for (const [name, p] of named) {
       const e = entries[name]; // an own key (checked above), so never an Object.prototype member
       if (e === null || typeof e !== "object")
@@ -314,17 +495,28 @@ export abstract class Module {
           `loadStateDict: ${name} needs ${size} numbers in data, got ${describeInput(data)}`,
         );
       }
-      const values = wantDtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+      const values = allocate(wantDtype, size);
+      const integral = wantDtype === "int32" || wantDtype === "bool";
       for (let i = 0; i < size; i++) {
         // indexed reads, not forEach: a hole in a sparse array reads as undefined and is refused
         const v: unknown = data[i];
         // a float32 parameter must also stay finite once rounded to float32
         const ok =
           typeof v === "number" &&
-          (allowNonFinite || Number.isFinite(wantDtype === "float32" ? Math.fround(v) : v));
+          (integral
+            ? wantDtype === "bool"
+              ? v === 0 || v === 1
+              : Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
+            : allowNonFinite || Number.isFinite(wantDtype === "float32" ? Math.fround(v) : v));
         if (!ok) {
+          const what =
+            wantDtype === "bool"
+              ? "0 or 1 (bool)"
+              : integral
+                ? "an int32 integer"
+                : `a ${allowNonFinite ? "" : "finite "}${wantDtype} number`;
           throw new ChainruleError(
-            `loadStateDict: ${name}.data[${i}] is ${describeInput(v)}, expected a ${allowNonFinite ? "" : "finite "}${wantDtype} number`,
+            `loadStateDict: ${name}.data[${i}] is ${describeInput(v)}, expected ${what}`,
           );
         }
         values[i] = v as number;

@@ -6,6 +6,7 @@
  * indices or with probabilities).
  */
 import type { OpDef } from "../tensor/tensor";
+import { conv2dOp, foldOp, unfoldOp } from "./convolution";
 import { dropoutOp, linearOp } from "./functional";
 import {
   bceOp,
@@ -25,6 +26,9 @@ import {
 export const nnOpTable = {
   linear: linearOp,
   dropout: dropoutOp,
+  unfold: unfoldOp,
+  fold: foldOp,
+  conv2d: conv2dOp,
   crossEntropy: crossEntropyOp,
   crossEntropySoft: crossEntropySoftOp,
   nll: nllOp,

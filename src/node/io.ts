@@ -23,7 +23,10 @@ type Module = nn.Module;
 export interface ModelFile {
   format: "chainrule-state-dict";
   version: 1 | 2;
-  state: Record<string, { shape: number[]; dtype: "float64" | "float32"; data: (number | Tag)[] }>;
+  state: Record<
+    string,
+    { shape: number[]; dtype: "float64" | "float32" | "int32" | "bool"; data: (number | Tag)[] }
+  >;
 }
 
 /** The strings standing for the values JSON has no number for. */

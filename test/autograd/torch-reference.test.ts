@@ -20,6 +20,7 @@ import {
   div,
   gradients,
   losses,
+  nn,
   outer,
   prelu,
   sign,
@@ -282,6 +283,39 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
     const y = a!.atan2(b!).mul(a!).add(a!.remainder(b!).mul(b!)).add(a!.mul(b!).hardtanh());
     const [ga, gb] = gradOf(y, [a!, b!]);
     return concat([ga!, gb!]);
+  },
+  // nn layers (SPEC §9)
+  nn_layer_norm: ({ x, w, b, v }) =>
+    concat([nn.layerNorm(x!, [3, 4], w, b).reshape(-1), nn.layerNorm(v!, 5, null, null, 1e-3).reshape(-1)]),
+  nn_batch_norm_train: ({ x, w, b }, { rm, rv }) => {
+    const [m, v] = [rm!.clone(), rv!.clone()];
+    const y = nn.batchNorm(x!, m, v, w, b, { training: true, momentum: 0.3, eps: 1e-3 });
+    return concat([y.reshape(-1), m, v]);
+  },
+  nn_batch_norm_eval: ({ x, w, b }, { rm, rv }) => nn.batchNorm(x!, rm!, rv!, w, b),
+  nn_group_norm: ({ x, w, b }) => nn.groupNorm(x!, 2, w, b),
+  nn_embedding_padding: ({ w }, { idx }) => nn.embedding(idx!, w!, 1).mul(2),
+  second_layer_norm: ({ x, w, b }, { c }) => {
+    const [gx, gw, gb] = gradOf(nn.layerNorm(x!, [4], w, b).pow(2).mul(c!), [x!, w!, b!]);
+    return concat([gx!.reshape(-1), gw!, gb!]);
+  },
+  // convolution (SPEC §9)
+  nn_conv2d_bias: ({ x, w, b }) => nn.conv2d(x!, w!, b!, { padding: 1 }),
+  nn_conv2d_stride_dilation: ({ x, w }) =>
+    nn.conv2d(x!, w!, null, { stride: [2, 1], padding: [1, 2], dilation: [2, 1] }),
+  nn_conv2d_groups: ({ x, w, b }) => nn.conv2d(x!, w!, b!, { stride: 2, groups: 2 }),
+  nn_conv2d_same: ({ x, w, b }) => nn.conv2d(x!, w!, b!, { padding: "same", dilation: [1, 2] }),
+  nn_conv1d: ({ x, w, b }) => nn.conv1d(x!, w!, b!, { stride: 2, padding: 1, dilation: 2 }),
+  nn_conv1d_same_groups: ({ x, w }) => nn.conv1d(x!, w!, null, { padding: "same", groups: 2 }),
+  nn_unfold: ({ x }) => nn.unfold(x!, [2, 3], { dilation: [1, 2], padding: 1, stride: 2 }),
+  nn_fold: ({ c }) => nn.fold(c!, [4, 5], [2, 3], { dilation: [1, 2], padding: 1, stride: 2 }),
+  second_conv2d: ({ x, w, b }, { c }) => {
+    const [gx, gw, gb] = gradOf(nn.conv2d(x!, w!, b!, { padding: 1, groups: 2 }).pow(2).mul(c!), [
+      x!,
+      w!,
+      b!,
+    ]);
+    return concat([gx!.reshape(-1), gw!.reshape(-1), gb!]);
   },
   third_tanh: ({ x }) => {
     const [g1] = gradOf(x!.tanh().mul(x!), [x!]);

@@ -759,3 +759,156 @@ describe("loadStateDict validates data fully", () => {
     expect(err?.message.length).toBeLessThan(400);
   });
 });
+
+describe("buffers (SPEC §9): registerBuffer, buffers, namedBuffers", () => {
+  class Stats extends nn.Module {
+    readonly weight = tensor([1, 2], { requiresGrad: true });
+    readonly running_mean: Tensor;
+    readonly num_batches_tracked = this.registerBuffer(
+      "num_batches_tracked",
+      tensor([0], { dtype: "int32" }),
+    );
+    readonly scratch = this.registerBuffer("scratch", tensor([9]), { persistent: false });
+    constructor() {
+      super();
+      this.running_mean = this.registerBuffer("running_mean", tensor([0, 0]));
+    }
+  }
+
+  it("are in stateDict (in property order, as parameters are) but never in parameters()", () => {
+    const m = new Stats();
+    expect(names(m)).toEqual(["weight"]);
+    // a declared field (running_mean) exists from construction on, so it keeps its place
+    expect(m.namedBuffers().map(([n]) => n)).toEqual(["running_mean", "num_batches_tracked", "scratch"]);
+    expect(m.buffers()).toEqual([m.running_mean, m.num_batches_tracked, m.scratch]);
+    const sd = m.stateDict();
+    expect(Object.keys(sd)).toEqual(["weight", "running_mean", "num_batches_tracked"]);
+    expect(sd.num_batches_tracked).toEqual({ shape: [1], dtype: "int32", data: [0] });
+    expect(sd.running_mean).toEqual({ shape: [2], dtype: "float64", data: [0, 0] });
+  });
+
+  it("are found in children with dotted names, shared ones once, and round-trip through JSON", () => {
+    class Outer extends nn.Module {
+      a = new Stats();
+      list = [new Stats()];
+      again = this.a;
+    }
+    const m = new Outer();
+    expect(m.namedBuffers().map(([n]) => n)).toEqual([
+      "a.running_mean",
+      "a.num_batches_tracked",
+      "a.scratch",
+      "list.0.running_mean",
+      "list.0.num_batches_tracked",
+      "list.0.scratch",
+    ]);
+    const sd = m.stateDict();
+    (sd["a.running_mean"] as { data: number[] }).data = [0.5, -0];
+    (sd["list.0.num_batches_tracked"] as { data: number[] }).data = [7];
+    const n = new Outer();
+    n.loadStateDict(JSON.parse(JSON.stringify(sd)));
+    expect(Array.from(n.a.running_mean.data)).toEqual([0.5, 0]);
+    expect(Array.from(n.list[0]!.num_batches_tracked.data)).toEqual([7]);
+    expect(n.list[0]!.num_batches_tracked.dtype).toBe("int32");
+  });
+
+  it("loadStateDict requires persistent buffers, refuses non-persistent ones and checks int32 values", () => {
+    const m = new Stats();
+    const sd = m.stateDict();
+    const { running_mean: _, ...withoutMean } = sd;
+    expect(() => m.loadStateDict(withoutMean)).toThrow(/missing running_mean/);
+    expect(() => m.loadStateDict({ ...sd, scratch: { shape: [1], dtype: "float64", data: [1] } })).toThrow(
+      /unexpected scratch/,
+    );
+    for (const bad of [1.5, 2 ** 31, Number.NaN]) {
+      expect(() =>
+        m.loadStateDict({ ...sd, num_batches_tracked: { shape: [1], dtype: "int32", data: [bad] } }),
+      ).toThrow(/num_batches_tracked\.data\[0\].*int32/);
+    }
+    expect(() =>
+      m.loadStateDict({ ...sd, num_batches_tracked: { shape: [1], dtype: "float64", data: [1] } }),
+    ).toThrow(/num_batches_tracked has dtype string "float64", the model expects int32/);
+  });
+
+  it("a reassigned buffer property is the new buffer; a null buffer is skipped", () => {
+    class Slot extends nn.Module {
+      mean: Tensor | null = this.registerBuffer("mean", null);
+    }
+    const m = new Slot();
+    expect(m.buffers()).toEqual([]);
+    expect(m.stateDict()).toEqual({});
+    const t = tensor([3]);
+    m.mean = t;
+    expect(m.buffers()).toEqual([t]);
+    expect(Object.keys(m.stateDict())).toEqual(["mean"]);
+  });
+
+  it("registerBuffer refuses bad names, trainable tensors and properties that are not buffers", () => {
+    class M extends nn.Module {
+      w = tensor([1], { requiresGrad: true });
+      child = new nn.Linear(1, 1);
+    }
+    const m = new M();
+    expect(() => m.registerBuffer("a.b", tensor([1]))).toThrow(
+      /registerBuffer: name must be a non-empty string without "\."/,
+    );
+    expect(() => m.registerBuffer("", tensor([1]))).toThrow(/registerBuffer: name/);
+    expect(() => m.registerBuffer("x", tensor([1], { requiresGrad: true }))).toThrow(/must not require grad/);
+    expect(() => m.registerBuffer("x", [1] as unknown as Tensor)).toThrow(/must be a Tensor or null/);
+    for (const name of ["w", "child", "training", "zeroGrad", "parameters"])
+      expect(() => m.registerBuffer(name, tensor([1])), name).toThrow(/already has a property/);
+    expect(() => m.registerBuffer("x", tensor([1]), { persistent: 1 as unknown as boolean })).toThrow(
+      /registerBuffer.*persistent/,
+    );
+    expect(m.registerBuffer("x", tensor([1]))).toBeInstanceOf(Object);
+    expect(m.registerBuffer("x", tensor([2]))).toBe((m as unknown as { x: Tensor }).x); // re-registering replaces
+  });
+});
+
+describe("children(), modules() and apply(fn) (SPEC §9)", () => {
+  class Block extends nn.Module {
+    constructor(
+      readonly tag: string,
+      readonly kids: nn.Module[] = [],
+    ) {
+      super();
+    }
+  }
+  const tags = (ms: nn.Module[]) => ms.map((m) => (m as Block).tag);
+
+  it("children are the direct submodules in registration order; modules are pre-order; apply is post-order", () => {
+    const a1 = new Block("a1");
+    const a = new Block("a", [a1, new Block("a2")]);
+    const root = new Block("root", [a, new Block("b", [new Block("b1")])]);
+    expect(tags(root.children())).toEqual(["a", "b"]);
+    expect(tags(root.modules())).toEqual(["root", "a", "a1", "a2", "b", "b1"]);
+    const seen: nn.Module[] = [];
+    expect(root.apply((m) => seen.push(m))).toBe(root);
+    expect(tags(seen)).toEqual(["a1", "a2", "a", "b1", "b", "root"]);
+  });
+
+  it("a shared module is visited once by children, modules and apply; cycles finish", () => {
+    const shared = new Block("s");
+    const root = new Block("root", [shared, new Block("x", [shared]), shared]);
+    (shared.kids as nn.Module[]).push(root); // a cycle back to the root
+    expect(tags(root.children())).toEqual(["s", "x"]);
+    expect(tags(root.modules())).toEqual(["root", "s", "x"]);
+    const seen: nn.Module[] = [];
+    root.apply((m) => seen.push(m));
+    expect(tags(seen)).toEqual(["s", "x", "root"]);
+  });
+
+  it("apply reaches a 10,000-deep chain without overflowing the stack, and can re-initialise weights", () => {
+    let m: nn.Module = new Block("leaf");
+    for (let i = 0; i < 10_000; i++) m = new Block(`n${i}`, [m]);
+    let count = 0;
+    m.apply(() => count++);
+    expect(count).toBe(10_001);
+    const net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
+    net.apply((mod) => {
+      if (mod instanceof nn.Linear) mod.weight.data.fill(0.5);
+    });
+    expect(Array.from((net[2] as nn.Linear).weight.data)).toEqual([0.5, 0.5, 0.5]);
+    expect(() => net.apply(3 as unknown as () => void)).toThrow(/apply: fn must be a function/);
+  });
+});

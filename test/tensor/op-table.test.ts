@@ -1232,6 +1232,57 @@ const nnCases: Record<NnOpKey, OpCase> = {
       },
     ],
   },
+  unfold: {
+    differentiable: true,
+    variants: [
+      { name: "x [2,2,3,3], kernel 2", inputs: draw([[2, 2, 3, 3], fine]), call: (x) => nn.unfold(x, 2) },
+      {
+        name: "x [1,2,4,5], kernel [2,3], stride 2, padding 1, dilation [1,2]",
+        inputs: draw([[1, 2, 4, 5], fine]),
+        call: (x) => nn.unfold(x, [2, 3], { stride: 2, padding: 1, dilation: [1, 2] }),
+      },
+    ],
+  },
+  fold: {
+    differentiable: true,
+    variants: [
+      {
+        name: "cols [2,8,4] → [3,3], kernel 2",
+        inputs: draw([[2, 8, 4], fine]),
+        call: (c) => nn.fold(c, 3, 2),
+      },
+      {
+        name: "cols [1,6,6] → [4,5], kernel [2,3], stride 2, padding 1, dilation [1,2]",
+        inputs: draw([[1, 6, 6], fine]),
+        call: (c) => nn.fold(c, [4, 5], [2, 3], { stride: 2, padding: 1, dilation: [1, 2] }),
+      },
+    ],
+  },
+  conv2d: {
+    differentiable: true,
+    variants: [
+      {
+        name: "x [2,2,4,4], W [3,2,3,3], b [3]",
+        inputs: draw([[2, 2, 4, 4], fine], [[3, 2, 3, 3], fine], [[3], fine]),
+        call: (x, w, b) => nn.conv2d(x, w, b),
+      },
+      {
+        name: "no bias, stride 2, padding 1",
+        inputs: draw([[1, 2, 5, 4], fine], [[2, 2, 2, 3], fine]),
+        call: (x, w) => nn.conv2d(x, w, null, { stride: 2, padding: 1 }),
+      },
+      {
+        name: "groups 2, dilation [2,1], padding [1,0]",
+        inputs: draw([[2, 4, 5, 3], fine], [[2, 2, 2, 2], fine], [[2], fine]),
+        call: (x, w, b) => nn.conv2d(x, w, b, { groups: 2, dilation: [2, 1], padding: [1, 0] }),
+      },
+      {
+        name: 'padding "same" (asymmetric), kernel [2,3]',
+        inputs: draw([[1, 2, 3, 4], fine], [[2, 2, 2, 3], fine], [[2], fine]),
+        call: (x, w, b) => nn.conv2d(x, w, b, { padding: "same" }),
+      },
+    ],
+  },
   dropout: {
     differentiable: true,
     // a fresh generator per call: the same mask every time gradcheck calls it
