@@ -114,6 +114,9 @@ export const tensorSymbols = {
   unfold: map("fold(ḡ)"),
   fold: map("unfold(ḡ)"),
   conv2d: map("fold(Wᵀ·ḡ)", "Σ_batch ḡ·unfold(x)ᵀ", "Σ_{batch, H, W} ḡ"),
+  maxPool2d: map("ḡ added at each window's maximum"),
+  poolSelect: map("ḡ added back at the selected elements"),
+  poolScatter: map("ḡ read at the selected elements"),
   // nn: losses (n = number of averaged elements with reduction "mean", 1 with "sum")
   crossEntropy: map("(softmax(x) − y)/n (y one-hot or probabilities)", "−logSoftmax(x)/n"),
   nll: map("−onehot(y)/n"),

@@ -205,7 +205,7 @@ export const conv2dOp: OpDef<Conv2dAttrs> = {
 };
 
 /** A positive (or, with `min` 0, non-negative) integer pair from a number or a 2-array. */
-function pair(v: unknown, fallback: number, op: string, what: string, min: number): [number, number] {
+export function pair(v: unknown, fallback: number, op: string, what: string, min: number): [number, number] {
   const p = v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
     const kind = min === 0 ? "a non-negative integer" : "a positive integer";

@@ -35,5 +35,15 @@ export {
   LayerNorm,
   type LayerNormOptions,
 } from "./norm";
+export {
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  type AvgPool2dOptions,
+  adaptiveAvgPool2d,
+  avgPool2d,
+  MaxPool2d,
+  type MaxPool2dOptions,
+  maxPool2d,
+} from "./pooling";
 export * as scalar from "./scalar/index";
 export * as utils from "./utils";

@@ -21,6 +21,7 @@ import {
   nllOp,
   smoothL1Op,
 } from "./losses";
+import { maxPool2dOp, poolScatterOp, poolSelectOp } from "./pooling";
 
 /** Every fused nn op by key (see the file comment). */
 export const nnOpTable = {
@@ -29,6 +30,9 @@ export const nnOpTable = {
   unfold: unfoldOp,
   fold: foldOp,
   conv2d: conv2dOp,
+  maxPool2d: maxPool2dOp,
+  poolSelect: poolSelectOp,
+  poolScatter: poolScatterOp,
   crossEntropy: crossEntropyOp,
   crossEntropySoft: crossEntropySoftOp,
   nll: nllOp,

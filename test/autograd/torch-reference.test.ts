@@ -294,6 +294,13 @@ const builders: Record<string, (i: T, c: T) => Tensor> = {
   },
   nn_batch_norm_eval: ({ x, w, b }, { rm, rv }) => nn.batchNorm(x!, rm!, rv!, w, b),
   nn_group_norm: ({ x, w, b }) => nn.groupNorm(x!, 2, w, b),
+  nn_pools: ({ x }) =>
+    concat([
+      nn.maxPool2d(x!, 2).reshape(-1),
+      nn.maxPool2d(x!, [3, 2], { stride: 1, padding: 1, dilation: [1, 2] }).reshape(-1),
+      nn.avgPool2d(x!, 3, { stride: 2, padding: 1 }).reshape(-1),
+      nn.adaptiveAvgPool2d(x!, [2, 3]).reshape(-1),
+    ]),
   nn_embedding_padding: ({ w }, { idx }) => nn.embedding(idx!, w!, 1).mul(2),
   second_layer_norm: ({ x, w, b }, { c }) => {
     const [gx, gw, gb] = gradOf(nn.layerNorm(x!, [4], w, b).pow(2).mul(c!), [x!, w!, b!]);

@@ -1283,6 +1283,52 @@ const nnCases: Record<NnOpKey, OpCase> = {
       },
     ],
   },
+  maxPool2d: {
+    differentiable: true,
+    // distinct values, a gap apart: no tie in any window, so the maximum stays put under h
+    variants: [
+      {
+        name: "x [2,2,4,4], kernel 2",
+        inputs: (rng, dtype) => [distinct(rng, [2, 2, 4, 4], dtype)],
+        call: (x) => nn.maxPool2d(x, 2),
+      },
+      {
+        name: "x [1,2,5,4], kernel [3,2], stride 1, padding [1,1], dilation [1,2]",
+        inputs: (rng, dtype) => [distinct(rng, [1, 2, 5, 4], dtype)],
+        call: (x) => nn.maxPool2d(x, [3, 2], { stride: 1, padding: [1, 1], dilation: [1, 2] }),
+      },
+    ],
+  },
+  poolSelect: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[2,3] → [4] (a repeated index)",
+        inputs: draw([[2, 3], fine]),
+        call: (x) =>
+          apply(nnOpTable.poolSelect, [x], {
+            indices: Int32Array.from([5, 0, 5, 2]),
+            inShape: [2, 3],
+            outShape: [4],
+          }),
+      },
+    ],
+  },
+  poolScatter: {
+    differentiable: true,
+    variants: [
+      {
+        name: "[4] → [2,3] (a repeated index adds)",
+        inputs: draw([[4], fine]),
+        call: (g) =>
+          apply(nnOpTable.poolScatter, [g], {
+            indices: Int32Array.from([5, 0, 5, 2]),
+            inShape: [2, 3],
+            outShape: [4],
+          }),
+      },
+    ],
+  },
   dropout: {
     differentiable: true,
     // a fresh generator per call: the same mask every time gradcheck calls it

@@ -1,0 +1,333 @@
+/**
+ * Pooling (SPEC §9): `maxPool2d` as one recorded op whose backward sends ḡ to each window's
+ * maximum (through the adjoint pair `poolScatter` ↔ `poolSelect`, so second derivatives work),
+ * and the average pools as separable linear maps: window sums M_h·x·M_wᵀ with constant 0/1
+ * window matrices, divided by the window sizes, composed of differentiable matmuls. Inputs are
+ * [N, C, H, W] or unbatched [C, H, W].
+ */
+import { ChainruleError, describe, fmtShape } from "../errors";
+import { checkResultShape } from "../tensor/broadcast";
+import { allocate } from "../tensor/dtype";
+import { apply } from "../tensor/ops/apply";
+import { matmul } from "../tensor/ops/linalg";
+import { floatData } from "../tensor/ops/util";
+import { readData } from "../tensor/storage";
+import { type OpDef, Tensor } from "../tensor/tensor";
+import { checkOptions } from "../validate";
+import { type Pair, pair } from "./convolution";
+import { Layer } from "./layer";
+
+/** Options of `maxPool2d`. */
+export interface MaxPool2dOptions {
+  /** Step of the window; default the kernel size. */
+  stride?: Pair;
+  /** −∞ added on every side (at most half the kernel, as PyTorch); default 0. */
+  padding?: Pair;
+  /** Spacing between window taps; default 1. */
+  dilation?: Pair;
+}
+
+/** Options of `avgPool2d`. */
+export interface AvgPool2dOptions {
+  /** Step of the window; default the kernel size. */
+  stride?: Pair;
+  /** Zeros added on every side, counted in each mean (PyTorch's count_include_pad); default 0. */
+  padding?: Pair;
+}
+
+/** Where each output of a max pool reads from: flat indices into x, one per output element. */
+export interface PoolIndexAttrs {
+  readonly indices: Int32Array;
+  /** The input's shape (poolScatter's result). */
+  readonly inShape: readonly number[];
+  /** The pooled shape (poolSelect's result). */
+  readonly outShape: readonly number[];
+}
+
+/** A max pool's geometry. */
+export interface MaxPoolAttrs {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly outShape: readonly number[];
+}
+
+/** For each output of the max pool, the flat index of its window's maximum in x (NaN counts as the maximum). */
+function argmaxWindows(x: Tensor, a: MaxPoolAttrs): Int32Array {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [oh, ow] = a.outShape.slice(2) as [number, number];
+  const [kh, kw] = a.kernel;
+  const [sh, sw] = a.stride;
+  const [ph, pw] = a.padding;
+  const [dh, dw] = a.dilation;
+  const data = readData(x);
+  const out = new Int32Array(n * c * oh * ow);
+  let o = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    const base = plane * h * w;
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        let best = -1;
+        let bestValue = Number.NEGATIVE_INFINITY;
+        for (let u = 0; u < kh; u++) {
+          const r = i * sh - ph + u * dh;
+          if (r < 0 || r >= h) continue;
+          for (let v = 0; v < kw; v++) {
+            const col = j * sw - pw + v * dw;
+            if (col < 0 || col >= w) continue;
+            const at = base + r * w + col;
+            const value = data[at] as number;
+            if (best < 0 || value > bestValue || (Number.isNaN(value) && !Number.isNaN(bestValue))) {
+              best = at;
+              bestValue = value;
+            }
+          }
+        }
+        out[o++] = best;
+      }
+    }
+  }
+  return out;
+}
+
+/** out[o] = x[indices[o]]: reads a max pool's chosen elements. ∂ = poolScatter(ḡ). */
+export const poolSelectOp: OpDef<PoolIndexAttrs, readonly [Tensor]> = {
+  name: "poolSelect",
+  saves: "none",
+  forward: ([x], { indices, outShape }) => {
+    const out = allocate(x.dtype, indices.length);
+    const data = readData(x);
+    for (let o = 0; o < indices.length; o++) out[o] = data[indices[o] as number] as number;
+    return { shape: outShape, data: out };
+  },
+  backward: (g, { attrs }) => [apply(poolScatterOp, [g], attrs)],
+};
+
+/** The adjoint of poolSelect: zeros of the input's shape with ḡ added at the chosen elements. ∂ = poolSelect(ḡ). */
+export const poolScatterOp: OpDef<PoolIndexAttrs, readonly [Tensor]> = {
+  name: "poolScatter",
+  saves: "none",
+  forward: ([g], { indices, inShape }) => {
+    const out = allocate(g.dtype, checkResultShape(inShape, "poolScatter"));
+    const data = floatData(g);
+    for (let o = 0; o < indices.length; o++) {
+      const at = indices[o] as number;
+      out[at] = (out[at] as number) + (data[o] as number);
+    }
+    return { shape: inShape, data: out };
+  },
+  backward: (g, { attrs }) => [apply(poolSelectOp, [g], attrs)],
+};
+
+/**
+ * 2-D max pooling (`torch.nn.functional.max_pool2d`): each output is the maximum of its window
+ * (NaN wins, as in PyTorch). ∂ = ḡ added at each window's maximum (the first one on ties).
+ */
+export const maxPool2dOp: OpDef<MaxPoolAttrs, readonly [Tensor]> = {
+  name: "maxPool2d",
+  saves: "inputs",
+  forward: ([x], attrs) => {
+    const indices = argmaxWindows(x, attrs);
+    const out = allocate(x.dtype, indices.length);
+    const data = readData(x);
+    for (let o = 0; o < indices.length; o++) out[o] = data[indices[o] as number] as number;
+    return { shape: attrs.outShape, data: out };
+  },
+  backward: (g, { inputs: [x], attrs }) => [
+    apply(poolScatterOp, [g], {
+      indices: argmaxWindows(x, attrs),
+      inShape: x.shape,
+      outShape: attrs.outShape,
+    }),
+  ],
+};
+
+/** x as [N, C, H, W] (an unbatched [C, H, W] gets N = 1), checked; `undo` restores the batch form. */
+function batched(x: Tensor, op: string): { x4: Tensor; undo: (y: Tensor) => Tensor } {
+  if (!(x instanceof Tensor)) throw new ChainruleError(`${op}: input must be a Tensor, got ${describe(x)}`);
+  if (x.ndim === 4) return { x4: x, undo: (y) => y };
+  if (x.ndim === 3) return { x4: x.unsqueeze(0), undo: (y) => y.squeeze(0) };
+  throw new ChainruleError(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmtShape(x.shape)}`);
+}
+
+/** Output length of a pooled axis: ⌊(size + 2·pad − dilation·(k − 1) − 1)/stride⌋ + 1. */
+const pooled = (size: number, pad: number, k: number, s: number, d: number): number =>
+  Math.floor((size + 2 * pad - d * (k - 1) - 1) / s) + 1;
+
+/** Kernel, stride and padding of a pool, checked: padding at most half the kernel, a non-empty output. */
+function geometry(
+  op: string,
+  x4: Tensor,
+  kernelSize: Pair,
+  options: { stride?: Pair; padding?: Pair; dilation?: Pair },
+) {
+  const kernel = pair(kernelSize, 1, op, "kernelSize", 1);
+  const stride2 = options.stride === undefined ? kernel : pair(options.stride, 1, op, "stride", 1);
+  const padding = pair(options.padding, 0, op, "padding", 0);
+  const dilation = pair(options.dilation, 1, op, "dilation", 1);
+  if (padding[0] > kernel[0] / 2 || padding[1] > kernel[1] / 2) {
+    throw new ChainruleError(
+      `${op}: padding ${JSON.stringify(padding)} must be at most half the kernel ${JSON.stringify(kernel)}`,
+    );
+  }
+  const [h, w] = x4.shape.slice(2) as [number, number];
+  const oh = pooled(h, padding[0], kernel[0], stride2[0], dilation[0]);
+  const ow = pooled(w, padding[1], kernel[1], stride2[1], dilation[1]);
+  if (oh < 1 || ow < 1) {
+    throw new ChainruleError(
+      `${op}: the window ${JSON.stringify(kernel)} does not fit the input ${fmtShape(x4.shape)} (padding ${JSON.stringify(padding)})`,
+    );
+  }
+  return { kernel, stride: stride2, padding, dilation, oh, ow };
+}
+
+/**
+ * 2-D max pooling (`torch.nn.functional.max_pool2d`, no ceil mode): the maximum of each
+ * kernel window, stepping by `stride` (default the kernel), with −∞ padding. One "maxPool2d" node;
+ * the gradient goes to each window's maximum.
+ *
+ * @example
+ * const x = tensor([[[[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 9, 8], [2, 1, 7, 6]]]]);
+ * nn.maxPool2d(x, 2).toArray(); // [[[[4, 5], [2, 9]]]]
+ */
+export function maxPool2d(x: Tensor, kernelSize: Pair, options?: MaxPool2dOptions): Tensor {
+  const op = "maxPool2d";
+  const o = checkOptions(options, op);
+  const { x4, undo } = batched(x, op);
+  const g = geometry(op, x4, kernelSize, o);
+  const outShape = [x4.shape[0] as number, x4.shape[1] as number, g.oh, g.ow];
+  return undo(apply(maxPool2dOp, [x4], { ...g, outShape }));
+}
+
+/**
+ * The [out, size] 0/1 matrix whose row i marks window i of an axis (padding reads nothing), and
+ * the window's divisor along the axis (`k` for a fixed kernel, its length for adaptive windows).
+ */
+function windows(out: number, size: number, like: Tensor, span: (i: number) => [number, number]) {
+  const m = allocate(like.dtype, out * size);
+  const counts: number[] = [];
+  for (let i = 0; i < out; i++) {
+    const [start, end] = span(i);
+    for (let r = Math.max(0, start); r < Math.min(size, end); r++) m[i * size + r] = 1;
+    counts.push(end - start);
+  }
+  return { marks: new Tensor(m, [out, size]), counts };
+}
+
+/**
+ * Σ over each (row window × column window) of x's last two axes, divided by the windows' sizes:
+ * (M_h·x·M_wᵀ)/(count_h ⊗ count_w), sums first and one division, as PyTorch averages.
+ */
+function windowMeans(x4: Tensor, rows: ReturnType<typeof windows>, cols: ReturnType<typeof windows>): Tensor {
+  const divisor = allocate(x4.dtype, rows.counts.length * cols.counts.length);
+  rows.counts.forEach((a, i) => {
+    cols.counts.forEach((b, j) => {
+      divisor[i * cols.counts.length + j] = a * b;
+    });
+  });
+  const sums = matmul(matmul(rows.marks, x4), cols.marks.transpose());
+  return sums.div(new Tensor(divisor, [rows.counts.length, cols.counts.length]));
+}
+
+/**
+ * 2-D average pooling (`torch.nn.functional.avg_pool2d`, count_include_pad, no ceil mode): the
+ * mean of each kernel window, zero padding counted. A separable linear map, window sums
+ * M_h·x·M_wᵀ over kh·kw, so its gradient (and the gradient's gradient) come from matmul's.
+ *
+ * @example
+ * const x = tensor([[[[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 9, 8], [2, 1, 7, 6]]]]);
+ * nn.avgPool2d(x, 2).toArray(); // [[[[2.5, 1.75], [0.75, 7.5]]]]
+ */
+export function avgPool2d(x: Tensor, kernelSize: Pair, options?: AvgPool2dOptions): Tensor {
+  const op = "avgPool2d";
+  const o = checkOptions(options, op);
+  const { x4, undo } = batched(x, op);
+  const g = geometry(op, x4, kernelSize, { stride: o.stride, padding: o.padding });
+  const [h, w] = x4.shape.slice(2) as [number, number];
+  const along = (out: number, size: number, axis: 0 | 1) =>
+    windows(out, size, x4, (i) => {
+      const start = i * g.stride[axis] - g.padding[axis];
+      return [start, start + g.kernel[axis]];
+    });
+  return undo(windowMeans(x4, along(g.oh, h, 0), along(g.ow, w, 1)));
+}
+
+/**
+ * Adaptive average pooling (`torch.nn.functional.adaptive_avg_pool2d`): an output of `outputSize`
+ * [oh, ow] whose element (i, j) averages rows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) and the columns likewise;
+ * `outputSize` 1 is global average pooling. A separable linear map, like `avgPool2d`.
+ *
+ * @example
+ * nn.adaptiveAvgPool2d(tensor([[[[1, 2, 3], [4, 5, 6]]]]), 1).toArray(); // [[[[3.5]]]]
+ * nn.adaptiveAvgPool2d(tensor([[[[1, 2, 3], [4, 5, 6]]]]), [1, 2]).toArray(); // [[[[3, 4]]]]
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+  const op = "adaptiveAvgPool2d";
+  const { x4, undo } = batched(x, op);
+  const [oh, ow] = pair(outputSize, 1, op, "outputSize", 1);
+  const [h, w] = x4.shape.slice(2) as [number, number];
+  // window i of an axis of `size` into `out`: [⌊i·size/out⌋, ⌈(i+1)·size/out⌉)
+  const along = (out: number, size: number) =>
+    windows(out, size, x4, (i) => [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)]);
+  return undo(windowMeans(x4, along(oh, h), along(ow, w)));
+}
+
+/**
+ * Max pooling layer (`torch.nn.MaxPool2d`): `maxPool2d(x, kernelSize, options)`.
+ *
+ * @example
+ * new nn.MaxPool2d(2).forward(zeros([1, 3, 28, 28])).shape; // [1, 3, 14, 14]
+ */
+export class MaxPool2d extends Layer {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly options: MaxPool2dOptions = {},
+  ) {
+    super();
+    pair(kernelSize, 1, "MaxPool2d", "kernelSize", 1);
+    checkOptions(options, "MaxPool2d");
+  }
+  /** maxPool2d(x, kernelSize, options). */
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/**
+ * Average pooling layer (`torch.nn.AvgPool2d`): `avgPool2d(x, kernelSize, options)`.
+ *
+ * @example
+ * new nn.AvgPool2d(2).forward(zeros([1, 3, 28, 28])).shape; // [1, 3, 14, 14]
+ */
+export class AvgPool2d extends Layer {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly options: AvgPool2dOptions = {},
+  ) {
+    super();
+    pair(kernelSize, 1, "AvgPool2d", "kernelSize", 1);
+    checkOptions(options, "AvgPool2d");
+  }
+  /** avgPool2d(x, kernelSize, options). */
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/**
+ * Adaptive average pooling layer (`torch.nn.AdaptiveAvgPool2d`): `adaptiveAvgPool2d(x, outputSize)`.
+ *
+ * @example
+ * new nn.AdaptiveAvgPool2d(1).forward(zeros([2, 8, 7, 7])).shape; // [2, 8, 1, 1]
+ */
+export class AdaptiveAvgPool2d extends Layer {
+  constructor(readonly outputSize: Pair) {
+    super();
+    pair(outputSize, 1, "AdaptiveAvgPool2d", "outputSize", 1);
+  }
+  /** adaptiveAvgPool2d(x, outputSize). */
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+}
