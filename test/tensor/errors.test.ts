@@ -305,7 +305,7 @@ describe("bad arguments", () => {
       `"requiresGrad: only floating tensors can require grad, this one is int32 [3] (convert with astype("float64"))"`,
     );
     expect(errorOf(() => tensor([true]).sub(tensor([false])))).toMatchInlineSnapshot(
-      `"sub: subtracting a bool tensor is not supported, as in PyTorch (invert a mask with logicalNot, or convert with astype("int32") first)"`,
+      `"sub: a bool operand is not supported, as in PyTorch (invert a mask with logicalNot, or convert with astype("int32") first)"`,
     );
     expect(errorOf(() => i32.remainder(tensor([1, 0, 2], { dtype: "int32" })))).toMatchInlineSnapshot(
       `"remainder: integer division by zero (an int32 divisor is 0)"`,

@@ -47,6 +47,11 @@ interface BinarySpec {
   readonly kind?: BinaryKind;
   /** For int32: the element function when `f` on doubles would not wrap as C does (Math.imul), or must throw. */
   readonly int?: Binary;
+  /**
+   * An integral row on bools, as PyTorch: "logical" computes on two bools (f ≠ 0: add is or, mul
+   * and); "refused" throws for any bool operand (sub); absent, two bools throw.
+   */
+  readonly bools?: "logical" | "refused";
   /** Arithmetic and comparisons take call-free loops on the common layouts (kernels `arith`). */
   readonly arith?: Arith;
   /** [∂L/∂a, ∂L/∂b] from ḡ with tensor ops; absent for comparisons (not differentiable). */
@@ -96,7 +101,7 @@ function binaryOp(name: string, spec: BinarySpec): BinaryOp {
     ...(kind === "float" ? {} : { dtypes: "any" as const }),
     forward: ([x, y]) => {
       if (kind === "float") return zipBroadcast(name, x, y, f, arithOp);
-      if (kind === "integral" && x.dtype === "bool" && !BOOL_ARITHMETIC.has(name)) {
+      if (kind === "integral" && x.dtype === "bool" && spec.bools !== "logical") {
         throw new ChainruleError(
           `${name}: not supported for two bool tensors, as in PyTorch (convert one with astype("int32") first)`,
         );
@@ -110,6 +115,7 @@ function binaryOp(name: string, spec: BinarySpec): BinaryOp {
     },
     backward: spec.backward,
   };
+  if (spec.bools === "refused") REFUSES_BOOL.add(op);
   const scalar: ScalarOp | undefined =
     spec.local === undefined
       ? undefined
@@ -164,8 +170,8 @@ function extremumGrad(g: Tensor, a: Tensor, b: Tensor, loses: Tensor): Tensor {
 
 const NOT_DIFFERENTIABLE = ["not differentiable", "not differentiable"] as const;
 
-/** The integral rows defined on two bools (PyTorch's): add is or, mul and, maximum or, minimum and. */
-const BOOL_ARITHMETIC: ReadonlySet<string> = new Set(["add", "mul", "maximum", "minimum"]);
+/** The rows declared `bools: "refused"` (checked before promotion turns a bool operand into another dtype). */
+const REFUSES_BOOL = new Set<OpDef<undefined, readonly [Tensor, Tensor]>>();
 
 /**
  * THE broadcasting binary ops, one row each (see `BinarySpec`). pow, maximum and minimum follow
@@ -195,6 +201,7 @@ function buildBinaryTable() {
       f: (a, b) => a + b,
       arith: "add",
       kind: "integral",
+      bools: "logical",
       backward: (g) => [g, g],
       saves: "none",
       symbols: ["1", "1"],
@@ -205,6 +212,7 @@ function buildBinaryTable() {
       f: (a, b) => a - b,
       arith: "sub",
       kind: "integral",
+      bools: "refused",
       backward: (g, { needs }) => [g, ifNeeded(needs[1], () => neg(g))],
       saves: "none",
       symbols: ["1", "−1"],
@@ -215,6 +223,7 @@ function buildBinaryTable() {
       f: (a, b) => a * b,
       arith: "mul",
       kind: "integral",
+      bools: "logical",
       int: Math.imul,
       backward: (g, { inputs: [a, b], needs }) => [
         ifNeeded(needs[0], () => mul(g, b)),
@@ -261,6 +270,7 @@ function buildBinaryTable() {
     maximum: binaryOp("maximum", {
       f: m.maximum,
       kind: "integral",
+      bools: "logical",
       backward: (g, { inputs: [a, b], needs }) => [
         ifNeeded(needs[0], () => extremumGrad(g, a, b, lt(a, b))),
         ifNeeded(needs[1], () => extremumGrad(g, a, b, gt(a, b))),
@@ -274,6 +284,7 @@ function buildBinaryTable() {
     minimum: binaryOp("minimum", {
       f: m.minimum,
       kind: "integral",
+      bools: "logical",
       backward: (g, { inputs: [a, b], needs }) => [
         ifNeeded(needs[0], () => extremumGrad(g, a, b, gt(a, b))),
         ifNeeded(needs[1], () => extremumGrad(g, a, b, lt(a, b))),
@@ -1094,11 +1105,11 @@ function binary(
   b: Tensor | number,
 ): Tensor {
   if (
-    def === subOp &&
+    REFUSES_BOOL.has(def) &&
     ((a instanceof Tensor && a.dtype === "bool") || (b instanceof Tensor && b.dtype === "bool"))
   ) {
     throw new ChainruleError(
-      'sub: subtracting a bool tensor is not supported, as in PyTorch (invert a mask with logicalNot, or convert with astype("int32") first)',
+      `${def.name}: a bool operand is not supported, as in PyTorch (invert a mask with logicalNot, or convert with astype("int32") first)`,
     );
   }
   if (!(a instanceof Tensor)) {
