@@ -114,6 +114,8 @@ export const tensorSymbols = {
   unfold: map("fold(ḡ)"),
   fold: map("unfold(ḡ)"),
   conv2d: map("fold(Wᵀ·ḡ)", "Σ_batch ḡ·unfold(x)ᵀ", "Σ_{batch, H, W} ḡ"),
+  conv2dWeight: map("fold(ḡᵀ·G) (G: the second input)", "conv2d(x, ḡ)"),
+  convTranspose2d: map("conv2d(ḡ, W)", "conv2dWeight(ḡ, x)", "Σ_{batch, H, W} ḡ"),
   maxPool2d: map("ḡ added at each window's maximum"),
   poolSelect: map("ḡ added back at the selected elements"),
   poolScatter: map("ḡ read at the selected elements"),

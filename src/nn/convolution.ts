@@ -6,9 +6,18 @@
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { checkResultShape } from "../tensor/broadcast";
+import type { FloatArray } from "../tensor/dtype";
 import { gemm } from "../tensor/kernels/backend";
-import { addChannelBias, col2im, im2col, type Window } from "../tensor/kernels/conv";
-import { matmul, reshape, squeeze, sum, transpose, unsqueeze } from "../tensor/ops/all";
+import {
+  addChannelBias,
+  col2im,
+  gatherChannels,
+  im2col,
+  scatterChannels,
+  scratch,
+  type Window,
+} from "../tensor/kernels/conv";
+import { reshape, squeeze, sum, unsqueeze } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
 import { allocFloat, checkTensor, floatData } from "../tensor/ops/util";
 import type { OpDef, Tensor } from "../tensor/tensor";
@@ -60,9 +69,15 @@ export interface UnfoldAttrs {
   readonly size: readonly [number, number];
 }
 
-/** conv2d's attributes: the window (size = the input's H, W) and the number of groups. */
+/**
+ * The attributes of conv2d, convTranspose2d and conv2dWeight: the window over the image (size =
+ * conv2d's input H, W), the number of groups and, for a transposed convolution whose output
+ * padding reaches the stride, the block grid [oh, ow] when it is smaller than the one the window
+ * makes (the positions past it read nothing and are left out).
+ */
 export interface Conv2dAttrs extends UnfoldAttrs {
   readonly groups: number;
+  readonly grid?: readonly [number, number];
 }
 
 /** Output grid size along one axis, ⌊(n + padding − d·(k − 1) − 1)/s⌋ + 1 (≤ 0: kernel too large). */
@@ -70,7 +85,7 @@ const outSize = (n: number, pad: number, k: number, s: number, d: number) =>
   Math.floor((n + pad - d * (k - 1) - 1) / s) + 1;
 
 /** The kernel geometry for `c` channels. */
-function windowOf(a: UnfoldAttrs, c: number): Window {
+function windowOf(a: UnfoldAttrs & { grid?: readonly [number, number] }, c: number): Window {
   const [kh, kw] = a.kernel;
   const [sh, sw] = a.stride;
   const [dh, dw] = a.dilation;
@@ -88,8 +103,8 @@ function windowOf(a: UnfoldAttrs, c: number): Window {
     pl,
     dh,
     dw,
-    oh: outSize(h, pt + pb, kh, sh, dh),
-    ow: outSize(w, pl + pr, kw, sw, dw),
+    oh: a.grid?.[0] ?? outSize(h, pt + pb, kh, sh, dh),
+    ow: a.grid?.[1] ?? outSize(w, pl + pr, kw, sw, dw),
   };
 }
 
@@ -140,68 +155,168 @@ export const foldOp: OpDef<UnfoldAttrs, readonly [Tensor]> = {
   backward: (g, { attrs }) => [apply(unfoldOp, [g], attrs)],
 };
 
+/** Most entries one columns buffer holds: a bigger batch is processed in chunks of images. */
+const CONV_CHUNK = 1 << 21;
+
+/** The sizes of a convolution: x [n, c, h, w] ⋆ W [cout, c/groups, kh, kw] → [n, cout, oh, ow]. */
+interface ConvSizes {
+  readonly n: number;
+  readonly cout: number;
+  readonly groups: number;
+  readonly win: Window;
+  /** oh·ow. */
+  readonly l: number;
+  /** c/groups·kh·kw: the rows of one group's columns. */
+  readonly kg: number;
+  /** cout/groups. */
+  readonly cog: number;
+  /** Images per chunk. */
+  readonly chunk: number;
+}
+
+function convSizes(attrs: Conv2dAttrs, n: number, c: number, cout: number): ConvSizes {
+  const win = windowOf(attrs, c);
+  const l = win.oh * win.ow;
+  const k = c * win.kh * win.kw;
+  const chunk = Math.max(1, Math.min(n, Math.floor(CONV_CHUNK / Math.max(1, k * l))));
+  const { groups } = attrs;
+  return { n, cout, groups, win, l, kg: k / groups, cog: cout / groups, chunk };
+}
+
 /**
- * y[n, o] = b[o] + Σ_{c in o's group, i, j} W[o, c, i, j]·x[n, c, oy·sh − pt + i·dh, ox·sw − pl + j·dw]:
- * per image and group, W_g [Cout/G, Cin/G·kh·kw] · unfold(x)_g. With ḡ of shape [N, Cout, oh, ow]:
- * ∂x = fold(W_gᵀ·ḡ_g), ∂W = Σ_n ḡ_g·unfold(x)_gᵀ, ∂b = Σ_{n, oy, ox} ḡ — differentiable ops, so
- * gradients of gradients work.
+ * Runs `body(start, m, cols, ld)` over the batch in chunks of m images, with `cols` a reused
+ * scratch buffer for their columns [c·kh·kw, m·l] (ld = m·l) and `prod` one for [cout, m·l].
+ */
+function chunks(
+  like: Tensor,
+  s: ConvSizes,
+  body: (start: number, m: number, cols: FloatArray, prod: FloatArray, ld: number) => void,
+): void {
+  const cols = scratch(floatData(like), 0, s.kg * s.groups * s.chunk * s.l);
+  const prod = scratch(floatData(like), 1, s.cout * s.chunk * s.l);
+  for (let start = 0; start < s.n; start += s.chunk) {
+    const m = Math.min(s.chunk, s.n - start);
+    body(start, m, cols, prod, m * s.l);
+  }
+}
+
+/**
+ * The three products of a convolution, each one recorded op whose backward is written with the
+ * other two, so gradients of any order work (PyTorch's convolution_backward does the same):
+ *
+ *   conv2d:           y = W ⋆ x              (Y_g = W_g·X_g,   X = unfold(x) [c·kh·kw, N·L])
+ *   convTranspose2d:  x̄ = fold(W_gᵀ·Ḡ_g)      (∂⟨ḡ, W ⋆ x⟩/∂x, conv2d's adjoint in x)
+ *   conv2dWeight:     W̄_g = Ḡ_g·X_gᵀ          (∂⟨ḡ, W ⋆ x⟩/∂W)
+ *
+ * Ḡ is ḡ [N, cout, oh, ow] read as [cout, N·L]. Each is bilinear, so its backward is the other
+ * two: for convTranspose2d(ḡ, W), ∂ḡ = conv2d(h̄, W) and ∂W = conv2dWeight(h̄, ḡ); for
+ * conv2dWeight(x, ḡ), ∂x = convTranspose2d(ḡ, h̄) and ∂ḡ = conv2d(x, h̄). The whole batch is one
+ * matrix product per group (in chunks of images, through reused scratch buffers), not one per image.
  */
 export const conv2dOp: OpDef<Conv2dAttrs> = {
   name: "conv2d",
   saves: "inputs",
   forward: (inputs, attrs) => {
     const [x, wt, b] = inputs as [Tensor, Tensor, Tensor | undefined];
-    const [n, c] = x.shape as [number, number];
-    const cout = wt.shape[0] as number;
-    const groups = attrs.groups;
-    const win = windowOf(attrs, c);
-    const l = win.oh * win.ow;
-    const k = c * win.kh * win.kw;
-    const kg = k / groups;
-    const cog = cout / groups;
-    const shape = [n, cout, win.oh, win.ow];
+    const s = convSizes(attrs, x.shape[0] as number, x.shape[1] as number, wt.shape[0] as number);
+    const { win, l, kg, cog } = s;
+    const shape = [s.n, s.cout, win.oh, win.ow];
     const y = allocFloat(x, checkResultShape(shape, "conv2d"));
-    const cols = allocFloat(x, checkResultShape([k, l], "conv2d"));
     const xd = floatData(x);
     const wd = floatData(wt);
     const bd = b ? floatData(b) : null;
-    const img = c * win.h * win.w;
-    for (let i = 0; i < n; i++) {
-      im2col(xd, i * img, win, cols, 0);
-      for (let gi = 0; gi < groups; gi++) {
-        gemm(wd, gi * cog * kg, cols, gi * kg * l, y, (i * cout + gi * cog) * l, cog, kg, l);
-      }
-      if (bd) addChannelBias(y, i * cout * l, bd, 0, cout, l);
-    }
+    const img = win.c * win.h * win.w;
+    chunks(x, s, (start, m, cols, prod, ld) => {
+      for (let i = 0; i < m; i++) im2col(xd, (start + i) * img, win, cols, i * l, ld);
+      for (let gi = 0; gi < s.groups; gi++)
+        gemm(wd, gi * cog * kg, cols, gi * kg * ld, prod, gi * cog * ld, cog, kg, ld);
+      scatterChannels(prod, m, s.cout, l, y, start * s.cout * l, bd);
+    });
     return { shape, data: y };
   },
   backward: (g, { inputs, attrs, needs }) => {
     const [x, wt] = inputs as [Tensor, Tensor];
-    const [n, c] = x.shape as [number, number];
-    const cout = wt.shape[0] as number;
-    const groups = attrs.groups;
-    const l = (g.shape[2] as number) * (g.shape[3] as number);
-    const kg = (c / groups) * attrs.kernel[0] * attrs.kernel[1];
-    const window: UnfoldAttrs = {
-      kernel: attrs.kernel,
-      stride: attrs.stride,
-      dilation: attrs.dilation,
-      padding: attrs.padding,
-      size: attrs.size,
-    };
-    const g4 = reshape(g, [n, groups, cout / groups, l]);
-    let gx: Tensor | null = null;
-    if (needs[0]) {
-      const wT = transpose(reshape(wt, [groups, cout / groups, kg]));
-      gx = apply(foldOp, [reshape(matmul(wT, g4), [n, groups * kg, l])], window);
-    }
-    let gw: Tensor | null = null;
-    if (needs[1]) {
-      const cols = reshape(apply(unfoldOp, [x], window), [n, groups, kg, l]);
-      gw = reshape(sum(matmul(g4, transpose(cols)), 0), wt.shape);
-    }
-    return [gx, gw, needs[2] ? sum(g, [0, 2, 3]) : null];
+    return [
+      needs[0] ? apply(convTranspose2dOp, [g, wt], attrs) : null,
+      needs[1] ? apply(conv2dWeightOp, [x, g], attrs) : null,
+      needs[2] ? sum(g, [0, 2, 3]) : null,
+    ];
   },
+};
+
+/**
+ * The transposed convolution, conv2d's adjoint in its input (and so its gradient in x): x
+ * [N, cin, gh, gw] (conv2d's output grid), W [cin, cout/G, kh, kw] (a conv2d weight from cout to
+ * cin channels), optional b [cout] → y [N, cout, H, W] = fold(W_gᵀ·X_g) + b for the image size
+ * `attrs.size` (see conv2dOp). ∂x = conv2d(ḡ, W), ∂W = conv2dWeight(ḡ, x), ∂b = Σ_{n, y, x} ḡ.
+ */
+export const convTranspose2dOp: OpDef<Conv2dAttrs> = {
+  name: "convTranspose2d",
+  saves: "inputs",
+  forward: (inputs, attrs) => {
+    const [g, wt, b] = inputs as [Tensor, Tensor, Tensor | undefined];
+    const groups = attrs.groups;
+    const c = (wt.shape[1] as number) * groups;
+    const s = convSizes(attrs, g.shape[0] as number, c, wt.shape[0] as number);
+    const { win, l, kg, cog } = s;
+    const [h, w] = attrs.size;
+    const shape = [s.n, c, h, w];
+    const x = allocFloat(g, checkResultShape(shape, "convTranspose2d"));
+    x.fill(0);
+    const gd = floatData(g);
+    const wd = floatData(wt);
+    const img = c * h * w;
+    chunks(g, s, (start, m, cols, prod, ld) => {
+      gatherChannels(gd, start * s.cout * l, m, s.cout, l, prod);
+      for (let gi = 0; gi < groups; gi++)
+        gemm(wd, gi * cog * kg, prod, gi * cog * ld, cols, gi * kg * ld, kg, cog, ld, false, true);
+      for (let i = 0; i < m; i++) col2im(cols, i * l, win, x, (start + i) * img, ld);
+    });
+    if (b) {
+      const bd = floatData(b);
+      for (let i = 0; i < s.n; i++) addChannelBias(x, i * img, bd, 0, c, h * w);
+    }
+    return { shape, data: x };
+  },
+  backward: (h, { inputs, attrs, needs }) => {
+    const [g, wt] = inputs as [Tensor, Tensor];
+    return [
+      needs[0] ? apply(conv2dOp, [h, wt], attrs) : null,
+      needs[1] ? apply(conv2dWeightOp, [h, g], attrs) : null,
+      needs[2] ? sum(h, [0, 2, 3]) : null,
+    ];
+  },
+};
+
+/**
+ * conv2d's gradient in W: x [N, c, H, W], ḡ [N, cout, oh, ow] → W̄ [cout, c/G, kh, kw] with
+ * W̄_g = Ḡ_g·X_gᵀ = Σ_n ḡ_n,g·unfold(x_n)_gᵀ (see conv2dOp).
+ */
+export const conv2dWeightOp: OpDef<Conv2dAttrs, readonly [Tensor, Tensor]> = {
+  name: "conv2dWeight",
+  saves: "inputs",
+  forward: ([x, g], attrs) => {
+    const s = convSizes(attrs, x.shape[0] as number, x.shape[1] as number, g.shape[1] as number);
+    const { win, l, kg, cog } = s;
+    const shape = [s.cout, kg / (win.kh * win.kw), win.kh, win.kw];
+    const dw = allocFloat(x, checkResultShape(shape, "conv2dWeight"));
+    const part = s.chunk < s.n ? allocFloat(x, dw.length) : dw;
+    const xd = floatData(x);
+    const gd = floatData(g);
+    const img = win.c * win.h * win.w;
+    chunks(x, s, (start, m, cols, prod, ld) => {
+      for (let i = 0; i < m; i++) im2col(xd, (start + i) * img, win, cols, i * l, ld);
+      gatherChannels(gd, start * s.cout * l, m, s.cout, l, prod);
+      for (let gi = 0; gi < s.groups; gi++)
+        gemm(prod, gi * cog * ld, cols, gi * kg * ld, part, gi * cog * kg, cog, ld, kg, true);
+      if (part !== dw) for (let j = 0; j < dw.length; j++) dw[j] = (dw[j] as number) + (part[j] as number);
+    });
+    return { shape, data: dw };
+  },
+  backward: (h, { inputs: [x, g], attrs, needs }) => [
+    needs[0] ? apply(convTranspose2dOp, [g, h], attrs) : null,
+    needs[1] ? apply(conv2dOp, [x, h], attrs) : null,
+  ],
 };
 
 /** A positive (or, with `min` 0, non-negative) integer pair from a number or a 2-array. */

@@ -2,6 +2,12 @@
 
 export { Conv1d, type Conv1dModuleOptions, Conv2d, type Conv2dModuleOptions } from "./conv";
 export {
+  ConvTranspose2d,
+  type ConvTranspose2dModuleOptions,
+  type ConvTranspose2dOptions,
+  convTranspose2d,
+} from "./conv-transpose";
+export {
   type Conv1dOptions,
   type Conv2dOptions,
   conv1d,

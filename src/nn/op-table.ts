@@ -6,7 +6,7 @@
  * indices or with probabilities).
  */
 import type { OpDef } from "../tensor/tensor";
-import { conv2dOp, foldOp, unfoldOp } from "./convolution";
+import { conv2dOp, conv2dWeightOp, convTranspose2dOp, foldOp, unfoldOp } from "./convolution";
 import { dropoutOp, linearOp } from "./functional";
 import {
   bceOp,
@@ -30,6 +30,8 @@ export const nnOpTable = {
   unfold: unfoldOp,
   fold: foldOp,
   conv2d: conv2dOp,
+  conv2dWeight: conv2dWeightOp,
+  convTranspose2d: convTranspose2dOp,
   maxPool2d: maxPool2dOp,
   poolSelect: poolSelectOp,
   poolScatter: poolScatterOp,

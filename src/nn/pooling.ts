@@ -53,6 +53,13 @@ export interface MaxPoolAttrs {
   readonly outShape: readonly number[];
 }
 
+/** Taps t in [lo, hi) of a window starting at `start` (spacing d, k taps) that fall inside [0, n). */
+function tapRange(start: number, d: number, k: number, n: number): [number, number] {
+  const lo = start >= 0 ? 0 : Math.ceil(-start / d);
+  const hi = Math.min(k, Math.floor((n - 1 - start) / d) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
 /** For each output of the max pool, the flat index of its window's maximum in x (NaN counts as the maximum). */
 function argmaxWindows(x: Tensor, a: MaxPoolAttrs): Int32Array {
   const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -61,24 +68,33 @@ function argmaxWindows(x: Tensor, a: MaxPoolAttrs): Int32Array {
   const [sh, sw] = a.stride;
   const [ph, pw] = a.padding;
   const [dh, dw] = a.dilation;
-  const data = readData(x);
+  const data = floatData(x);
   const out = new Int32Array(n * c * oh * ow);
+  // the taps inside the image, per output row and per output column (the same for every plane)
+  const rows = new Int32Array(2 * oh);
+  const cols = new Int32Array(2 * ow);
+  for (let i = 0; i < oh; i++) rows.set(tapRange(i * sh - ph, dh, kh, h), 2 * i);
+  for (let j = 0; j < ow; j++) cols.set(tapRange(j * sw - pw, dw, kw, w), 2 * j);
   let o = 0;
   for (let plane = 0; plane < n * c; plane++) {
     const base = plane * h * w;
     for (let i = 0; i < oh; i++) {
+      const u0 = rows[2 * i] as number;
+      const u1 = rows[2 * i + 1] as number;
+      const r0 = i * sh - ph;
       for (let j = 0; j < ow; j++) {
+        const v0 = cols[2 * j] as number;
+        const v1 = cols[2 * j + 1] as number;
+        const c0 = j * sw - pw;
         let best = -1;
         let bestValue = Number.NEGATIVE_INFINITY;
-        for (let u = 0; u < kh; u++) {
-          const r = i * sh - ph + u * dh;
-          if (r < 0 || r >= h) continue;
-          for (let v = 0; v < kw; v++) {
-            const col = j * sw - pw + v * dw;
-            if (col < 0 || col >= w) continue;
-            const at = base + r * w + col;
+        for (let u = u0; u < u1; u++) {
+          const line = base + (r0 + u * dh) * w + c0;
+          for (let v = v0; v < v1; v++) {
+            const at = line + v * dw;
             const value = data[at] as number;
-            if (best < 0 || value > bestValue || (Number.isNaN(value) && !Number.isNaN(bestValue))) {
+            // value > best, or the first tap, or a NaN (which wins and stays)
+            if (value > bestValue || best < 0 || (value !== value && bestValue === bestValue)) {
               best = at;
               bestValue = value;
             }

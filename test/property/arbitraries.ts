@@ -1750,9 +1750,10 @@ export const CANDIDATES: readonly Candidate[] = [
 /**
  * Table ops the generator never calls directly, each with where it is exercised instead: the
  * adjoints that backward passes record (gradgradcheck differentiates them) and abs's derivative.
- * The fused nn ops (`nnOpTable`: linear, unfold, fold, conv2d, the losses) are outside `OpName`
- * and never drawn: their gradcheck/gradgradcheck cases are the op-table test's `nnCases`, their
- * values and gradients the torch-reference fixtures.
+ * The fused nn ops (`nnOpTable`: linear, unfold, fold, conv2d, convTranspose2d, the losses) are
+ * outside `OpName` and never drawn: their gradcheck/gradgradcheck cases are the op-table test's
+ * `nnCases`, their values and gradients the torch-reference fixtures (convTranspose2d's:
+ * conv-transpose-reference.json).
  */
 export const NOT_GENERATED: Readonly<Partial<Record<OpName, string>>> = {
   sumTo: "the backward of every broadcasting binary op and of expand",

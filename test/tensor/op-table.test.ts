@@ -40,6 +40,7 @@ import {
   Value,
   where,
 } from "../../src/index";
+import { conv2dWeightOp } from "../../src/nn/convolution";
 import { type NnOpKey, nnOpTable } from "../../src/nn/op-table";
 import { apply } from "../../src/tensor/ops/apply";
 import { expectAllClose } from "../helpers/close";
@@ -1280,6 +1281,63 @@ const nnCases: Record<NnOpKey, OpCase> = {
         name: 'padding "same" (asymmetric), kernel [2,3]',
         inputs: draw([[1, 2, 3, 4], fine], [[2, 2, 2, 3], fine], [[2], fine]),
         call: (x, w, b) => nn.conv2d(x, w, b, { padding: "same" }),
+      },
+    ],
+  },
+  conv2dWeight: {
+    differentiable: true,
+    variants: [
+      {
+        name: "x [2,2,4,4], ḡ [2,3,3,3] → W̄ [3,2,2,2]",
+        inputs: draw([[2, 2, 4, 4], fine], [[2, 3, 3, 3], fine]),
+        call: (x, g) =>
+          apply(conv2dWeightOp, [x, g], {
+            kernel: [2, 2],
+            stride: [1, 1],
+            dilation: [1, 1],
+            padding: [0, 0, 0, 0],
+            size: [4, 4],
+            groups: 1,
+          }),
+      },
+      {
+        name: "groups 2, stride 2, dilation [1,2], padding [1,1,0,1]: x [1,4,5,5], ḡ [1,2,3,2]",
+        inputs: draw([[1, 4, 5, 5], fine], [[1, 2, 3, 2], fine]),
+        call: (x, g) =>
+          apply(conv2dWeightOp, [x, g], {
+            kernel: [2, 2],
+            stride: [2, 2],
+            dilation: [1, 2],
+            padding: [1, 1, 0, 1],
+            size: [5, 5],
+            groups: 2,
+          }),
+      },
+    ],
+  },
+  convTranspose2d: {
+    differentiable: true,
+    variants: [
+      {
+        name: "x [2,2,3,3], W [2,3,2,2], b [3]",
+        inputs: draw([[2, 2, 3, 3], fine], [[2, 3, 2, 2], fine], [[3], fine]),
+        call: (x, w, b) => nn.convTranspose2d(x, w, b),
+      },
+      {
+        name: "no bias, stride 2, padding 1, outputPadding 1",
+        inputs: draw([[1, 2, 3, 2], fine], [[2, 2, 3, 2], fine]),
+        call: (x, w) => nn.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 }),
+      },
+      {
+        name: "groups 2, stride [1,2], dilation [2,1], padding [1,0]",
+        inputs: draw([[2, 4, 3, 2], fine], [[4, 1, 2, 2], fine], [[2], fine]),
+        call: (x, w, b) =>
+          nn.convTranspose2d(x, w, b, { groups: 2, stride: [1, 2], dilation: [2, 1], padding: [1, 0] }),
+      },
+      {
+        name: "outputPadding 2 ≥ stride 1 (below dilation 3)",
+        inputs: draw([[1, 2, 2, 3], fine], [[2, 1, 2, 2], fine], [[1], fine]),
+        call: (x, w, b) => nn.convTranspose2d(x, w, b, { dilation: 3, outputPadding: 2 }),
       },
     ],
   },

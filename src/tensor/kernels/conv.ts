@@ -24,63 +24,95 @@ export interface Window {
 }
 
 /**
- * Writes the columns of one image: cols[(ch·kh + i)·kw + j, oy·ow + ox] =
- * x[ch, oy·sh − pt + i·dh, ox·sw − pl + j·dw] (0 outside the image). cols has c·kh·kw rows of
- * oh·ow entries, from `colsOff`; x is the image from `xOff`.
+ * The block positions ox in [lo, hi) whose tap j reads inside a row of width w: those with
+ * 0 ≤ ox·sw − pl + j·dw < w (the others read the padding). hi ≤ lo when none does.
  */
-export function im2col(x: FloatArray, xOff: number, g: Window, cols: FloatArray, colsOff: number): void {
-  const { c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow } = g;
-  const l = oh * ow;
+function columnRange(g: Window, j: number): [number, number] {
+  const first = g.pl - j * g.dw; // ox·sw must be ≥ first and < first + w
+  const lo = Math.max(0, Math.ceil(first / g.sw));
+  const hi = Math.min(g.ow, Math.floor((first + g.w - 1) / g.sw) + 1);
+  return [lo, hi];
+}
+
+/**
+ * Writes the columns of one image: cols[(ch·kh + i)·kw + j, oy·ow + ox] =
+ * x[ch, oy·sh − pt + i·dh, ox·sw − pl + j·dw] (0 outside the image). cols has c·kh·kw rows, each
+ * `ld` entries apart (default oh·ow, one image's columns; N·oh·ow puts the images of a batch side
+ * by side), and this image's oh·ow entries of row r start at colsOff + r·ld; x is the image from
+ * `xOff`.
+ */
+export function im2col(
+  x: FloatArray,
+  xOff: number,
+  g: Window,
+  cols: FloatArray,
+  colsOff: number,
+  ld = g.oh * g.ow,
+): void {
+  const { c, h, w, kh, kw, sh, sw, pt, dh, oh, ow } = g;
   let row = colsOff;
   for (let ch = 0; ch < c; ch++) {
     const plane = xOff + ch * h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
+        const range = columnRange(g, j);
+        const lo = range[0];
+        const hi = range[1];
+        const shift = j * g.dw - g.pl;
         let o = row;
-        for (let oy = 0; oy < oh; oy++) {
+        for (let oy = 0; oy < oh; oy++, o += ow) {
           const y = oy * sh - pt + i * dh;
-          if (y < 0 || y >= h) {
-            cols.fill(0, o, o + ow);
-            o += ow;
+          // rows are short (tens of entries): plain loops beat fill()'s call
+          if (y < 0 || y >= h || hi <= lo) {
+            for (let ox = 0; ox < ow; ox++) cols[o + ox] = 0;
             continue;
           }
-          const line = plane + y * w;
-          let xx = j * dw - pl;
-          for (let ox = 0; ox < ow; ox++, xx += sw)
-            cols[o++] = xx >= 0 && xx < w ? (x[line + xx] as number) : 0;
+          for (let ox = 0; ox < lo; ox++) cols[o + ox] = 0;
+          const line = plane + y * w + shift;
+          if (sw === 1) for (let ox = lo; ox < hi; ox++) cols[o + ox] = x[line + ox] as number;
+          else for (let ox = lo; ox < hi; ox++) cols[o + ox] = x[line + ox * sw] as number;
+          for (let ox = hi; ox < ow; ox++) cols[o + ox] = 0;
         }
-        row += l;
+        row += ld;
       }
     }
   }
 }
 
 /**
- * The adjoint of im2col: adds each column entry back to the pixel it was read from
- * (x[ch, y, x] += cols[…]; padding positions are dropped). x must be zeroed by the caller.
+ * The adjoint of im2col (same layout and `ld`): adds each column entry back to the pixel it was
+ * read from (x[ch, y, x] += cols[…]; padding positions are dropped). x must be zeroed by the
+ * caller.
  */
-export function col2im(cols: FloatArray, colsOff: number, g: Window, x: FloatArray, xOff: number): void {
-  const { c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow } = g;
-  const l = oh * ow;
+export function col2im(
+  cols: FloatArray,
+  colsOff: number,
+  g: Window,
+  x: FloatArray,
+  xOff: number,
+  ld = g.oh * g.ow,
+): void {
+  const { c, h, w, kh, kw, sh, sw, pt, dh, oh, ow } = g;
   let row = colsOff;
   for (let ch = 0; ch < c; ch++) {
     const plane = xOff + ch * h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
+        const range = columnRange(g, j);
+        const lo = range[0];
+        const hi = range[1];
+        const shift = j * g.dw - g.pl;
         let o = row;
-        for (let oy = 0; oy < oh; oy++) {
+        for (let oy = 0; oy < oh; oy++, o += ow) {
           const y = oy * sh - pt + i * dh;
-          if (y < 0 || y >= h) {
-            o += ow;
-            continue;
-          }
-          const line = plane + y * w;
-          let xx = j * dw - pl;
-          for (let ox = 0; ox < ow; ox++, xx += sw, o++) {
-            if (xx >= 0 && xx < w) x[line + xx] = (x[line + xx] as number) + (cols[o] as number);
+          if (y < 0 || y >= h) continue;
+          const line = plane + y * w + shift;
+          for (let ox = lo; ox < hi; ox++) {
+            const at = line + ox * sw;
+            x[at] = (x[at] as number) + (cols[o + ox] as number);
           }
         }
-        row += l;
+        row += ld;
       }
     }
   }
@@ -100,4 +132,70 @@ export function addChannelBias(
     const s = off + i * n;
     for (let j = s; j < s + n; j++) c[j] = (c[j] as number) + b;
   }
+}
+
+/**
+ * Puts conv2d's product back in NCHW order: y[yOff + (i·cout + o)·l + p] = prod[(o·m + i)·l + p]
+ * + bias[o] for the m images of a chunk (prod is [cout, m·l], the images side by side).
+ */
+export function scatterChannels(
+  prod: FloatArray,
+  m: number,
+  cout: number,
+  l: number,
+  y: FloatArray,
+  yOff: number,
+  bias: FloatArray | null,
+): void {
+  for (let o = 0; o < cout; o++) {
+    const b = bias ? (bias[o] as number) : 0;
+    for (let i = 0; i < m; i++) {
+      const src = (o * m + i) * l;
+      const dst = yOff + (i * cout + o) * l;
+      if (bias) for (let p = 0; p < l; p++) y[dst + p] = (prod[src + p] as number) + b;
+      else y.set(prod.subarray(src, src + l), dst);
+    }
+  }
+}
+
+/**
+ * The inverse reading of scatterChannels: out[(o·m + i)·l + p] = g[gOff + (i·cout + o)·l + p] for
+ * the m images of a chunk (ḡ [m, cout, l] → [cout, m·l], the images side by side).
+ */
+export function gatherChannels(
+  g: FloatArray,
+  gOff: number,
+  m: number,
+  cout: number,
+  l: number,
+  out: FloatArray,
+): void {
+  for (let o = 0; o < cout; o++) {
+    for (let i = 0; i < m; i++) {
+      const src = gOff + (i * cout + o) * l;
+      out.set(g.subarray(src, src + l), (o * m + i) * l);
+    }
+  }
+}
+
+/** Reused buffers, two per float dtype (see `scratch`). */
+const buffers = {
+  f32: [new Float32Array(0), new Float32Array(0)],
+  f64: [new Float64Array(0), new Float64Array(0)],
+};
+
+/**
+ * A reused buffer of at least `size` entries of `like`'s dtype, slot 0 or 1 (two live at once):
+ * the columns and products of a convolution, which never leave the op that asks for them.
+ * Fresh large arrays are costly (the pages are zeroed and faulted in), and conv2d needs one per
+ * step; reusing them keeps the working set still. Contents are whatever the last user left.
+ */
+export function scratch(like: FloatArray, slot: 0 | 1, size: number): FloatArray {
+  const list = like instanceof Float32Array ? buffers.f32 : buffers.f64;
+  let buf = list[slot] as FloatArray;
+  if (buf.length < size) {
+    buf = like instanceof Float32Array ? new Float32Array(size) : new Float64Array(size);
+    list[slot] = buf as never;
+  }
+  return buf;
 }

@@ -29,7 +29,8 @@ export function permute(x: Arr, shape: Shape, perm: readonly number[], out: Arr)
   const counter = new Array<number>(nd).fill(0);
   let ix = 0;
   for (let o = 0; o < n; o += inner) {
-    for (let j = 0; j < inner; j++) out[o + j] = x[ix + j * si] as number;
+    if (si === 1 && inner >= 32) out.set(x.subarray(ix, ix + inner), o);
+    else for (let j = 0; j < inner; j++) out[o + j] = x[ix + j * si] as number;
     for (let d = nd - 2; d >= 0; d--) {
       ix += src[d] as number;
       if (++(counter[d] as number) < (outShape[d] as number)) break;
