@@ -51,5 +51,6 @@ export {
   type MaxPool2dOptions,
   maxPool2d,
 } from "./pooling";
+export { GRU, LSTM, type RecurrentOptions, RNN, type RNNOptions } from "./recurrent";
 export * as scalar from "./scalar/index";
 export * as utils from "./utils";
