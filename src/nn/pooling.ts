@@ -94,7 +94,7 @@ function argmaxWindows(x: Tensor, a: MaxPoolAttrs): Int32Array {
             const at = line + v * dw;
             const value = data[at] as number;
             // value > best, or the first tap, or a NaN (which wins and stays)
-            if (value > bestValue || best < 0 || (value !== value && bestValue === bestValue)) {
+            if (value > bestValue || best < 0 || (Number.isNaN(value) && !Number.isNaN(bestValue))) {
               best = at;
               bestValue = value;
             }

@@ -10,6 +10,10 @@
  * built from differentiable tensor ops, so gradients of gradients work.
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
+// "../nn/module", not "./module": dependency-cruiser (npm run depcheck) compiles each file alone
+// under the name "module.ts", and TypeScript 6 then crashes on a class extending an import from
+// "./module" with a constructor
+import { Module } from "../nn/module";
 import { checkResultShape } from "../tensor/broadcast";
 import { zeros } from "../tensor/creation";
 import { allocate, type FloatDType } from "../tensor/dtype";
@@ -34,7 +38,6 @@ import { checkBoolean, checkOneOf, checkOptions } from "../validate";
 import { dropout, linear } from "./functional";
 import * as init from "./init";
 import { floatDTypeOption } from "./layer";
-import { Module } from "./module";
 
 /** Options shared by `nn.RNN`, `nn.LSTM` and `nn.GRU`. */
 export interface RecurrentOptions {
