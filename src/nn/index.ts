@@ -1,5 +1,12 @@
 /** Neural-network building blocks, exported from the root as the `nn` namespace. */
 
+export {
+  MultiheadAttention,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+  type ScaledDotProductAttentionOptions,
+  scaledDotProductAttention,
+} from "./attention";
 export { Conv1d, type Conv1dModuleOptions, Conv2d, type Conv2dModuleOptions } from "./conv";
 export {
   ConvTranspose2d,
@@ -53,4 +60,9 @@ export {
 } from "./pooling";
 export { GRU, LSTM, type RecurrentOptions, RNN, type RNNOptions } from "./recurrent";
 export * as scalar from "./scalar/index";
+export {
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderLayerOptions,
+} from "./transformer";
 export * as utils from "./utils";
