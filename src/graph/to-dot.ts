@@ -46,14 +46,20 @@ export interface ToDotOptions {
   showGrad?: boolean;
   /** Significant digits of numbers (default 4). */
   precision?: number;
-  /** Named groups drawn as labelled boxes, e.g. `{ "layer 1": model[0], "inputs": [x] }`. */
-  clusters?: Record<string, GroupSpec>;
+  /**
+   * Named groups drawn as labelled boxes, e.g. `{ "layer 1": model[0], "inputs": [x] }`; or a
+   * model: one box per child module, labelled "name: Type" (`"0: Conv2d"`). Run the forward pass
+   * inside `recordScopes(fn, model)` so that every module's ops, parameterless ones included, are
+   * found by name.
+   */
+  clusters?: Record<string, GroupSpec> | Module;
   /**
    * Fold groups into one node each, labelled with the group's name, module type, ops and
    * parameter shapes: `true` folds every top-level recorded scope (each child of a `Sequential`
-   * or `nn.scalar.MLP` run inside `recordScopes`); a record folds the named groups, as `clusters`.
+   * or `nn.scalar.MLP` run inside `recordScopes`); a record folds the named groups and a model each
+   * of its children, as `clusters`.
    */
-  collapse?: boolean | Record<string, GroupSpec>;
+  collapse?: boolean | Record<string, GroupSpec> | Module;
   /** Prefix data nodes with their number in backward order (`#1` is the root), as `explainBackward` numbers them. */
   numbering?: boolean;
   /** A title above the graph. */
@@ -285,8 +291,9 @@ function checkOptions(options: ToDotOptions | undefined, fn: string): CheckedOpt
   const rankdir = o.rankdir === undefined ? "LR" : checkOneOf(o.rankdir, RANKDIRS, fn, "rankdir");
   const record = (name: string, v: unknown): Record<string, GroupSpec> => {
     if (v === undefined) return {};
-    if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Module) {
-      fail(fn, name, "an object of named groups", v);
+    if (v instanceof Module) return childGroups(v);
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      fail(fn, name, "an object of named groups or a Module", v);
     }
     return v as Record<string, GroupSpec>;
   };
@@ -303,6 +310,18 @@ function checkOptions(options: ToDotOptions | undefined, fn: string): CheckedOpt
     maxPreview,
     aliases: checkBoolean(o.aliases, fn, "aliases", true),
   };
+}
+
+/**
+ * One group per child of `model`, named "name: Type" ("0: Conv2d", "self_attn: MultiheadAttention"):
+ * the child itself when it has parameters (its parameters and the scope they are used in), else
+ * its scope path (a parameterless module's ops are found only through recorded scopes).
+ */
+function childGroups(model: Module): Record<string, GroupSpec> {
+  const out: Record<string, GroupSpec> = {};
+  for (const [name, child] of model.namedChildren())
+    out[`${name}: ${child.constructor.name}`] = child.parameters().length > 0 ? child : name;
+  return out;
 }
 
 const groupId = (k: number) => `g${k}`;
