@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: chainrule's own benchmark suites, scalar then tensor. Name a suite to run
  * only that one (`npm run bench -- scalar`); arguments after `tensor` filter its cases
- * (`npm run bench -- tensor matmul`). JSON results land in bench/results/.
+ * (`npm run bench -- tensor matmul`; `npm run bench -- tensor W6` times only the CNN demo's
+ * training step). JSON results land in bench/results/.
  * The comparison with other libraries is separate: bench/compare (see bench/README.md).
  */
 import { runScalar } from "./scalar";

@@ -5,12 +5,15 @@
  *
  * Inputs do not require grad, so these time the forward computation (plus the node
  * bookkeeping every op call does); `softmax fwd + bwd` times a recorded forward and its backward.
- * Pass size filters as arguments: `npx tsx bench/tensor.ts matmul` runs only matching cases.
+ * Last, W6: one training step of the CNN demo (see `cnnStep` in workloads.ts).
+ * Pass size filters as arguments: `npx tsx bench/tensor.ts matmul` runs only matching cases
+ * (`npx tsx bench/tensor.ts W6` only the CNN step).
  */
 import { type DType, rand, type Tensor } from "../src/index";
 import { gemm } from "../src/tensor/kernels/backend";
 import { gemmJs } from "../src/tensor/kernels/matmul";
 import { type Case, isMain, runSuite } from "./harness";
+import { cnnStep, W6 } from "./workloads";
 
 export const MATMUL_SIZES = [128, 256, 512, 1024] as const;
 const N = 1_000_000;
@@ -140,6 +143,13 @@ function softmaxCases(dtype: DType): Case[] {
   ];
 }
 
+/** W6: the CNN demo's whole training step (a few hundred ms: a few samples are enough). */
+export const W6_NAME = `W6: CNN step (MNIST CNN, batch ${W6.batch}, float32)`;
+
+function cnnCases(): Case[] {
+  return [{ name: W6_NAME, setup: () => cnnStep().step, options: { minSamples: 5, maxTime: 10 } }];
+}
+
 export const tensorCases: Case[] = [
   ...matmulCases("float32"),
   ...matmulCases("float64"),
@@ -149,6 +159,7 @@ export const tensorCases: Case[] = [
   ...reductionCases("float32"),
   ...softmaxCases("float64"),
   ...softmaxCases("float32"),
+  ...cnnCases(),
 ];
 
 /** Runs the tensor suite; `filters` (substrings of case names) select cases. */

@@ -3,8 +3,9 @@
  * setup once and returns a function that runs one unit of work (one training step, one chain),
  * so a harness times only that function.
  */
+import { mnistCnn } from "../src/cli/mnist-demo";
 import { moonsStep } from "../src/cli/moons-demo";
-import { datasets, manualSeed, nn, type Value, value } from "../src/index";
+import { datasets, losses, manualSeed, nn, optim, randn, type Tensor, type Value, value } from "../src/index";
 
 /** micrograd's demo: 100 two-moons points, noise 0.1, a 2-16-16-1 MLP, 100 steps per run. */
 export const MOONS = { points: 100, noise: 0.1, seed: 1337, sizes: [16, 16, 1], steps: 100 } as const;
@@ -81,4 +82,50 @@ export function chain(length: number = CHAIN_LENGTH): number {
   for (let i = 0; i < length; i++) x = x.mul(1.0001).add(0.0001);
   x.backward();
   return x0.grad;
+}
+
+/**
+ * W6: the CNN demo's training step (`chainrule demo --model cnn`): batch 64 of [1, 28, 28]
+ * float32 images, Adam lr 1e-3. The network is `mnistCnn()` of src/cli/mnist-demo.ts:
+ * Conv2d(1, 16, 5, padding 2) → ReLU → MaxPool2d(2) → Conv2d(16, 32, 5, padding 2) → ReLU →
+ * MaxPool2d(2) → Flatten → Linear(1568, 10). The demo runs 8 epochs of 125 such steps.
+ */
+export const W6 = { batch: 64, lr: 1e-3, image: [1, 28, 28], classes: 10, replay: 50 } as const;
+
+/** The start W6 replays: the CNN's initial state dict (PyTorch's keys), the inputs and labels. */
+export interface W6Data {
+  readonly weights: Record<string, { shape: number[]; data: Float32Array }>;
+  readonly x: Float32Array;
+  readonly labels: number[];
+}
+
+/**
+ * The CNN step as the demo trains it: forward, `losses.crossEntropy` from the logits,
+ * `zeroGrad`, `backward`, `Adam.step`, on a fixed batch of normal noise (the kernels' time does
+ * not depend on the pixels). Every `W6.replay` steps the initial weights are restored (Adam's
+ * moments carry on), so a benchmark that runs it forever repeats the same stretch of training.
+ * `data` lets other libraries start from the same weights, inputs and labels.
+ */
+export function cnnStep(seed = 6): { step: () => number; data: W6Data } {
+  manualSeed(seed);
+  const model = mnistCnn();
+  const named = model.namedParameters() as [string, Tensor][];
+  const weights = Object.fromEntries(
+    named.map(([name, p]) => [name, { shape: [...p.shape], data: Float32Array.from(p.data) }]),
+  );
+  const x = randn([W6.batch, ...W6.image], { dtype: "float32" });
+  const labels = Array.from({ length: W6.batch }, (_, i) => (i * 7) % W6.classes);
+  const optimizer = new optim.Adam(model.parameters(), { lr: W6.lr });
+  let k = 0;
+  const step = (): number => {
+    if (k++ % W6.replay === 0)
+      for (const [name, p] of named) p.set((weights[name] as { data: Float32Array }).data);
+    model.train();
+    optimizer.zeroGrad();
+    const loss = losses.crossEntropy(model.forward(x), labels);
+    loss.backward();
+    optimizer.step();
+    return loss.item();
+  };
+  return { step, data: { weights, x: Float32Array.from(x.data), labels } };
 }

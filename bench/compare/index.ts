@@ -9,7 +9,9 @@
  *   it multiplies nested arrays of JS numbers, float64);
  * - W3, the MNIST demo's 784-256-10 training step on a batch of 128 (see mnist.ts);
  * - W4, memory over 10,000 such steps (bench/memory.ts in a child process, see memory-run.ts);
- * - W5, the 10⁶-iteration scalar chain (`chain` in bench/workloads.ts), chainrule only.
+ * - W5, the 10⁶-iteration scalar chain (`chain` in bench/workloads.ts), chainrule only;
+ * - W6, the CNN demo's training step on a batch of 64 (`cnnStep` in bench/workloads.ts), chainrule
+ *   and PyTorch.
  *
  * chainrule's rows: "chainrule" is the defaults (WebAssembly SIMD kernels, as many threads as
  * `getNumThreads()` reports: all cores); "chainrule, 1 thread" / "2 threads" the same kernels
@@ -18,7 +20,7 @@
  * torch_bench.py (see pytorch.ts), run right after each section's JS race. A full run (no
  * workload named, no --quick) also writes its tables to bench/RESULTS.md.
  *
- * `npx tsx bench/compare/index.ts [matmul|mlp|mnist|memory|chain …] [--quick]` (installs
+ * `npx tsx bench/compare/index.ts [matmul|mlp|mnist|memory|chain|cnn …] [--quick]` (installs
  * bench/compare's own dependencies on first run). Contestants are interleaved round by round,
  * so background load on a shared machine hits all of them alike; each cell is the median over
  * rounds.
@@ -37,7 +39,7 @@ import {
 } from "../../src/index";
 import { mm } from "../../src/tensor/ops/linalg";
 import { fmtTime } from "../harness";
-import { CHAIN_LENGTH, chain, scalarMoonsStep } from "../workloads";
+import { CHAIN_LENGTH, chain, cnnStep, scalarMoonsStep, W6 } from "../workloads";
 import { ensureInstalled, loadJsPytorch, loadTfjs, type Tfjs, type Torch, versionOf } from "./libs";
 import { FLAT, type MemoryReading, runMemory } from "./memory-run";
 import { chainruleTensorStep, jsPytorchBatchedStep, jsPytorchScalarStep, type Step, tfjsStep } from "./mlp";
@@ -71,7 +73,7 @@ interface TorchRow {
   job: TorchJob;
 }
 
-const WORKLOADS = ["matmul", "mlp", "mnist", "memory", "chain"];
+const WORKLOADS = ["matmul", "mlp", "mnist", "memory", "chain", "cnn"];
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const only = args.filter((a) => !a.startsWith("--"));
@@ -591,6 +593,31 @@ if (wants("chain")) {
       ops,
     ),
   );
+}
+
+// ---- W6: the CNN demo's training step ----
+
+if (wants("cnn")) {
+  const { data } = cnnStep();
+  const cs = chainruleVariants(
+    "float32",
+    () => cnnStep().step,
+    THREAD_ROWS.filter((n) => n === 1),
+  );
+  out(
+    heading(
+      `W6: MNIST CNN step (conv 5×5 16, pool, conv 5×5 32, pool, linear 1568-10; batch ${W6.batch}, float32, Adam)`,
+    ),
+  );
+  const rows = await measure(cs, [
+    { name: "pytorch, 1 thread", dtype: "float32", job: { kind: "w6", data } },
+  ]);
+  const impls: [string, Step][] = [["chainrule", cnnStep().step]];
+  const torchLosses = rows.find((r) => r.losses)?.losses;
+  if (torchLosses) impls.push(["pytorch", replay(torchLosses)]);
+  out(checkLosses(impls));
+  out("TensorFlow.js and js-pytorch are left out here (no conv2d step written for them yet).\n");
+  out(table(rows));
 }
 
 if (only.length === 0 && !QUICK) {

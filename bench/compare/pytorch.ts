@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { W6, type W6Data } from "../workloads";
 import { COMPARE_DIR } from "./libs";
 import { W3, type W3Data } from "./mnist";
 
@@ -21,10 +22,11 @@ const SCRIPT = join(COMPARE_DIR, "torch_bench.py");
 export const MATMUL_FORMS = { a·b: "ab", aᵀ·b: "atb", a·bᵀ: "abt" } as const;
 export type MatmulForm = keyof typeof MATMUL_FORMS;
 
-/** One measurement for torch_bench.py: an n×n matmul, or W3's training step on chainrule's start. */
+/** One measurement for torch_bench.py: an n×n matmul, or W3's or W6's training step on chainrule's start. */
 export type TorchJob =
   | { kind: "matmul"; n: number; dtype: "float32" | "float64"; form?: MatmulForm }
-  | { kind: "w3"; data: W3Data };
+  | { kind: "w3"; data: W3Data }
+  | { kind: "w6"; data: W6Data };
 
 /** A measurement, in JS (race() in index.ts) or in Python (torch_bench.py). */
 export interface Timing {
@@ -34,7 +36,7 @@ export interface Timing {
   calls: number;
 }
 
-/** What torch_bench.py measured for one job, with W3's first losses. */
+/** What torch_bench.py measured for one job, with W3's or W6's first losses. */
 export interface TorchResult extends Timing {
   losses?: number[];
 }
@@ -74,6 +76,24 @@ function w3File(file: string, d: W3Data): object {
   };
 }
 
+/** Writes W6's start for torch_bench.py (float32: the parameters in state-dict order, then the inputs). */
+function w6File(file: string, d: W6Data): object {
+  const params = Object.entries(d.weights);
+  const parts = [...params.map(([, p]) => p.data), d.x];
+  writeFileSync(file, Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
+  return {
+    kind: "w6",
+    file,
+    params: params.map(([name, p]) => [name, p.shape]),
+    image: W6.image,
+    batch: W6.batch,
+    labels: d.labels,
+    lr: W6.lr,
+    replay: W6.replay,
+    losses: 5,
+  };
+}
+
 /**
  * Runs the jobs in one torch_bench.py process: `rounds` batches of ~`batchMs` each after a
  * warm-up, as race() does. Returns the results in job order, or the error if the child failed.
@@ -87,7 +107,9 @@ export function runTorch(
     const wire = jobs.map((j, i) =>
       j.kind === "w3"
         ? w3File(join(dir, `w3-${i}.f32`), j.data)
-        : { ...j, form: MATMUL_FORMS[j.form ?? "a·b"] },
+        : j.kind === "w6"
+          ? w6File(join(dir, `w6-${i}.f32`), j.data)
+          : { ...j, form: MATMUL_FORMS[j.form ?? "a·b"] },
     );
     const r = spawnSync(PYTHON, [SCRIPT], {
       input: JSON.stringify({ rounds, batch_ms: batchMs, jobs: wire }),

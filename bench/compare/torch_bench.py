@@ -6,6 +6,9 @@ Reads a request from stdin and writes the results to stdout, both JSON:
     job:     {"kind": "matmul", "n": 512, "dtype": "float32", "form": "ab" | "atb" | "abt"}
            | {"kind": "w3", "file": "/tmp/.../w3.f32", "layers": [[256, 784], [10, 256]],
               "batch": 128, "labels": [...], "lr": 0.1, "replay": 50, "losses": 5}
+           | {"kind": "w6", "file": "/tmp/.../w6.f32", "params": [["0.weight", [16, 1, 5, 5]], ...],
+              "image": [1, 28, 28], "batch": 64, "labels": [...], "lr": 0.001, "replay": 50,
+              "losses": 5}
     result:  {"version": "2.13.0+cpu", "threads": 1,
               "results": [{"ms": 1.23, "rounds": 15, "calls": 480, "losses": [...]}, ...]}
 
@@ -21,6 +24,12 @@ torch.optim.SGD), from the weights, inputs and labels chainrule uses. `file` hol
 values, native byte order: for each layer its weight [out, in] then its bias [out], then the
 inputs [batch, in]. Every `replay` steps the initial weights are restored, as in mnist.ts; the
 losses of the first `losses` steps are returned so the caller can check they match chainrule's.
+
+w6: the CNN demo's training step (Conv2d(1, 16, 5, padding 2), ReLU, MaxPool2d(2), Conv2d(16, 32,
+5, padding 2), ReLU, MaxPool2d(2), Flatten, Linear(1568, 10); F.cross_entropy; torch.optim.Adam),
+from chainrule's start: `file` holds the parameters in `params` order (state-dict names and
+shapes), then the inputs [batch, *image]. Replayed and checked like w3 (Adam's moments carry on
+across a replay, as in bench/workloads.ts).
 """
 
 import json
@@ -117,12 +126,59 @@ def w3(job):
     return step, {"losses": losses}
 
 
+def w6(job):
+    """The W6 training step, and the losses of its first steps (run from the initial weights)."""
+    with open(job["file"], "rb") as f:
+        flat = torch.frombuffer(bytearray(f.read()), dtype=torch.float32)
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(1568, 10),
+    )
+    state, offset = {}, 0
+    for name, shape in job["params"]:
+        size = math.prod(shape)
+        state[name] = flat[offset : offset + size].reshape(shape).clone()
+        offset += size
+    model.load_state_dict(state)  # strict: the names and shapes must be PyTorch's
+    x = flat[offset : offset + job["batch"] * math.prod(job["image"])].reshape(job["batch"], *job["image"])
+    y = torch.tensor(job["labels"], dtype=torch.long)
+    params = list(model.parameters())
+    initial = [p.detach().clone() for p in params]
+    opt = torch.optim.Adam(params, lr=job["lr"])
+    k = 0
+
+    def step():
+        nonlocal k
+        if k % job["replay"] == 0:
+            with torch.no_grad():
+                for p, p0 in zip(params, initial):
+                    p.copy_(p0)
+        k += 1
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    losses = [step() for _ in range(job["losses"])]
+    return step, {"losses": losses}
+
+
 def run(job, rounds, batch_ms):
     """Times one job; returns its timing plus anything the job reports besides."""
     if job["kind"] == "matmul":
         fn, extra = matmul(job), {}
     elif job["kind"] == "w3":
         fn, extra = w3(job)
+    elif job["kind"] == "w6":
+        fn, extra = w6(job)
     else:
         raise ValueError(f"unknown job kind {job['kind']!r}")
     return {**timed(fn, rounds, batch_ms), **extra}

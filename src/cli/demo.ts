@@ -1,13 +1,15 @@
 /**
- * `chainrule demo` (and `npm run demo`): trains the MNIST MLP with a live progress bar, prints
- * the loss curve in the terminal, and writes the pictures to `out/`.
+ * `chainrule demo` (and `npm run demo`): trains the MNIST MLP (or, with `--model cnn`, the small
+ * CNN) with a live progress bar, prints the loss curve in the terminal, and writes the pictures
+ * to `out/`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as asciichart from "asciichart";
 import cliProgress from "cli-progress";
-import { recordScopes } from "../autograd/scope";
+import { recordScopes, withScope } from "../autograd/scope";
 import { explainBackward, renderSvg, toDot } from "../graph/index";
+import type { Conv2d } from "../nn/conv";
 import type { Linear } from "../nn/layers";
 import { crossEntropy } from "../nn/losses";
 import { MLP as ScalarMLP } from "../nn/scalar/index";
@@ -15,8 +17,16 @@ import { hasMnist } from "../node/datasets";
 import { manualSeed } from "../random";
 import { type Value, value } from "../scalar/value";
 import type { Tensor } from "../tensor/tensor";
-import { checkBoolean, checkFunction, checkInt, checkOptions, checkPositive, checkString } from "../validate";
-import { type MnistDemoOptions, trainMnist } from "./mnist-demo";
+import {
+  checkBoolean,
+  checkFunction,
+  checkInt,
+  checkOneOf,
+  checkOptions,
+  checkPositive,
+  checkString,
+} from "../validate";
+import { DEMO_DEFAULTS, DEMO_MODELS, type MnistDemoOptions, trainMnist } from "./mnist-demo";
 import { lineChart } from "./svg-chart";
 
 export interface DemoOptions extends MnistDemoOptions {
@@ -39,16 +49,26 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
     say("(In the chainrule repository it is a dev dependency: npm install && npm run demo.)");
     return { accuracy: Number.NaN, files: [] };
   }
-  const epochs = options.epochs ?? 10;
+  const model = options.model ?? "mlp";
+  const epochs = options.epochs ?? DEMO_DEFAULTS[model].epochs;
+  const lr = options.lr ?? DEMO_DEFAULTS[model].lr;
   const train = options.train ?? 8000;
   const test = options.test ?? 2000;
   const hidden = options.hidden ?? 256;
-  say(
-    `chainrule demo: an MLP 784-${hidden}-10 learns handwritten digits (mnist package, ${train} train / ${test} test)`,
-  );
-  say(
-    `SGD lr ${options.lr ?? 0.1}, momentum ${options.momentum ?? 0.9}, batch ${options.batchSize ?? 64}, ${epochs} epochs, seed ${options.seed ?? 0}\n`,
-  );
+  const data = `(mnist package, ${train} train / ${test} test)`;
+  if (model === "cnn") {
+    say(
+      `chainrule demo: a CNN (5×5 conv 16 → pool → 5×5 conv 32 → pool → linear 1568-10) learns handwritten digits ${data}`,
+    );
+    say(
+      `Adam lr ${lr}, batch ${options.batchSize ?? 64}, ${epochs} epochs, float32, seed ${options.seed ?? 0}\n`,
+    );
+  } else {
+    say(`chainrule demo: an MLP 784-${hidden}-10 learns handwritten digits ${data}`);
+    say(
+      `SGD lr ${lr}, momentum ${options.momentum ?? 0.9}, batch ${options.batchSize ?? 64}, ${epochs} epochs, seed ${options.seed ?? 0}\n`,
+    );
+  }
 
   const showBar = options.progress ?? (Boolean(process.stdout.isTTY) && log !== null);
   const bar = showBar
@@ -68,11 +88,15 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
   let rate = "–";
   const result = trainMnist({
     ...options,
+    model,
     epochs,
+    lr,
     train,
     test,
     hidden,
-    onStep: ({ step, epoch, loss, stepsPerEpoch }) => {
+    onStep: (info) => {
+      options.onStep?.(info); // the caller's own callbacks run too
+      const { step, epoch, loss, stepsPerEpoch } = info;
       if (!bar) return;
       if (step === 0)
         bar.start(epochs * stepsPerEpoch, 0, { epoch: 1, epochs, loss: "–", acc: lastAcc, rate });
@@ -85,7 +109,9 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
       }
       bar.update(step + 1, { epoch: epoch + 1, epochs, loss: loss.toFixed(4), acc: lastAcc, rate });
     },
-    onEpoch: ({ epoch, trainLoss, testAccuracy, seconds }) => {
+    onEpoch: (info) => {
+      options.onEpoch?.(info);
+      const { epoch, trainLoss, testAccuracy, seconds } = info;
       lastAcc = `${(testAccuracy * 100).toFixed(2)}%`;
       if (!bar) {
         say(
@@ -114,15 +140,17 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
   const outDir = options.outDir ?? "out";
   mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
+  // the CNN's files have their own names, so both demos' pictures can sit side by side in out/
+  const prefix = model === "cnn" ? "cnn-" : "";
   const write = (name: string, text: string) => {
-    const path = join(outDir, name);
+    const path = join(outDir, prefix + name);
     writeFileSync(path, text);
     files.push(path);
   };
   const stepsPerEpoch = result.stepLosses.length / epochs;
   write(
     "training-curve.svg",
-    lineChart("chainrule: MLP on MNIST", "training step", [
+    lineChart(`chainrule: ${model.toUpperCase()} on MNIST`, "training step", [
       {
         name: "training loss (per step)",
         values: result.stepLosses,
@@ -139,7 +167,8 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
       },
     ]),
   );
-  for (const [name, text] of await graphFiles(result)) write(name, text);
+  const graphs = model === "cnn" ? await cnnGraphFiles(result) : await graphFiles(result);
+  for (const [name, text] of graphs) write(name, text);
   say("\nwrote:");
   for (const f of files) say(`  ${relative(process.cwd(), f) || f}`);
   return { accuracy, files };
@@ -149,6 +178,7 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
 function checkDemoOptions(opts: DemoOptions | undefined): DemoOptions {
   const op = "runDemo";
   const o = checkOptions(opts, op);
+  if (o.model !== undefined) checkOneOf(o.model, DEMO_MODELS, op, "model");
   for (const key of ["epochs", "train", "test", "hidden", "batchSize"] as const) {
     if (o[key] !== undefined) checkInt(o[key], op, key, 1);
   }
@@ -207,4 +237,69 @@ async function graphFiles(result: ReturnType<typeof trainMnist>): Promise<[strin
     ["scalar-graph.svg", await renderSvg(scalarDot)],
     ["scalar-graph-explained.md", `${explainBackward(squared, { format: "markdown" })}\n`],
   ];
+}
+
+/**
+ * The CNN's picture: the trained network's tensor-level graph of one forward pass (4 test digits,
+ * cross-entropy), each conv → ReLU → max-pool stage in a box named after its Conv2d, and the
+ * classifier (flatten, linear) in a third. The parameters are shown under their state-dict names.
+ */
+async function cnnGraphFiles(result: ReturnType<typeof trainMnist>): Promise<[string, string][]> {
+  const { model, sample } = result;
+  const layers = model.layers();
+  // the forward pass of Sequential, keeping every layer's output for the boxes
+  const outputs: Tensor[] = [];
+  const loss = recordScopes(() => {
+    let h = sample.x;
+    layers.forEach((layer, i) => {
+      h = withScope(String(i), () => layer.forward(h));
+      outputs.push(h);
+    });
+    return crossEntropy(h, sample.y);
+  });
+  const gradients = model.parameters().map((p) => (p as Tensor).grad);
+  loss.backward();
+  const named = model.namedParameters() as [string, Tensor][];
+  const labels = named.map(([, p]) => p.label);
+  for (const [name, p] of named) p.label ??= name;
+  const nodesOf = (first: number, last: number): Tensor[] => [
+    ...layers.slice(first, last + 1).flatMap((layer) => layer.parameters() as Tensor[]),
+    ...outputs.slice(first, last + 1),
+  ];
+  const clusters: Record<string, Tensor[]> = {};
+  for (const [k, i] of [0, 3].entries()) {
+    clusters[`conv block ${k + 1}: ${describeConv(layers[i] as Conv2d)} → ReLU → MaxPool2d(2)`] = nodesOf(
+      i,
+      i + 2,
+    );
+  }
+  const linear = layers[7] as Linear;
+  clusters[`classifier: Flatten → Linear(${linear.inFeatures} → ${linear.outFeatures})`] = nodesOf(6, 7);
+  let dot: string;
+  try {
+    dot = toDot(loss, {
+      title: "one forward pass of the trained CNN on 4 test digits (tensor level)",
+      clusters,
+      precision: 3,
+    });
+  } finally {
+    // leave the trained model as it was: its own labels and gradients
+    named.forEach(([, p], i) => {
+      p.label = labels[i];
+    });
+    model.parameters().forEach((p, i) => {
+      (p as Tensor).grad = gradients[i] ?? null;
+    });
+  }
+  return [
+    ["forward-graph.dot", dot],
+    ["forward-graph.svg", await renderSvg(dot)],
+  ];
+}
+
+/** "Conv2d(1 → 16, 5×5, padding 2)". */
+function describeConv(conv: Conv2d): string {
+  const [kh, kw] = conv.kernelSize;
+  const padding = Array.isArray(conv.padding) ? conv.padding.join("×") : String(conv.padding);
+  return `Conv2d(${conv.inChannels} → ${conv.outChannels}, ${kh}×${kw}, padding ${padding})`;
 }

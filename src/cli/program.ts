@@ -10,6 +10,7 @@ import { version } from "../version";
 import { runDemo } from "./demo";
 import { functionNames } from "./expression";
 import { ExpressionError, formatExpressionError, gradCommand } from "./grad-command";
+import { DEMO_MODELS, type DemoModel } from "./mnist-demo";
 import { trainMoons } from "./moons-demo";
 
 /** Where the command line writes: whole chunks of text (lines end with `\n`). */
@@ -94,23 +95,39 @@ function program(io: CliIo): Command {
 
   cli
     .command("demo")
-    .description("train an MLP on 10,000 MNIST digits with a live progress bar; write its pictures to out/")
-    .option("--epochs <n>", "training epochs", "10")
+    .description(
+      "train an MLP (or, with --model cnn, a CNN) on 10,000 MNIST digits with a live progress bar; write its pictures to out/",
+    )
+    .option("--model <name>", `the network: ${DEMO_MODELS.join(" or ")}`, "mlp")
+    .option("--epochs <n>", "training epochs (default: 10 for mlp, 8 for cnn)")
     .option("--train <n>", "training examples", "8000")
     .option("--test <n>", "test examples", "2000")
     .option("--seed <n>", "random seed (an integer)", "0")
     .option("--out <dir>", "output directory", "out")
-    .action(async (opts: { epochs: string; train: string; test: string; seed: string; out: string }) => {
-      // every option is checked before anything is printed
-      const options = {
-        epochs: positiveInt(opts.epochs, "--epochs"),
-        train: positiveInt(opts.train, "--train"),
-        test: positiveInt(opts.test, "--test"),
-        seed: integer(opts.seed, "--seed", Number.MIN_SAFE_INTEGER),
-        outDir: opts.out,
-      };
-      await runDemo({ ...options, log: say, ...(io === processIo ? {} : { progress: false }) });
-    });
+    .action(
+      async (opts: {
+        model: string;
+        epochs?: string;
+        train: string;
+        test: string;
+        seed: string;
+        out: string;
+      }) => {
+        // every option is checked before anything is printed
+        if (!(DEMO_MODELS as readonly string[]).includes(opts.model)) {
+          throw new ChainruleError(`--model must be ${DEMO_MODELS.join(" or ")}, got '${opts.model}'`);
+        }
+        const options = {
+          model: opts.model as DemoModel,
+          ...(opts.epochs === undefined ? {} : { epochs: positiveInt(opts.epochs, "--epochs") }),
+          train: positiveInt(opts.train, "--train"),
+          test: positiveInt(opts.test, "--test"),
+          seed: integer(opts.seed, "--seed", Number.MIN_SAFE_INTEGER),
+          outDir: opts.out,
+        };
+        await runDemo({ ...options, log: say, ...(io === processIo ? {} : { progress: false }) });
+      },
+    );
 
   cli
     .command("moons")

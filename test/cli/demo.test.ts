@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runDemo } from "../../src/cli/demo";
-import { trainMnist } from "../../src/cli/mnist-demo";
+import { mnistCnn, trainMnist } from "../../src/cli/mnist-demo";
+import type { Tensor } from "../../src/index";
 
 describe("the main demo", () => {
   it("trains, reports its accuracy and writes the curve and the graphs", async () => {
@@ -45,5 +46,94 @@ describe("the main demo", () => {
     const b = trainMnist({ train: 300, test: 100, hidden: 16, epochs: 1, seed: 3 });
     expect(a.stepLosses).toEqual(b.stepLosses);
     expect(a.testAccuracies).toEqual(b.testAccuracies);
+  });
+});
+
+describe("the CNN demo (--model cnn)", () => {
+  it("is PyTorch's Sequential of conv, ReLU, pool, conv, ReLU, pool, flatten, linear in float32", () => {
+    const model = mnistCnn();
+    const params = model.namedParameters() as [string, Tensor][];
+    expect(params.map(([name, p]) => [name, p.shape, p.dtype])).toEqual([
+      ["0.weight", [16, 1, 5, 5], "float32"],
+      ["0.bias", [16], "float32"],
+      ["3.weight", [32, 16, 5, 5], "float32"],
+      ["3.bias", [32], "float32"],
+      ["7.weight", [10, 1568], "float32"],
+      ["7.bias", [10], "float32"],
+    ]);
+    // PyTorch's default draws: U(−1/√fanIn, 1/√fanIn), fanIn 25, 400 and 1568
+    for (const [name, fanIn] of [
+      ["0.weight", 25],
+      ["3.bias", 400],
+      ["7.weight", 1568],
+      ["7.bias", 1568],
+    ] as const) {
+      const p = params.find(([n]) => n === name)?.[1] as Tensor;
+      const bound = 1 / Math.sqrt(fanIn);
+      expect(Math.max(...p.data.map(Math.abs))).toBeLessThanOrEqual(bound * (1 + 1e-6));
+      expect(Math.max(...p.data.map(Math.abs))).toBeGreaterThan(0.8 * bound);
+    }
+  });
+
+  it("learns on a small subset, shows its progress and writes its curve and its boxed graph", async () => {
+    const outDir = mkdtempSync(join(tmpdir(), "chainrule-cnn-demo-"));
+    const lines: string[] = [];
+    const losses: number[] = [];
+    const { accuracy, files } = await runDemo({
+      model: "cnn",
+      train: 640,
+      test: 200,
+      epochs: 1,
+      outDir,
+      log: (line) => lines.push(line),
+      progress: false,
+      onStep: ({ loss }) => losses.push(loss),
+    });
+    expect(losses).toHaveLength(10);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) - 0.05);
+    expect(accuracy).toBeGreaterThan(0.25); // chance is 0.1
+    const names = files.map((f) => f.slice(outDir.length + 1));
+    expect(names).toEqual(["cnn-training-curve.svg", "cnn-forward-graph.dot", "cnn-forward-graph.svg"]);
+    for (const f of files) expect(existsSync(f)).toBe(true);
+    const dot = readFileSync(join(outDir, "cnn-forward-graph.dot"), "utf8");
+    expect(dot).toContain('label="conv block 1: Conv2d(1 → 16, 5×5, padding 2) → ReLU → MaxPool2d(2)"');
+    expect(dot).toContain('label="conv block 2: Conv2d(16 → 32, 5×5, padding 2) → ReLU → MaxPool2d(2)"');
+    expect(dot).toContain('label="classifier: Flatten → Linear(1568 → 10)"');
+    // each box holds its stage: the conv's parameters (under their state-dict names) and three ops
+    const boxes = dot
+      .split("subgraph ")
+      .slice(1)
+      .map((box) => box.slice(0, box.indexOf("\n  }\n")));
+    expect(boxes).toHaveLength(3);
+    for (const [k, params] of [
+      [0, "0."],
+      [1, "3."],
+    ] as const) {
+      for (const op of ["conv2d", "relu", "maxPool2d"]) expect(boxes[k]).toContain(`label=${op}`);
+      expect(boxes[k]).toContain(`{ ${params}weight | `);
+      expect(boxes[k]).toContain(`{ ${params}bias | `);
+    }
+    expect(boxes[2]).toContain("label=linear");
+    expect(boxes[2]).toContain("{ 7.weight | [10,1568] float32");
+    const svg = readFileSync(join(outDir, "cnn-forward-graph.svg"), "utf8");
+    expect(svg).toContain("conv block 2");
+    expect(readFileSync(join(outDir, "cnn-training-curve.svg"), "utf8")).toContain("CNN on MNIST");
+    const text = lines.join("\n");
+    expect(text).toContain("a CNN (5×5 conv 16 → pool → 5×5 conv 32 → pool → linear 1568-10)");
+    expect(text).toContain("Adam lr 0.001, batch 64, 1 epochs, float32, seed 0");
+    expect(text).toMatch(/epoch {2}1\/1 {2}train loss \d\.\d{4} {2}test accuracy \d+\.\d{2}%/);
+    expect(text).toMatch(/test accuracy after 1 epochs/);
+  });
+
+  it("rejects an unknown model, naming the choices", async () => {
+    const lines: string[] = [];
+    await expect(runDemo({ model: "rnn" as never, log: (l) => lines.push(l) })).rejects.toThrow(
+      'runDemo: model must be one of "mlp", "cnn", got string "rnn"',
+    );
+    expect(() => trainMnist({ model: "rnn" as never })).toThrow(
+      'trainMnist: model must be one of "mlp", "cnn"',
+    );
+    expect(lines).toEqual([]);
   });
 });

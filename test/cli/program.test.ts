@@ -99,6 +99,7 @@ describe("chainrule demo", () => {
       ["--seed", "1.5", '--seed must be an integer, got "1.5"'],
       ["--epochs", "0", '--epochs must be a positive integer, got "0"'],
       ["--train", "", '--train must be a positive integer, got ""'],
+      ["--model", "rnn", "--model must be mlp or cnn, got 'rnn'"],
     ] as const) {
       const r = await cli("demo", flag, value);
       expect(r).toEqual({ code: 1, out: "", err: `chainrule: ${message}\n` });
