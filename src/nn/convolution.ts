@@ -17,7 +17,7 @@ import {
   scratch,
   type Window,
 } from "../tensor/kernels/conv";
-import { reshape, squeeze, sum, unsqueeze } from "../tensor/ops/all";
+import { squeeze, sum, unsqueeze } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
 import { allocFloat, checkTensor, floatData } from "../tensor/ops/util";
 import type { OpDef, Tensor } from "../tensor/tensor";
@@ -78,7 +78,16 @@ export interface UnfoldAttrs {
 export interface Conv2dAttrs extends UnfoldAttrs {
   readonly groups: number;
   readonly grid?: readonly [number, number];
+  /**
+   * A 1-D convolution (conv1d): the tensors have no height axis ([N, C, L], weights [Cout, Cg, k])
+   * and the window's height is 1. The data are laid out as the 2-D case with H = 1.
+   */
+  readonly oneD?: boolean;
 }
+
+/** A result shape of the conv family, without the height axis (index 2) for a 1-D convolution. */
+const convShape = (attrs: Conv2dAttrs, shape: number[]): number[] =>
+  attrs.oneD ? [...shape.slice(0, 2), ...shape.slice(3)] : shape;
 
 /** Output grid size along one axis, ⌊(n + padding − d·(k − 1) − 1)/s⌋ + 1 (≤ 0: kernel too large). */
 const outSize = (n: number, pad: number, k: number, s: number, d: number) =>
@@ -220,7 +229,7 @@ export const conv2dOp: OpDef<Conv2dAttrs> = {
     const [x, wt, b] = inputs as [Tensor, Tensor, Tensor | undefined];
     const s = convSizes(attrs, x.shape[0] as number, x.shape[1] as number, wt.shape[0] as number);
     const { win, l, kg, cog } = s;
-    const shape = [s.n, s.cout, win.oh, win.ow];
+    const shape = convShape(attrs, [s.n, s.cout, win.oh, win.ow]);
     const y = allocFloat(x, checkResultShape(shape, "conv2d"));
     const xd = floatData(x);
     const wd = floatData(wt);
@@ -239,10 +248,16 @@ export const conv2dOp: OpDef<Conv2dAttrs> = {
     return [
       needs[0] ? apply(convTranspose2dOp, [g, wt], attrs) : null,
       needs[1] ? apply(conv2dWeightOp, [x, g], attrs) : null,
-      needs[2] ? sum(g, [0, 2, 3]) : null,
+      needs[2] ? sum(g, attrs.oneD ? [0, 2] : [0, 2, 3]) : null,
     ];
   },
 };
+
+/**
+ * conv1d (`attrs.oneD`): conv2d with a height of 1, on tensors without the height axis; one
+ * "conv1d" node with conv2d's forward and backward (its gradients come out 1-D too).
+ */
+export const conv1dOp: OpDef<Conv2dAttrs> = { ...conv2dOp, name: "conv1d" };
 
 /**
  * The transposed convolution, conv2d's adjoint in its input (and so its gradient in x): x
@@ -260,7 +275,7 @@ export const convTranspose2dOp: OpDef<Conv2dAttrs> = {
     const s = convSizes(attrs, g.shape[0] as number, c, wt.shape[0] as number);
     const { win, l, kg, cog } = s;
     const [h, w] = attrs.size;
-    const shape = [s.n, c, h, w];
+    const shape = convShape(attrs, [s.n, c, h, w]);
     const x = allocFloat(g, checkResultShape(shape, "convTranspose2d"));
     x.fill(0);
     const gd = floatData(g);
@@ -283,7 +298,7 @@ export const convTranspose2dOp: OpDef<Conv2dAttrs> = {
     return [
       needs[0] ? apply(conv2dOp, [h, wt], attrs) : null,
       needs[1] ? apply(conv2dWeightOp, [h, g], attrs) : null,
-      needs[2] ? sum(h, [0, 2, 3]) : null,
+      needs[2] ? sum(h, attrs.oneD ? [0, 2] : [0, 2, 3]) : null,
     ];
   },
 };
@@ -298,7 +313,7 @@ export const conv2dWeightOp: OpDef<Conv2dAttrs, readonly [Tensor, Tensor]> = {
   forward: ([x, g], attrs) => {
     const s = convSizes(attrs, x.shape[0] as number, x.shape[1] as number, g.shape[1] as number);
     const { win, l, kg, cog } = s;
-    const shape = [s.cout, kg / (win.kh * win.kw), win.kh, win.kw];
+    const shape = convShape(attrs, [s.cout, kg / (win.kh * win.kw), win.kh, win.kw]);
     const dw = allocFloat(x, checkResultShape(shape, "conv2dWeight"));
     const part = s.chunk < s.n ? allocFloat(x, dw.length) : dw;
     const xd = floatData(x);
@@ -467,8 +482,17 @@ function conv2dBatched(
   o: Conv2dOptions,
   shown: { input: readonly number[]; weight: readonly number[] },
 ): Tensor {
-  const [, c, h, w] = x.shape as [number, number, number, number];
-  const [cout, cg, kh, kw] = weight.shape as [number, number, number, number];
+  // conv1d passes [N, C, L] and [Cout, Cg, k]: read as H = kh = 1
+  const oneD = x.ndim === 3;
+  const [, c, h, w] = (oneD ? [x.shape[0], x.shape[1], 1, x.shape[2]] : x.shape) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [cout, cg, kh, kw] = (
+    oneD ? [weight.shape[0], weight.shape[1], 1, weight.shape[2]] : weight.shape
+  ) as [number, number, number, number];
   const groups = o.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1)
     throw new ChainruleError(`${op}: groups must be a positive integer, got ${describe(o.groups)}`);
@@ -490,7 +514,8 @@ function conv2dBatched(
   const dilation = pair(o.dilation, 1, op, "dilation", 1);
   const padding = convPadding(o.padding, op, kernel, stride, dilation);
   const a = windowAttrs(op, shown.input, [h, w], kernel, { stride, dilation }, padding);
-  return apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], { ...a, groups });
+  const attrs: Conv2dAttrs = oneD ? { ...a, groups, oneD } : { ...a, groups };
+  return apply(oneD ? conv1dOp : conv2dOp, bias ? [x, weight, bias] : [x, weight], attrs);
 }
 
 /**
@@ -526,8 +551,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
 
 /**
  * 1-D convolution (`torch.nn.functional.conv1d`) of x [N, Cin, L] (or unbatched [Cin, L]) with
- * weight [Cout, Cin/groups, k] and optional bias [Cout]: conv2d with a height of 1, so the graph
- * is reshape → "conv2d" → reshape. Output length ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1.
+ * weight [Cout, Cin/groups, k] and optional bias [Cout]: conv2d with a height of 1, as one
+ * "conv1d" node. Output length ⌊(L + 2p − d·(k − 1) − 1)/s⌋ + 1.
  *
  * @example
  * nn.conv1d(tensor([[[1, 2, 3, 4]]]), tensor([[[1, -1]]])).toArray(); // [[[-1, -1, -1]]]
@@ -546,22 +571,12 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
   checkConv1dOptions("conv1d", o);
   const p = o.padding;
   const batched = x.ndim === 3 ? x : unsqueeze(x, 0);
-  const [n, c, len] = batched.shape as [number, number, number];
-  const [cout, cg, k] = weight.shape as [number, number, number];
   const opts: Conv2dOptions = {
     stride: [1, o.stride ?? 1],
     dilation: [1, o.dilation ?? 1],
     padding: typeof p === "number" ? [0, p] : p,
     groups: o.groups,
   };
-  const y = conv2dBatched(
-    "conv1d",
-    reshape(batched, [n, c, 1, len]),
-    reshape(weight, [cout, cg, 1, k]),
-    bias,
-    opts,
-    { input: x.shape, weight: weight.shape },
-  );
-  const out = reshape(y, [n, cout, y.shape[3] as number]);
+  const out = conv2dBatched("conv1d", batched, weight, bias, opts, { input: x.shape, weight: weight.shape });
   return x.ndim === 3 ? out : squeeze(out, 0);
 }

@@ -6,7 +6,7 @@
  * indices or with probabilities).
  */
 import type { OpDef } from "../tensor/tensor";
-import { conv2dOp, conv2dWeightOp, convTranspose2dOp, foldOp, unfoldOp } from "./convolution";
+import { conv1dOp, conv2dOp, conv2dWeightOp, convTranspose2dOp, foldOp, unfoldOp } from "./convolution";
 import { dropoutOp, linearOp } from "./functional";
 import {
   bceOp,
@@ -21,7 +21,14 @@ import {
   nllOp,
   smoothL1Op,
 } from "./losses";
-import { maxPool2dOp, poolScatterOp, poolSelectOp } from "./pooling";
+import {
+  adaptiveAvgPool2dOp,
+  avgPool2dOp,
+  avgPoolSpreadOp,
+  maxPool2dOp,
+  poolScatterOp,
+  poolSelectOp,
+} from "./pooling";
 
 /** Every fused nn op by key (see the file comment). */
 export const nnOpTable = {
@@ -29,12 +36,16 @@ export const nnOpTable = {
   dropout: dropoutOp,
   unfold: unfoldOp,
   fold: foldOp,
+  conv1d: conv1dOp,
   conv2d: conv2dOp,
   conv2dWeight: conv2dWeightOp,
   convTranspose2d: convTranspose2dOp,
   maxPool2d: maxPool2dOp,
   poolSelect: poolSelectOp,
   poolScatter: poolScatterOp,
+  avgPool2d: avgPool2dOp,
+  adaptiveAvgPool2d: adaptiveAvgPool2dOp,
+  avgPoolSpread: avgPoolSpreadOp,
   crossEntropy: crossEntropyOp,
   crossEntropySoft: crossEntropySoftOp,
   nll: nllOp,

@@ -1,16 +1,15 @@
 /**
  * Pooling (SPEC §9): `maxPool2d` as one recorded op whose backward sends ḡ to each window's
  * maximum (through the adjoint pair `poolScatter` ↔ `poolSelect`, so second derivatives work),
- * and the average pools as separable linear maps: window sums M_h·x·M_wᵀ with constant 0/1
- * window matrices, divided by the window sizes, composed of differentiable matmuls. Inputs are
- * [N, C, H, W] or unbatched [C, H, W].
+ * and the average pools `avgPool2d` and `adaptiveAvgPool2d` as one recorded op each (window sums
+ * divided by the window sizes) whose adjoint `avgPoolSpread` spreads ḡ back over the windows
+ * (each is the other's backward). Inputs are [N, C, H, W] or unbatched [C, H, W].
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
 import { checkResultShape } from "../tensor/broadcast";
 import { allocate } from "../tensor/dtype";
 import { apply } from "../tensor/ops/apply";
-import { matmul } from "../tensor/ops/linalg";
-import { floatData } from "../tensor/ops/util";
+import { allocFloat, floatData } from "../tensor/ops/util";
 import { readData } from "../tensor/storage";
 import { type OpDef, Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
@@ -217,39 +216,146 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options?: MaxPool2dOption
 }
 
 /**
- * The [out, size] 0/1 matrix whose row i marks window i of an axis (padding reads nothing), and
- * the window's divisor along the axis (`k` for a fixed kernel, its length for adaptive windows).
+ * The windows of an average pool: output row i sums input rows [rows[2i], rows[2i + 1]) and
+ * output column j columns [cols[2j], cols[2j + 1]) (clipped to the image), then divides by
+ * divisor[i·ow + j] (the window's full size, padding included, as PyTorch's count_include_pad).
  */
-function windows(out: number, size: number, like: Tensor, span: (i: number) => [number, number]) {
-  const m = allocate(like.dtype, out * size);
-  const counts: number[] = [];
-  for (let i = 0; i < out; i++) {
-    const [start, end] = span(i);
-    for (let r = Math.max(0, start); r < Math.min(size, end); r++) m[i * size + r] = 1;
-    counts.push(end - start);
-  }
-  return { marks: new Tensor(m, [out, size]), counts };
+export interface AvgPoolAttrs {
+  readonly rows: Int32Array;
+  readonly cols: Int32Array;
+  readonly divisor: Float64Array;
+  /** [N, C, H, W] and [N, C, oh, ow]. */
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  /** Which public function made it: the name its forward node shows. */
+  readonly adaptive: boolean;
 }
 
 /**
- * Σ over each (row window × column window) of x's last two axes, divided by the windows' sizes:
- * (M_h·x·M_wᵀ)/(count_h ⊗ count_w), sums first and one division, as PyTorch averages.
+ * y[n, c, i, j] = (Σ_{r ∈ rows_i, s ∈ cols_j} x[n, c, r, s]) / divisor[i, j]: a sum per window,
+ * then one division (PyTorch's order). Linear; ∂x = avgPoolSpread(ḡ), its adjoint.
  */
-function windowMeans(x4: Tensor, rows: ReturnType<typeof windows>, cols: ReturnType<typeof windows>): Tensor {
-  const divisor = allocate(x4.dtype, rows.counts.length * cols.counts.length);
-  rows.counts.forEach((a, i) => {
-    cols.counts.forEach((b, j) => {
-      divisor[i * cols.counts.length + j] = a * b;
-    });
-  });
-  const sums = matmul(matmul(rows.marks, x4), cols.marks.transpose());
-  return sums.div(new Tensor(divisor, [rows.counts.length, cols.counts.length]));
+function windowMeans(x: Tensor, a: AvgPoolAttrs) {
+  const [n, c, h, w] = a.inShape as [number, number, number, number];
+  const [oh, ow] = a.outShape.slice(2) as [number, number];
+  const xd = floatData(x);
+  const out = allocFloat(x, n * c * oh * ow);
+  let o = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    const base = plane * h * w;
+    for (let i = 0; i < oh; i++) {
+      const r0 = a.rows[2 * i] as number;
+      const r1 = a.rows[2 * i + 1] as number;
+      for (let j = 0; j < ow; j++) {
+        const c0 = a.cols[2 * j] as number;
+        const c1 = a.cols[2 * j + 1] as number;
+        let total = 0;
+        for (let r = r0; r < r1; r++)
+          for (let q = base + r * w + c0, e = q + c1 - c0; q < e; q++) total += xd[q] as number;
+        out[o] = total / (a.divisor[i * ow + j] as number);
+        o++;
+      }
+    }
+  }
+  return { shape: a.outShape, data: out };
+}
+
+const avgPoolBackward: OpDef<AvgPoolAttrs, readonly [Tensor]>["backward"] = (g, { attrs }) => [
+  apply(avgPoolSpreadOp, [g], attrs),
+];
+
+/** 2-D average pooling (`avgPool2d`): the mean of each window, padding counted. ∂ = avgPoolSpread(ḡ). */
+export const avgPool2dOp: OpDef<AvgPoolAttrs, readonly [Tensor]> = {
+  name: "avgPool2d",
+  saves: "none",
+  forward: ([x], attrs) => windowMeans(x, attrs),
+  backward: avgPoolBackward,
+};
+
+/** Adaptive average pooling (`adaptiveAvgPool2d`): as avgPool2d, with windows of varying size. */
+export const adaptiveAvgPool2dOp: OpDef<AvgPoolAttrs, readonly [Tensor]> = {
+  name: "adaptiveAvgPool2d",
+  saves: "none",
+  forward: ([x], attrs) => windowMeans(x, attrs),
+  backward: avgPoolBackward,
+};
+
+/**
+ * The adjoint of the average pools: x̄[n, c, r, s] = Σ over the windows (i, j) holding (r, s) of
+ * ḡ[n, c, i, j]/divisor[i, j] — each output's gradient spread evenly over its window.
+ * ∂ = the average pool itself.
+ */
+export const avgPoolSpreadOp: OpDef<AvgPoolAttrs, readonly [Tensor]> = {
+  name: "avgPoolSpread",
+  saves: "none",
+  forward: ([g], a) => {
+    const [n, c, h, w] = a.inShape as [number, number, number, number];
+    const [oh, ow] = a.outShape.slice(2) as [number, number];
+    const gd = floatData(g);
+    const out = allocFloat(g, checkResultShape(a.inShape, "avgPoolSpread"));
+    out.fill(0);
+    let o = 0;
+    for (let plane = 0; plane < n * c; plane++) {
+      const base = plane * h * w;
+      for (let i = 0; i < oh; i++) {
+        const r0 = a.rows[2 * i] as number;
+        const r1 = a.rows[2 * i + 1] as number;
+        for (let j = 0; j < ow; j++) {
+          const c0 = a.cols[2 * j] as number;
+          const c1 = a.cols[2 * j + 1] as number;
+          const share = (gd[o] as number) / (a.divisor[i * ow + j] as number);
+          o++;
+          for (let r = r0; r < r1; r++)
+            for (let q = base + r * w + c0, e = q + c1 - c0; q < e; q++) out[q] = (out[q] as number) + share;
+        }
+      }
+    }
+    return { shape: a.inShape, data: out };
+  },
+  backward: (h, { attrs }) => [apply(attrs.adaptive ? adaptiveAvgPool2dOp : avgPool2dOp, [h], attrs)],
+};
+
+/**
+ * An average pool's attributes over x4 [N, C, H, W] from the window of each output row and column
+ * ([start, end) before clipping to the image: `end − start` is the size the mean divides by).
+ */
+function avgPoolAttrs(
+  x4: Tensor,
+  out: readonly [number, number],
+  span: (axis: 0 | 1, i: number) => [number, number],
+  adaptive: boolean,
+): AvgPoolAttrs {
+  const [n, c, h, w] = x4.shape as [number, number, number, number];
+  const sizes: number[][] = [[], []];
+  const ranges = ([0, 1] as const).map((axis) => {
+    const len = [h, w][axis] as number;
+    const r = new Int32Array(2 * (out[axis] as number));
+    for (let i = 0; i < (out[axis] as number); i++) {
+      const [start, end] = span(axis, i);
+      r[2 * i] = Math.max(0, start);
+      r[2 * i + 1] = Math.min(len, end);
+      (sizes[axis] as number[]).push(end - start);
+    }
+    return r;
+  }) as [Int32Array, Int32Array];
+  const [oh, ow] = out;
+  const divisor = new Float64Array(oh * ow);
+  for (let i = 0; i < oh; i++)
+    for (let j = 0; j < ow; j++) divisor[i * ow + j] = (sizes[0]?.[i] as number) * (sizes[1]?.[j] as number);
+  return {
+    rows: ranges[0],
+    cols: ranges[1],
+    divisor,
+    inShape: [n, c, h, w],
+    outShape: [n, c, oh, ow],
+    adaptive,
+  };
 }
 
 /**
  * 2-D average pooling (`torch.nn.functional.avg_pool2d`, count_include_pad, no ceil mode): the
- * mean of each kernel window, zero padding counted. A separable linear map, window sums
- * M_h·x·M_wᵀ over kh·kw, so its gradient (and the gradient's gradient) come from matmul's.
+ * mean of each kernel window, zero padding counted. One "avgPool2d" node; linear, so
+ * ∂x = ḡ/(kh·kw) spread over each window (avgPoolSpread, whose own derivative is the pool again).
  *
  * @example
  * const x = tensor([[[[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 9, 8], [2, 1, 7, 6]]]]);
@@ -260,19 +366,22 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options?: AvgPool2dOption
   const o = checkOptions(options, op);
   const { x4, undo } = batched(x, op);
   const g = geometry(op, x4, kernelSize, { stride: o.stride, padding: o.padding });
-  const [h, w] = x4.shape.slice(2) as [number, number];
-  const along = (out: number, size: number, axis: 0 | 1) =>
-    windows(out, size, x4, (i) => {
+  const attrs = avgPoolAttrs(
+    x4,
+    [g.oh, g.ow],
+    (axis, i) => {
       const start = i * g.stride[axis] - g.padding[axis];
       return [start, start + g.kernel[axis]];
-    });
-  return undo(windowMeans(x4, along(g.oh, h, 0), along(g.ow, w, 1)));
+    },
+    false,
+  );
+  return undo(apply(avgPool2dOp, [x4], attrs));
 }
 
 /**
  * Adaptive average pooling (`torch.nn.functional.adaptive_avg_pool2d`): an output of `outputSize`
  * [oh, ow] whose element (i, j) averages rows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) and the columns likewise;
- * `outputSize` 1 is global average pooling. A separable linear map, like `avgPool2d`.
+ * `outputSize` 1 is global average pooling. One "adaptiveAvgPool2d" node, linear like `avgPool2d`.
  *
  * @example
  * nn.adaptiveAvgPool2d(tensor([[[[1, 2, 3], [4, 5, 6]]]]), 1).toArray(); // [[[[3.5]]]]
@@ -281,12 +390,20 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options?: AvgPool2dOption
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const op = "adaptiveAvgPool2d";
   const { x4, undo } = batched(x, op);
-  const [oh, ow] = pair(outputSize, 1, op, "outputSize", 1);
-  const [h, w] = x4.shape.slice(2) as [number, number];
-  // window i of an axis of `size` into `out`: [⌊i·size/out⌋, ⌈(i+1)·size/out⌉)
-  const along = (out: number, size: number) =>
-    windows(out, size, x4, (i) => [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)]);
-  return undo(windowMeans(x4, along(oh, h), along(ow, w)));
+  const out = pair(outputSize, 1, op, "outputSize", 1);
+  const size = x4.shape.slice(2) as [number, number];
+  // window i of an axis of `len` into `n`: [⌊i·len/n⌋, ⌈(i+1)·len/n⌉)
+  const attrs = avgPoolAttrs(
+    x4,
+    out,
+    (axis, i) => {
+      const len = size[axis];
+      const n = out[axis];
+      return [Math.floor((i * len) / n), Math.ceil(((i + 1) * len) / n)];
+    },
+    true,
+  );
+  return undo(apply(adaptiveAvgPool2dOp, [x4], attrs));
 }
 
 /**

@@ -1,12 +1,22 @@
 /**
  * SPEC §9 pooling: `nn.maxPool2d` (one node; the gradient to each window's maximum, through the
- * adjoint pair poolScatter ↔ poolSelect), `nn.avgPool2d` and `nn.adaptiveAvgPool2d` (separable
- * averaging matmuls) and their modules. Values and gradients against PyTorch:
+ * adjoint pair poolScatter ↔ poolSelect), `nn.avgPool2d` and `nn.adaptiveAvgPool2d` (one node
+ * each, with the adjoint avgPoolSpread) and their modules. Values and gradients against PyTorch:
  * test/autograd/torch-reference.test.ts (nn_pools); op-table gradcheck/gradgradcheck for
- * maxPool2d, poolSelect and poolScatter. Here: hand values, shapes, NaN, double backward and errors.
+ * maxPool2d, poolSelect, poolScatter, avgPool2d, adaptiveAvgPool2d and avgPoolSpread. Here: hand
+ * values, shapes, NaN, double backward and errors.
  */
 import { describe, expect, it } from "vitest";
-import { ChainruleError, gradcheck, gradgradcheck, nn, type Tensor, tensor, zeros } from "../../src/index";
+import {
+  ChainruleError,
+  gradcheck,
+  gradgradcheck,
+  gradients,
+  nn,
+  type Tensor,
+  tensor,
+  zeros,
+} from "../../src/index";
 
 const x44 = () =>
   tensor(
@@ -187,5 +197,20 @@ describe("pooling modules", () => {
     expect(() => nn.adaptiveAvgPool2d(zeros([1, 1, 2, 2]), [0, 1])).toThrow(
       /adaptiveAvgPool2d: outputSize must be/,
     );
+  });
+});
+
+describe("average pools are one node each", () => {
+  it("avgPool2d and adaptiveAvgPool2d record one node on the input; their gradients one avgPoolSpread", () => {
+    const x = x44();
+    for (const [y, op] of [
+      [nn.avgPool2d(x, 2, { padding: 1 }), "avgPool2d"],
+      [nn.adaptiveAvgPool2d(x, [3, 2]), "adaptiveAvgPool2d"],
+    ] as const) {
+      expect(y.op).toBe(op);
+      expect(y.parents).toEqual([x]);
+      const [g] = gradients(y.sum(), [x], { createGraph: true });
+      expect(g?.op).toBe("avgPoolSpread");
+    }
   });
 });

@@ -1284,6 +1284,26 @@ const nnCases: Record<NnOpKey, OpCase> = {
       },
     ],
   },
+  conv1d: {
+    differentiable: true,
+    variants: [
+      {
+        name: "x [2,2,6], W [3,2,3], b [3]",
+        inputs: draw([[2, 2, 6], fine], [[3, 2, 3], fine], [[3], fine]),
+        call: (x, w, b) => nn.conv1d(x, w, b),
+      },
+      {
+        name: "groups 2, stride 2, dilation 2, padding 1, no bias",
+        inputs: draw([[1, 4, 7], fine], [[2, 2, 2], fine]),
+        call: (x, w) => nn.conv1d(x, w, null, { groups: 2, stride: 2, dilation: 2, padding: 1 }),
+      },
+      {
+        name: 'padding "same" (asymmetric), kernel 4',
+        inputs: draw([[1, 2, 5], fine], [[2, 2, 4], fine], [[2], fine]),
+        call: (x, w, b) => nn.conv1d(x, w, b, { padding: "same" }),
+      },
+    ],
+  },
   conv2dWeight: {
     differentiable: true,
     variants: [
@@ -1354,6 +1374,54 @@ const nnCases: Record<NnOpKey, OpCase> = {
         name: "x [1,2,5,4], kernel [3,2], stride 1, padding [1,1], dilation [1,2]",
         inputs: (rng, dtype) => [distinct(rng, [1, 2, 5, 4], dtype)],
         call: (x) => nn.maxPool2d(x, [3, 2], { stride: 1, padding: [1, 1], dilation: [1, 2] }),
+      },
+    ],
+  },
+  avgPool2d: {
+    differentiable: true,
+    variants: [
+      {
+        name: "x [2,2,4,4], kernel 2",
+        inputs: draw([[2, 2, 4, 4], fine]),
+        call: (x) => nn.avgPool2d(x, 2),
+      },
+      {
+        name: "x [1,2,5,4], kernel [3,2], stride [2,1], padding 1 (counted)",
+        inputs: draw([[1, 2, 5, 4], fine]),
+        call: (x) => nn.avgPool2d(x, [3, 2], { stride: [2, 1], padding: 1 }),
+      },
+    ],
+  },
+  adaptiveAvgPool2d: {
+    differentiable: true,
+    variants: [
+      {
+        name: "x [2,2,5,4] → [3,2] (overlapping windows)",
+        inputs: draw([[2, 2, 5, 4], fine]),
+        call: (x) => nn.adaptiveAvgPool2d(x, [3, 2]),
+      },
+      {
+        name: "x [1,2,3,4] → 1 (global)",
+        inputs: draw([[1, 2, 3, 4], fine]),
+        call: (x) => nn.adaptiveAvgPool2d(x, 1),
+      },
+    ],
+  },
+  avgPoolSpread: {
+    differentiable: true,
+    variants: [
+      {
+        name: "ḡ [1,2,2,3] → [1,2,4,4] (windows overlap and reach the padding)",
+        inputs: draw([[1, 2, 2, 3], fine]),
+        call: (g) =>
+          apply(nnOpTable.avgPoolSpread, [g], {
+            rows: Int32Array.from([0, 2, 1, 4]),
+            cols: Int32Array.from([0, 1, 0, 3, 2, 4]),
+            divisor: Float64Array.from([4, 6, 6, 6, 9, 4]),
+            inShape: [1, 2, 4, 4],
+            outShape: [1, 2, 2, 3],
+            adaptive: false,
+          }),
       },
     ],
   },
