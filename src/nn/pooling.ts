@@ -44,13 +44,16 @@ export interface PoolIndexAttrs {
 }
 
 /** A max pool's geometry. */
-export interface MaxPoolAttrs {
+export interface MaxPoolGeometry {
   readonly kernel: readonly [number, number];
   readonly stride: readonly [number, number];
   readonly padding: readonly [number, number];
   readonly dilation: readonly [number, number];
   readonly outShape: readonly number[];
 }
+
+/** A max pool: its geometry and where each window's maximum is (found once, when it is called). */
+export interface MaxPoolAttrs extends MaxPoolGeometry, PoolIndexAttrs {}
 
 /** Taps t in [lo, hi) of a window starting at `start` (spacing d, k taps) that fall inside [0, n). */
 function tapRange(start: number, d: number, k: number, n: number): [number, number] {
@@ -60,7 +63,7 @@ function tapRange(start: number, d: number, k: number, n: number): [number, numb
 }
 
 /** For each output of the max pool, the flat index of its window's maximum in x (NaN counts as the maximum). */
-function argmaxWindows(x: Tensor, a: MaxPoolAttrs): Int32Array {
+function argmaxWindows(x: Tensor, a: MaxPoolGeometry): Int32Array {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [oh, ow] = a.outShape.slice(2) as [number, number];
   const [kh, kw] = a.kernel;
@@ -137,25 +140,14 @@ export const poolScatterOp: OpDef<PoolIndexAttrs, readonly [Tensor]> = {
 
 /**
  * 2-D max pooling (`torch.nn.functional.max_pool2d`): each output is the maximum of its window
- * (NaN wins, as in PyTorch). ∂ = ḡ added at each window's maximum (the first one on ties).
+ * (NaN wins, as in PyTorch), read at the indices `maxPool2d` found when it was called; so the
+ * forward is poolSelect's, and ∂ = ḡ added at each window's maximum (the first one on ties).
  */
 export const maxPool2dOp: OpDef<MaxPoolAttrs, readonly [Tensor]> = {
   name: "maxPool2d",
-  saves: "inputs",
-  forward: ([x], attrs) => {
-    const indices = argmaxWindows(x, attrs);
-    const out = allocate(x.dtype, indices.length);
-    const data = readData(x);
-    for (let o = 0; o < indices.length; o++) out[o] = data[indices[o] as number] as number;
-    return { shape: attrs.outShape, data: out };
-  },
-  backward: (g, { inputs: [x], attrs }) => [
-    apply(poolScatterOp, [g], {
-      indices: argmaxWindows(x, attrs),
-      inShape: x.shape,
-      outShape: attrs.outShape,
-    }),
-  ],
+  saves: "none",
+  forward: poolSelectOp.forward,
+  backward: (g, { attrs }) => [apply(poolScatterOp, [g], attrs)],
 };
 
 /** x as [N, C, H, W] (an unbatched [C, H, W] gets N = 1), checked; `undo` restores the batch form. */
@@ -212,7 +204,9 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options?: MaxPool2dOption
   const { x4, undo } = batched(x, op);
   const g = geometry(op, x4, kernelSize, o);
   const outShape = [x4.shape[0] as number, x4.shape[1] as number, g.oh, g.ow];
-  return undo(apply(maxPool2dOp, [x4], { ...g, outShape }));
+  const windows: MaxPoolGeometry = { ...g, outShape };
+  const indices = argmaxWindows(x4, windows);
+  return undo(apply(maxPool2dOp, [x4], { ...windows, indices, inShape: x4.shape }));
 }
 
 /**
