@@ -56,6 +56,7 @@ export type { ScalarFn, TensorFn } from "./graph/check";
 export {
   type BackpropLayer,
   type BackpropReport,
+  type BackpropStage,
   type BackwardStep,
   type BackwardStepsOptions,
   backpropReport,
@@ -85,6 +86,8 @@ export {
   type RenderSvgOptions,
   renderSvg,
   type ScalarExpansion,
+  type StageCheck,
+  type StageParameter,
   type StepNode,
   type ToDotOptions,
   type ToHtmlOptions,

@@ -23,12 +23,15 @@ export { type RenderSvgOptions, renderSvg } from "./render";
 export {
   type BackpropLayer,
   type BackpropReport,
+  type BackpropStage,
   backpropReport,
   type FormatReportOptions,
   formatBackpropReport,
   type LossFunction,
   type NamedLoss,
   type StageActivation,
+  type StageCheck,
+  type StageParameter,
 } from "./report";
 export { localSymbol, type OpSymbols, tensorSymbols } from "./symbols";
 export { type ToDotOptions, toDot } from "./to-dot";

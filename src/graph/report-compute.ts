@@ -16,21 +16,42 @@
  * [out, in] (the textbook wˡ: row j holds the weights into neuron j). In that batch form BP2 is
  * Δˡ = (Δˡ⁺¹·Wˡ⁺¹) ⊙ σ′(Zˡ), BP3 sums Δˡ over the rows and BP4 is ∂C/∂Wˡ = (Δˡ)ᵀ·Aˡ⁻¹.
  *
+ * Models with other layers (Conv2d, pooling, Flatten/Unflatten, BatchNorm/LayerNorm/GroupNorm,
+ * Dropout) are followed stage by stage, one stage per child of the Sequential: its shapes, δ =
+ * ∂C/∂(output) and the parameters' gradients from autodiff and, for a convolution
+ * z = conv2d(a, W) + b, the analogues of BP2–BP4 recomputed in plain float64 loops:
+ *
+ *     ∂C/∂b = Σ_{n,y,x} δ   (BP3)      ∂C/∂W = Σₙ δₙ ⋆ aₙ   (BP4)      ∂C/∂a = convTranspose2d(δ, W)   (BP2, first half)
+ *
  * This file runs the network and reads autodiff's values; stages.ts reads the model,
- * report-losses.ts names the costs, report-equations.ts recomputes BP1–BP4 and
- * report-format.ts renders the result.
+ * report-losses.ts names the costs, report-equations.ts recomputes BP1–BP4 (and the convolution
+ * equations) and report-format.ts renders the result.
  */
 import { gradients } from "../autograd/functional";
 import { enableGrad } from "../autograd/grad-mode";
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { linear } from "../nn/functional";
-import type { Linear, Sequential } from "../nn/layers";
+import { Conv2d } from "../nn/conv";
+import { conv2d } from "../nn/convolution";
+import { layerNorm, linear } from "../nn/functional";
+import { Dropout, Flatten, Linear, type Sequential, Softmax, Unflatten } from "../nn/layers";
+import { BatchNorm1d, BatchNorm2d, batchNorm, GroupNorm, groupNorm, LayerNorm } from "../nn/norm";
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "../nn/pooling";
 import { tensor, zeros } from "../tensor/creation";
 import type { DType } from "../tensor/dtype";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
-import { type BackpropEquations, equations, sigmaPrime, sigmaPrimeFormula } from "./report-equations";
+import {
+  type BackpropEquations,
+  convEquations,
+  convGeometry,
+  equations,
+  linearEquations,
+  maxError,
+  type NextLayer,
+  sigmaPrime,
+  sigmaPrimeFormula,
+} from "./report-equations";
 import { type LossFunction, type NamedLoss, resolveLoss } from "./report-losses";
-import { linearStages, type Stage, type StageActivation } from "./stages";
+import { type ModelStage, modelStages, type StageActivation } from "./stages";
 
 /** Everything backpropagation computes for one layer l (all tensors are detached copies). */
 export interface BackpropLayer {
@@ -67,6 +88,12 @@ export interface BackpropLayer {
   /** σ′ in words: "σ(z)(1 − σ(z))", "1 − tanh²(z)", … */
   sigmaPrimeFormula: string;
   /**
+   * In a model with other layers: the label of the stage that reads aˡ when it is not a Linear
+   * ("2: MaxPool2d(2)"), else null. Then BP2 does not apply and the δˡ check starts, as BP1 does,
+   * from autodiff's ∂C/∂aˡ: δˡ = ∂C/∂aˡ ⊙ σ′(zˡ).
+   */
+  nextStage: string | null;
+  /**
    * The same quantities recomputed from the equations in plain float64 arithmetic, each from
    * autodiff's values one step away (BP2 from δˡ⁺¹ and Wˡ⁺¹, BP3 and BP4 from δˡ), and the largest
    * absolute difference from autodiff's.
@@ -74,10 +101,72 @@ export interface BackpropLayer {
   equations: BackpropEquations;
 }
 
+/** A parameter of a stage, and ∂C/∂ of it from autodiff. */
+export interface StageParameter {
+  /** Its name in the model: "0.weight". */
+  name: string;
+  /** Its values (a copy). */
+  value: Tensor;
+  /** ∂C/∂(parameter) from autodiff. */
+  grad: Tensor;
+}
+
+/** A gradient of a stage recomputed from its equation, independently of the graph, next to autodiff's. */
+export interface StageCheck {
+  /** "∂C/∂b", "∂C/∂W", "∂C/∂a" (the stage's input) or "∂C/∂z" (an activation's input). */
+  quantity: string;
+  /** The equation: "BP4: Σₙ δₙ ⋆ aₙ (conv2dWeight)". */
+  equation: string;
+  /** The equation's value, computed in float64 from autodiff's δ and the forward values. */
+  value: Tensor;
+  /** Autodiff's value of the same quantity. */
+  autodiff: Tensor;
+  /** max |equation − autodiff|. */
+  maxError: number;
+}
+
+/** One layer of the model (every child of the Sequential, activations included) in a {@link BackpropReport}. */
+export interface BackpropStage {
+  /** Its position in the model, from 0. */
+  index: number;
+  /** Its child name ("0"; "" for a bare Linear). */
+  name: string;
+  /** Its class: "Conv2d", "ReLU", …. */
+  kind: string;
+  /** Child name, type and settings: "0: Conv2d(1 → 4, 3×3, padding 1)". */
+  label: string;
+  inputShape: number[];
+  outputShape: number[];
+  /** Its input (the previous stage's output; x for the first), a copy. */
+  input: Tensor;
+  /** Its output, a copy. */
+  output: Tensor;
+  /** δ of the stage: ∂C/∂(output) from autodiff (the next stage's gradInput). */
+  delta: Tensor;
+  /** ∂C/∂(input) from autodiff (the previous stage's δ; ∂C/∂x for the first). */
+  gradInput: Tensor;
+  /** Its parameters ("0.weight", "0.bias") and their gradients; [] for a layer without. */
+  parameters: StageParameter[];
+  /** The local derivative in words: "max pool: δ goes to each window's maximum …". */
+  local: string;
+  /**
+   * For Linear and Conv2d: ∂C/∂b (BP3), ∂C/∂W (BP4) and ∂C/∂(input) (BP2's first half) recomputed
+   * from δ; for an activation: ∂C/∂z = δ ⊙ σ′(z) (softmax: its Jacobian); [] for the other layers.
+   */
+  checks: StageCheck[];
+}
+
 /** The result of {@link backpropReport}. */
 export interface BackpropReport {
   /** One entry per Linear layer, l = 1 … L. */
   layers: BackpropLayer[];
+  /** One entry per layer of the model (every child, in order), with δ and the equations of each. */
+  stages: BackpropStage[];
+  /**
+   * Whether the model is only Linear layers, each optionally followed by an activation (then
+   * `formatBackpropReport` prints BP1–BP4 layer by layer, otherwise stage by stage).
+   */
+  linearOnly: boolean;
   /** The cost C. */
   loss: number;
   /** The loss's name ("quadratic", …) or "custom" for a function. */
@@ -102,26 +191,36 @@ function copyOf(t: Tensor): Tensor {
 }
 
 /**
- * Runs the forward pass of a Linear + activation network on `x`, computes the cost with `loss`,
- * and returns for every layer l the quantities of backpropagation, taken from the autodiff graph:
- * zˡ, aˡ, ∂C/∂aˡ, δˡ = ∂C/∂zˡ, ∂C/∂Wˡ and ∂C/∂bˡ, next to the same quantities recomputed from
- * BP1–BP4 (see the module comment). Render it with {@link formatBackpropReport}.
+ * Runs the forward pass of a network on `x`, computes the cost with `loss`, and returns for every
+ * Linear layer l the quantities of backpropagation, taken from the autodiff graph: zˡ, aˡ, ∂C/∂aˡ,
+ * δˡ = ∂C/∂zˡ, ∂C/∂Wˡ and ∂C/∂bˡ, next to the same quantities recomputed from BP1–BP4 (see the
+ * module comment), in `layers`; and for every child of the model, in `stages`, its name, type and
+ * shapes, δ = ∂C/∂(output), ∂C/∂(input) and its parameters' gradients, with the local derivative in
+ * words and, for Linear, Conv2d and activation stages, the gradients recomputed from δ independently
+ * of the graph (convolution: ∂C/∂b = Σ δ, ∂C/∂W = Σₙ δₙ ⋆ aₙ, ∂C/∂a = convTranspose2d(δ, W)).
+ * Render it with {@link formatBackpropReport}.
  *
- * How: the forward pass runs layer by layer, keeping each zˡ (the Linear's output) and aˡ, on
- * gradient-tracking leaf views of the parameters' values; one backward pass, `gradients(C, [z…,
- * a…, W…, b…])`, returns ∂C/∂ of all of them at once. `gradients()` writes no `.grad` and the graph
- * never reaches the parameters themselves, so their existing `.grad` stay as they are (frozen
- * parameters work too) and their values are not changed. The returned tensors are detached copies.
+ * How: the forward pass runs layer by layer, keeping every output, on gradient-tracking leaf views
+ * of the parameters' values; one backward pass, `gradients(C, [x, outputs…, W…, b…])`, returns ∂C/∂
+ * of all of them at once. `gradients()` writes no `.grad` and the graph never reaches the
+ * parameters themselves, so their existing `.grad` stay as they are (frozen parameters work too)
+ * and their values are not changed; a BatchNorm in training mode normalises with the batch's
+ * statistics without moving its running ones. The returned tensors are detached copies.
  *
- * @param model an `nn.Sequential` / `nn.MLP` of `Linear` layers, each optionally followed by one
- *   `ReLU`, `Tanh`, `Sigmoid`, `LeakyReLU`, `GELU` or `Softmax` (over the last axis); or one `nn.Linear`.
- * @param x one example [in] or a batch [n, in] (a tensor or nested arrays; converted to the model's dtype).
+ * @param model an `nn.Sequential` / `nn.MLP` whose children are `Linear`, `Conv2d`, `MaxPool2d`,
+ *   `AvgPool2d`, `AdaptiveAvgPool2d`, `Flatten`, `Unflatten`, `BatchNorm1d`, `BatchNorm2d`,
+ *   `LayerNorm`, `GroupNorm`, `Dropout` or activation modules (`ReLU`, `Tanh`, `Sigmoid`, …,
+ *   `Softmax`); or one `nn.Linear`. An activation right after a Linear is that layer's σ in BP1–BP4
+ *   (softmax only over the last axis).
+ * @param x the model's input: for a Linear first layer one example [in] or a batch [n, in]; for a
+ *   Conv2d [N, C, H, W] (a tensor or nested arrays; converted to the model's dtype).
  * @param y the target: same shape as the output, or class indices for `"crossEntropy"`.
  * @param loss a {@link NamedLoss} (default `"quadratic"`, `000_1780807650e7f6e9.txt`'s C = (1/2n) Σₓ ‖y − aᴸ‖²) or a
  *   function `(output, y) => Tensor` returning a one-element tensor, e.g.
  *   `(a, y) => losses.mse(a, y, { reduction: "sum" })`.
- * @throws ChainruleError for a model that is not Linear + activation layers (naming the layer), or
- *   inputs of the wrong shape.
+ * @throws ChainruleError for a model with a layer it cannot report (attention, recurrent, nested
+ *   Sequentials, custom modules, …; naming the layer and what is supported), or inputs of the wrong
+ *   shape (naming the layer whose forward pass fails).
  *
  * @example
  * manualSeed(0);
@@ -131,6 +230,13 @@ function copyOf(t: Tensor): Tensor {
  * r.layers[1].delta.shape;                  // [2]: δ² = ∂C/∂z²
  * r.layers[1].equations.maxError.delta;     // 0 (BP1 recomputed from ∇ₐC and σ′(z²) agrees)
  * console.log(formatBackpropReport(r));     // the table, layer by layer
+ *
+ * // a small CNN: one stage per layer
+ * const cnn = new nn.Sequential(new nn.Conv2d(1, 2, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8, 3));
+ * const s = backpropReport(cnn, ones([2, 1, 4, 4]), [0, 2], "crossEntropy").stages;
+ * s.map((st) => st.label);   // ["0: Conv2d(1 → 2, 3×3, padding 1)", "1: ReLU", "2: MaxPool2d(2)", "3: Flatten()", "4: Linear(8 → 3)"]
+ * s[2].delta.shape;          // [2, 2, 2, 2]: ∂C/∂(pool output)
+ * s[0].checks.map((c) => [c.quantity, c.maxError < 1e-12]); // [["∂C/∂b", true], ["∂C/∂W", true], ["∂C/∂a", true]]
  */
 export function backpropReport(
   model: Sequential | Linear,
@@ -139,38 +245,47 @@ export function backpropReport(
   loss: NamedLoss | LossFunction = "quadratic",
 ): BackpropReport {
   const op = "backpropReport";
-  const stages = linearStages(model, op);
-  const first = stages[0] as Stage;
-  const dtype = first.linear.weight.dtype;
+  const stages = modelStages(model, op);
+  const first = stages[0] as ModelStage;
+  const dtype = modelDType(stages, x);
   const xs = toTensor(x, dtype, op, "x");
-  const inF = first.linear.inFeatures;
-  if ((xs.ndim !== 1 && xs.ndim !== 2) || xs.shape[xs.ndim - 1] !== inF) {
-    throw new ChainruleError(
-      `${op}: x ${fmtShape(xs.shape)} must be one example [${inF}] or a batch [n, ${inF}] for the first layer (Linear ${inF}→${first.linear.outFeatures})`,
-    );
+  if (first.module instanceof Linear) {
+    const lin = first.module;
+    const inF = lin.inFeatures;
+    if ((xs.ndim !== 1 && xs.ndim !== 2) || xs.shape[xs.ndim - 1] !== inF) {
+      throw new ChainruleError(
+        `${op}: x ${fmtShape(xs.shape)} must be one example [${inF}] or a batch [n, ${inF}] for the first layer (Linear ${inF}→${lin.outFeatures})`,
+      );
+    }
   }
   const ys = toTensor(y, dtype, op, "y");
-  const batched = xs.ndim === 2;
-  const examples = batched ? (xs.shape[0] as number) : 1;
-  const { fn: lossFn, name: lossName, formula: lossFormula } = resolveLoss(loss, examples, op);
 
   return enableGrad(() => {
     // Leaf views of the parameters' storage: the graph never reaches the parameters themselves.
-    const ws = stages.map((s) => leafView(s.linear.weight));
-    const bs = stages.map((s) => (s.linear.bias ? leafView(s.linear.bias) : null));
+    const views = new Map<Tensor, Tensor>();
+    const paramsOf = stages.map((s) => stageParameters(s));
+    for (const ps of paramsOf) for (const [, p] of ps) views.set(p, leafView(p));
+    const view = (p: Tensor | null): Tensor | null => (p === null ? null : (views.get(p) as Tensor));
+    const x0 = leafView(xs);
     const inputs: Tensor[] = [];
-    const zs: Tensor[] = [];
-    const as: Tensor[] = [];
-    let h = xs;
-    stages.forEach((s, i) => {
+    const outputs: Tensor[] = [];
+    let h = x0;
+    for (const s of stages) {
       inputs.push(h);
-      const z = linear(h, ws[i] as Tensor, bs[i]);
-      const a = s.activationModule ? s.activationModule.forward(z) : z;
-      zs.push(z);
-      as.push(a);
-      h = a;
-    });
+      try {
+        h = runStage(s, h, view);
+      } catch (e) {
+        if (!(e instanceof ChainruleError)) throw e;
+        throw new ChainruleError(
+          `${op}: layer ${s.label} failed on its input ${fmtShape(h.shape)}: ${e.message}`,
+        );
+      }
+      outputs.push(h);
+    }
     const output = h;
+    const batched = output.ndim >= 2;
+    const examples = batched ? (output.shape[0] as number) : 1;
+    const { fn: lossFn, name: lossName, formula: lossFormula } = resolveLoss(loss, examples, op);
     const c = lossFn(output, ys);
     if (!(c instanceof Tensor))
       throw new ChainruleError(`${op}: the loss must return a Tensor, got ${describe(c)}`);
@@ -178,7 +293,7 @@ export function backpropReport(
       throw new ChainruleError(
         `${op}: the loss must return a one-element tensor, got shape ${fmtShape(c.shape)}`,
       );
-    const wanted: Tensor[] = [...zs, ...as, ...ws, ...(bs.filter((b) => b !== null) as Tensor[])];
+    const wanted = [...new Set<Tensor>([x0, ...outputs, ...views.values()])];
     const grads = c.requiresGrad ? gradients([c], wanted, { allowUnused: true }) : wanted.map(() => null);
     const gradOf = new Map<Tensor, Tensor>();
     wanted.forEach((t, i) => {
@@ -187,19 +302,58 @@ export function backpropReport(
     });
     const get = (t: Tensor) => gradOf.get(t) as Tensor;
 
-    const parts: LayerValues[] = stages.map((s, i) => {
-      const z = zs[i] as Tensor;
-      const a = as[i] as Tensor;
-      const w = ws[i] as Tensor;
-      const b = bs[i] ?? null;
-      const prime = sigmaPrime(s, z, a);
+    const stageReports: BackpropStage[] = stages.map((s, i) => {
+      const input = inputs[i] as Tensor;
+      const out = outputs[i] as Tensor;
+      const delta = get(out);
+      const gradInput = get(input);
+      const parameters = (paramsOf[i] as [string, Tensor][]).map(([key, p]) => {
+        const v = view(p) as Tensor;
+        return { name: s.name === "" ? key : `${s.name}.${key}`, value: copyOf(v), grad: get(v) };
+      });
       return {
         index: s.index,
-        linearName: s.linearName,
-        activation: s.activation,
-        activationName: s.activationName,
-        inFeatures: s.linear.inFeatures,
-        outFeatures: s.linear.outFeatures,
+        name: s.name,
+        kind: s.className,
+        label: s.label,
+        inputShape: [...input.shape],
+        outputShape: [...out.shape],
+        input: copyOf(input),
+        output: copyOf(out),
+        delta,
+        gradInput,
+        parameters,
+        local: localDerivative(s),
+        checks: stageChecks(s, input, out, delta, gradInput, parameters, dtype),
+      };
+    });
+
+    // The Linear layers l = 1 … L, each with the activation right after it, for BP1–BP4.
+    const parts: LayerValues[] = [];
+    const nextOf: (NextLayer | undefined)[] = [];
+    stages.forEach((s, i) => {
+      if (!(s.module instanceof Linear)) return;
+      const act = pairedActivation(stages[i + 1]);
+      const j = i + (act ? 2 : 1);
+      const z = outputs[i] as Tensor;
+      const a = act ? (outputs[i + 1] as Tensor) : z;
+      const w = view(s.module.weight) as Tensor;
+      const b = view(s.module.bias);
+      const activation = (act?.activation?.op ?? "identity") as StageActivation;
+      const scalar = act?.activation?.scalar ?? null;
+      const after = stages[j];
+      nextOf.push(
+        after?.module instanceof Linear
+          ? { delta: get(outputs[j] as Tensor), weight: view(after.module.weight) as Tensor }
+          : undefined,
+      );
+      parts.push({
+        index: parts.length + 1,
+        linearName: s.name,
+        activation,
+        activationName: act ? act.name : null,
+        inFeatures: s.module.inFeatures,
+        outFeatures: s.module.outFeatures,
         input: copyOf(inputs[i] as Tensor),
         weight: copyOf(w),
         bias: b ? copyOf(b) : null,
@@ -209,16 +363,19 @@ export function backpropReport(
         delta: get(z),
         gradWeight: get(w),
         gradBias: b ? get(b) : null,
-        sigmaPrime: prime,
-        sigmaPrimeFormula: sigmaPrimeFormula(s.activation),
-      };
+        sigmaPrime: sigmaPrime({ activation, scalar }, z, a),
+        sigmaPrimeFormula: sigmaPrimeFormula(activation),
+        nextStage: after && !(after.module instanceof Linear) ? after.label : null,
+      });
     });
     const layers: BackpropLayer[] = parts.map((layer, i) => ({
       ...layer,
-      equations: equations(layer, parts[i + 1], dtype),
+      equations: equations(layer, nextOf[i], dtype),
     }));
     return {
       layers,
+      stages: stageReports,
+      linearOnly: stages.every((s, i) => s.module instanceof Linear || isPaired(stages, i)),
       loss: c.item(),
       lossName,
       lossFormula,
@@ -230,6 +387,170 @@ export function backpropReport(
       dtype,
     };
   });
+}
+
+/** The activation stage that belongs to the Linear before it (BP1/BP2's σ), if `s` is one. */
+function pairedActivation(s: ModelStage | undefined): ModelStage | null {
+  if (s === undefined || s.kind !== "activation") return null;
+  // a softmax over another axis than the features is a stage of its own
+  if (s.module instanceof Softmax && s.module.axis !== -1) return null;
+  return s;
+}
+
+/** Whether stage i is an activation directly after a Linear (part of a BP1–BP4 layer). */
+function isPaired(stages: ModelStage[], i: number): boolean {
+  return i > 0 && stages[i - 1]?.module instanceof Linear && pairedActivation(stages[i]) !== null;
+}
+
+/** The model's dtype: its first parameter's, else x's (if a float tensor), else float64. */
+function modelDType(stages: ModelStage[], x: unknown): DType {
+  for (const s of stages) for (const [, p] of stageParameters(s)) return p.dtype;
+  if (x instanceof Tensor && (x.dtype === "float32" || x.dtype === "float64")) return x.dtype;
+  return "float64";
+}
+
+/** A stage's parameters as [name in the layer, tensor]: weight and bias where the layer has them. */
+function stageParameters(s: ModelStage): [string, Tensor][] {
+  const m = s.module as { weight?: Tensor | null; bias?: Tensor | null };
+  if (s.kind === "activation" || !("weight" in m)) return [];
+  const out: [string, Tensor][] = [];
+  if (m.weight instanceof Tensor) out.push(["weight", m.weight]);
+  if (m.bias instanceof Tensor) out.push(["bias", m.bias]);
+  return out;
+}
+
+/**
+ * One stage's forward pass, on the parameters' leaf views: the layer's functional form with the
+ * views for the layers that have parameters (batch norm in training mode on the batch's statistics
+ * without moving the running ones, so the report changes no buffer), its own forward otherwise.
+ */
+function runStage(s: ModelStage, h: Tensor, view: (p: Tensor | null) => Tensor | null): Tensor {
+  const m = s.module;
+  if (m instanceof Linear) return linear(h, view(m.weight) as Tensor, view(m.bias));
+  if (m instanceof Conv2d) {
+    return conv2d(h, view(m.weight) as Tensor, view(m.bias), {
+      stride: m.stride,
+      padding: m.padding,
+      dilation: m.dilation,
+      groups: m.groups,
+    });
+  }
+  if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) {
+    const name = s.className;
+    const ranks = m instanceof BatchNorm2d ? [4] : [2, 3];
+    if (!ranks.includes(h.ndim) || h.shape[1] !== m.numFeatures) {
+      throw new ChainruleError(
+        `${name}: expected input of ${ranks.join(" or ")} dimensions with ${m.numFeatures} channels on axis 1, got ${fmtShape(h.shape)}`,
+      );
+    }
+    const batchStats = m.training || m.running_mean === null;
+    return batchStats
+      ? batchNorm(h, null, null, view(m.weight), view(m.bias), { training: true, eps: m.eps, op: name })
+      : batchNorm(h, m.running_mean, m.running_var, view(m.weight), view(m.bias), {
+          training: false,
+          eps: m.eps,
+          op: name,
+        });
+  }
+  if (m instanceof LayerNorm) return layerNorm(h, m.normalizedShape, view(m.weight), view(m.bias), m.eps);
+  if (m instanceof GroupNorm) {
+    if (h.ndim < 2 || h.shape[1] !== m.numChannels)
+      throw new ChainruleError(
+        `GroupNorm: expected input [N, ${m.numChannels}, …] (at least 2 dimensions), got ${fmtShape(h.shape)}`,
+      );
+    return groupNorm(h, m.numGroups, view(m.weight), view(m.bias), m.eps);
+  }
+  return m.forward(h);
+}
+
+/** A stage's local derivative in words: how δ = ∂C/∂(output) becomes ∂C/∂(input) and the parameters' gradients. */
+function localDerivative(s: ModelStage): string {
+  const m = s.module;
+  if (m instanceof Linear) return "linear z = a·Wᵀ + b: ∂C/∂a = δ·W, ∂C/∂W = δᵀ·a, ∂C/∂b = Σₙ δ";
+  if (m instanceof Conv2d)
+    return "convolution z = conv2d(a, W) + b: ∂C/∂a = convTranspose2d(δ, W), ∂C/∂W = Σₙ δₙ ⋆ aₙ, ∂C/∂b = Σₙ,ᵧ,ₓ δ";
+  if (m instanceof MaxPool2d) return "max pool: δ goes to each window's maximum (0 to the other entries)";
+  if (m instanceof AvgPool2d) return "average pool: each window's δ is shared equally by its kh·kw entries";
+  if (m instanceof AdaptiveAvgPool2d)
+    return "adaptive average pool: each cell's δ is shared equally by its region";
+  if (m instanceof Flatten) return "flatten: δ reshaped back to the input's shape";
+  if (m instanceof Unflatten) return "unflatten: δ reshaped back to the input's shape";
+  if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) {
+    return m.training || m.running_mean === null
+      ? "batch norm (batch statistics): ∂C/∂x = (γ/σ)(δ − mean δ − x̂·mean(δ ⊙ x̂)), means per channel over the batch (and positions); ∂C/∂γ = Σ δ ⊙ x̂, ∂C/∂β = Σ δ"
+      : "batch norm (eval, running statistics): ∂C/∂x = δ·γ/√(running_var + ε); ∂C/∂γ = Σ δ ⊙ x̂, ∂C/∂β = Σ δ";
+  }
+  if (m instanceof LayerNorm)
+    return "layer norm: ∂C/∂x = (1/σ)(g − mean g − x̂·mean(g ⊙ x̂)) with g = δ ⊙ γ, means over the normalized axes; ∂C/∂γ = Σ δ ⊙ x̂, ∂C/∂β = Σ δ";
+  if (m instanceof GroupNorm)
+    return "group norm: ∂C/∂x = (1/σ)(g − mean g − x̂·mean(g ⊙ x̂)) with g = δ ⊙ γ, means over each group's channels and positions; ∂C/∂γ = Σ δ ⊙ x̂, ∂C/∂β = Σ δ";
+  if (m instanceof Dropout)
+    return m.training && m.p > 0
+      ? `dropout (training): δ ⊙ mask/(1 − p), 0 where an entry was dropped (p = ${m.p})`
+      : "dropout (eval): the identity, δ passes unchanged";
+  const op = s.activation?.op ?? "identity";
+  if (op === "softmax")
+    return "softmax: ∂C/∂z = a ⊙ (δ − ⟨δ, a⟩) along its axis (the Jacobian diag(a) − a·aᵀ)";
+  return `${op}: ∂C/∂z = δ ⊙ σ′(z), σ′ = ${sigmaPrimeFormula(op as StageActivation)}`;
+}
+
+/**
+ * The gradients a stage's equations give from its δ, next to autodiff's: for Linear and Conv2d
+ * ∂C/∂b (BP3), ∂C/∂W (BP4) and ∂C/∂(input) (BP2's first half); for an elementwise activation or
+ * softmax, ∂C/∂z from σ′ (BP1/BP2's second half). None for the other stages.
+ */
+function stageChecks(
+  s: ModelStage,
+  input: Tensor,
+  out: Tensor,
+  delta: Tensor,
+  gradInput: Tensor,
+  parameters: StageParameter[],
+  dtype: DType,
+): StageCheck[] {
+  const m = s.module;
+  const check = (quantity: string, equation: string, value: Tensor, autodiff: Tensor): StageCheck => ({
+    quantity,
+    equation,
+    value,
+    autodiff,
+    maxError: maxError(value, autodiff),
+  });
+  const param = (key: string) =>
+    parameters.find((p) => p.name === (s.name === "" ? key : `${s.name}.${key}`));
+  if (m instanceof Linear || m instanceof Conv2d) {
+    const w = param("weight") as StageParameter;
+    const b = m.bias ? (param("bias") as StageParameter) : null;
+    const conv = m instanceof Conv2d;
+    const eq = conv
+      ? convEquations(input, w.value, delta, convGeometry(m), dtype)
+      : linearEquations(input, w.value, b !== null, delta, dtype);
+    const checks: StageCheck[] = [];
+    if (b && eq.gradBias)
+      checks.push(check("∂C/∂b", conv ? "BP3: Σₙ,ᵧ,ₓ δ (per channel)" : "BP3: Σₙ δ", eq.gradBias, b.grad));
+    checks.push(
+      check("∂C/∂W", conv ? "BP4: Σₙ δₙ ⋆ aₙ (conv2dWeight)" : "BP4: δᵀ·a", eq.gradWeight, w.grad),
+      check(
+        "∂C/∂a",
+        conv ? "BP2, first half: convTranspose2d(δ, W)" : "BP2, first half: δ·W",
+        eq.gradInput,
+        gradInput,
+      ),
+    );
+    return checks;
+  }
+  if (s.activation === null) return [];
+  const op = s.activation.op as StageActivation;
+  const g = delta.astype("float64");
+  if (m instanceof Softmax) {
+    const a = out.astype("float64");
+    const value = a.mul(g.sub(a.mul(g).sum(m.axis, true))).astype(dtype);
+    return [check("∂C/∂z", "a ⊙ (δ − ⟨δ, a⟩)", value, gradInput)];
+  }
+  if (s.activation.scalar === null) return [];
+  const prime = sigmaPrime({ activation: op, scalar: s.activation.scalar }, input, out) as Tensor;
+  const value = g.mul(prime.astype("float64")).astype(dtype);
+  return [check("∂C/∂z", `δ ⊙ σ′(z), σ′ = ${sigmaPrimeFormula(op)}`, value, gradInput)];
 }
 
 /** A layer's quantities before the equations are recomputed from them. */

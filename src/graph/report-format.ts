@@ -1,14 +1,15 @@
 /**
  * `formatBackpropReport`: a {@link BackpropReport} as text or Markdown, layer by layer, each
- * gradient from autodiff above the same quantity recomputed from BP1–BP4.
+ * gradient from autodiff above the same quantity recomputed from BP1–BP4; for a model with other
+ * layers (conv, pooling, norms, …), stage by stage.
  */
-import { ChainruleError, describe } from "../errors";
+import { ChainruleError, describe, fmtShape } from "../errors";
 import type { DType } from "../tensor/dtype";
 import { readData } from "../tensor/storage";
 import type { Tensor } from "../tensor/tensor";
 import { checkOptions } from "../validate";
 import { formatNumber } from "./format";
-import type { BackpropLayer, BackpropReport } from "./report-compute";
+import type { BackpropLayer, BackpropReport, BackpropStage } from "./report-compute";
 
 /** Options of {@link formatBackpropReport}. */
 export interface FormatReportOptions {
@@ -61,6 +62,8 @@ interface Line {
   source: string;
   /** For equation rows: max |equation − autodiff| and its verdict. */
   check?: string;
+  /** Shown instead of the values (a large tensor's shape and size). */
+  summary?: string;
 }
 
 function layerLines(r: BackpropReport, layer: BackpropLayer): Line[] {
@@ -176,7 +179,14 @@ function layerTitle(layer: BackpropLayer, L: number, code: (s: string) => string
  * forward quantities (aˡ⁻¹, W, b, zˡ, aˡ, σ′(zˡ)), autodiff's ∂C/∂aˡ, δˡ, ∂C/∂bˡ, ∂C/∂Wˡ, and under each
  * gradient the same quantity recomputed from its equation, with the largest difference and ✓/✗.
  *
- * @param format `"text"` (aligned columns, default) or `"markdown"` (one table per layer).
+ * A model with other layers than Linear + activation (`report.linearOnly` false) is printed stage
+ * by stage instead: each child's name and shapes ("0: Conv2d(1 → 4, 3×3, padding 1)   [2,1,6,6] →
+ * [2,4,6,6]"), its local derivative in words, its input, output and parameters, autodiff's δ =
+ * ∂C/∂(output), ∂C/∂(input) and parameter gradients, each followed by its recomputation where the
+ * stage has one (Linear, Conv2d, activations); tensors of more than 12 entries are shown by shape
+ * and largest magnitude.
+ *
+ * @param format `"text"` (aligned columns, default) or `"markdown"` (one table per layer or stage).
  *
  * @example
  * manualSeed(0);
@@ -209,6 +219,8 @@ export function formatBackpropReport(
       `formatBackpropReport: precision must be an integer from 1 to 17, got ${describe(precision)}`,
     );
   }
+  if (report.linearOnly === false && Array.isArray(report.stages))
+    return formatStages(report, format, precision);
   const h = header(report);
   const L = report.layers.length;
   const out: string[] = [];
@@ -218,12 +230,7 @@ export function formatBackpropReport(
     out.push("", "```", ...h.equations, "```");
     for (const layer of report.layers) {
       out.push("", `## ${layerTitle(layer, L, (s) => `\`${s}\``)}`, "");
-      out.push("| quantity | value | from | max abs diff |", "|---|---|---|---|");
-      for (const line of layerLines(report, layer)) {
-        out.push(
-          `| ${line.name} | \`${fmtValues(line.value, precision, true)}\` | ${line.source} | ${line.check ?? ""} |`,
-        );
-      }
+      out.push(...markdownTable(layerLines(report, layer), precision));
     }
     return `${out.join("\n")}\n`;
   }
@@ -235,19 +242,129 @@ export function formatBackpropReport(
       "",
       layerTitle(layer, L, (s) => `"${s}"`),
     );
-    const lines = layerLines(report, layer);
-    const nameWidth = lines.reduce((w, x) => Math.max(w, x.name.length), 0);
-    const values = lines.map((line) => fmtValues(line.value, precision, false).split("\n"));
-    const valueWidth = values.flat().reduce((w, v) => Math.max(w, v.length), 0);
-    lines.forEach((line, k) => {
-      const value = values[k] as string[];
-      const note = line.check ? `${line.source}   max |diff| ${line.check}` : line.source;
-      value.forEach((v, i) => {
-        const left = i === 0 ? line.name.padEnd(nameWidth) : " ".repeat(nameWidth);
-        const right = i === 0 ? `   ${note}` : "";
-        out.push(`  ${left}  ${v.padEnd(valueWidth)}${right}`.trimEnd());
-      });
+    out.push(...textTable(layerLines(report, layer), precision));
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Rows as a Markdown table: quantity, value (inline), where it comes from, the check. */
+function markdownTable(lines: Line[], precision: number): string[] {
+  const out = ["| quantity | value | from | max abs diff |", "|---|---|---|---|"];
+  for (const line of lines) {
+    out.push(
+      `| ${line.name} | \`${line.summary ?? fmtValues(line.value, precision, true)}\` | ${line.source} | ${line.check ?? ""} |`,
+    );
+  }
+  return out;
+}
+
+/** Rows as aligned text columns: quantity, value (matrices over several lines), source and check. */
+function textTable(lines: Line[], precision: number): string[] {
+  const out: string[] = [];
+  const nameWidth = lines.reduce((w, x) => Math.max(w, x.name.length), 0);
+  const values = lines.map((line) => (line.summary ?? fmtValues(line.value, precision, false)).split("\n"));
+  const valueWidth = values.flat().reduce((w, v) => Math.max(w, v.length), 0);
+  lines.forEach((line, k) => {
+    const value = values[k] as string[];
+    const note = line.check ? `${line.source}   max |diff| ${line.check}` : line.source;
+    value.forEach((v, i) => {
+      const left = i === 0 ? line.name.padEnd(nameWidth) : " ".repeat(nameWidth);
+      const right = i === 0 ? `   ${note}` : "";
+      out.push(`  ${left}  ${v.padEnd(valueWidth)}${right}`.trimEnd());
     });
+  });
+  return out;
+}
+
+/** Tensors with more entries than this are shown by shape and largest magnitude in the stage blocks. */
+const SHOWN_ENTRIES = 12;
+
+/** "[2, 4, 6, 6]: max |·| 0.123" for a large tensor, undefined (show the values) for a small one. */
+function summaryOf(t: Tensor, precision: number): string | undefined {
+  if (t.size <= SHOWN_ENTRIES) return undefined;
+  let m = 0;
+  for (const v of readData(t)) m = Math.max(m, Math.abs(v));
+  return `${fmtShape(t.shape)}: max |·| ${formatNumber(m, precision)}`;
+}
+
+/** What a stage's input is called in its rows: a (Linear, Conv2d), z (activation) or x. */
+function inputSymbol(stage: BackpropStage): string {
+  if (stage.kind === "Linear" || stage.kind === "Conv2d") return "a";
+  return stage.checks.some((c) => c.quantity === "∂C/∂z") || /^\S+: ∂C\/∂z/.test(stage.local) ? "z" : "x";
+}
+
+/** A parameter's symbol: W, b (Linear, Conv2d) or γ, β (the norms). */
+function paramSymbol(stage: BackpropStage, name: string): string {
+  const weight = name.endsWith("weight");
+  if (stage.kind === "Linear" || stage.kind === "Conv2d") return weight ? "W" : "b";
+  return weight ? "γ" : "β";
+}
+
+function stageLines(r: BackpropReport, stage: BackpropStage, precision: number): Line[] {
+  const row = (name: string, value: Tensor, source: string): Line => ({
+    name,
+    value,
+    source,
+    summary: summaryOf(value, precision),
+  });
+  const checkRows = (quantity: string): Line[] =>
+    stage.checks
+      .filter((c) => c.quantity === quantity)
+      .map((c) => ({
+        ...row(quantity, c.value, c.equation),
+        check: `${formatNumber(c.maxError, 2)} ${verdict(c.maxError, c.autodiff, r.dtype)}`,
+      }));
+  const inp = inputSymbol(stage);
+  const lines: Line[] = [
+    row(inp, stage.input, stage.index === 0 ? "input x" : `forward: output of layer ${stage.index - 1}`),
+    row("output", stage.output, "forward"),
+  ];
+  for (const p of stage.parameters)
+    lines.push(row(paramSymbol(stage, p.name), p.value, `parameter ${p.name}`));
+  lines.push(row("δ = ∂C/∂(output)", stage.delta, "autodiff"));
+  lines.push(row(`∂C/∂${inp}`, stage.gradInput, "autodiff"), ...checkRows(`∂C/∂${inp}`));
+  for (const p of stage.parameters) {
+    const q = `∂C/∂${paramSymbol(stage, p.name)}`;
+    lines.push(row(q, p.grad, "autodiff"), ...checkRows(q));
+  }
+  return lines;
+}
+
+/** The report of a model with other layers than Linear + activation: one block per stage. */
+function formatStages(r: BackpropReport, format: "text" | "markdown", precision: number): string {
+  const ex = r.batched ? `a batch of n = ${r.examples} examples` : "one example";
+  const title =
+    `Backpropagation report: ${r.stages.length} layers (${r.stages.map((s) => s.kind).join(" → ")}), ` +
+    `${ex}, loss ${r.lossName}, C = ${formatNumber(r.loss, 10)}`;
+  const notes = [
+    `Cost: ${r.lossFormula}.`,
+    "Every layer is a stage; δ = ∂C/∂(output) of a stage is read off the computation graph (autodiff) and is the gradient of the next stage's input.",
+    "Rows with an equation recompute a gradient from the stage's δ and forward values, in float64 and independently of the graph, with the largest difference from autodiff's; " +
+      `tensors of more than ${SHOWN_ENTRIES} entries are shown by shape and largest magnitude.`,
+  ];
+  const eqs = [
+    "Linear      z = a·Wᵀ + b:          ∂C/∂a = δ·W (BP2, first half),  ∂C/∂W = δᵀ·a (BP4),  ∂C/∂b = Σₙ δ (BP3)",
+    "Conv2d      z = conv2d(a, W) + b:  ∂C/∂a = convTranspose2d(δ, W),  ∂C/∂W = Σₙ δₙ ⋆ aₙ (BP4),  ∂C/∂b = Σₙ,ᵧ,ₓ δ (BP3)",
+    "activation  a = σ(z):              ∂C/∂z = δ ⊙ σ′(z) (BP1/BP2, second half)",
+  ];
+  const heading = (s: BackpropStage) => `${s.label}   ${fmtShape(s.inputShape)} → ${fmtShape(s.outputShape)}`;
+  const out: string[] = [];
+  if (format === "markdown") {
+    out.push(`# ${title}`, "");
+    for (const n of notes) out.push(`- ${n}`);
+    out.push("", "```", ...eqs, "```");
+    for (const stage of r.stages) {
+      out.push("", `## ${heading(stage)}`, "", `${stage.local}.`, "");
+      out.push(...markdownTable(stageLines(r, stage, precision), precision));
+    }
+    return `${out.join("\n")}\n`;
+  }
+  out.push(title, "");
+  for (const n of notes) out.push(n);
+  out.push("", ...eqs.map((e) => `  ${e}`));
+  for (const stage of r.stages) {
+    out.push("", heading(stage), `  ${stage.local}`);
+    out.push(...textTable(stageLines(r, stage, precision), precision));
   }
   return `${out.join("\n")}\n`;
 }

@@ -499,24 +499,15 @@ describe("backpropReport input validation", () => {
     expect(fn).toThrow(message);
   };
 
-  it("names the offending layer when the model is not Linear + activation layers", () => {
+  it("names the offending layer when the model has a layer it cannot report", () => {
     fails(
       () =>
         backpropReport(
-          new nn.Sequential(new nn.Linear(2, 3), new nn.Dropout(0.5), new nn.Linear(3, 1)),
+          new nn.Sequential(new nn.Linear(2, 3), new nn.Embedding(3, 2), new nn.Linear(3, 1)),
           [1, 2],
           [1],
         ),
-      /backpropReport: layer 1 is a Dropout; only Linear layers, each optionally followed by one ReLU, Tanh, Sigmoid, LeakyReLU, GELU, ELU, SELU, SiLU, Mish, Hardtanh or Softmax, are supported/,
-    );
-    fails(
-      () => backpropReport(new nn.Sequential(new nn.Tanh(), new nn.Linear(2, 1)), [1, 2], [1]),
-      /layer 0 \(Tanh\) must directly follow a Linear layer; the model must start with a Linear/,
-    );
-    fails(
-      () =>
-        backpropReport(new nn.Sequential(new nn.Linear(2, 1), new nn.Tanh(), new nn.Sigmoid()), [1, 2], [1]),
-      /layer 2 \(Sigmoid\) must directly follow a Linear layer, but it follows an activation/,
+      /backpropReport: layer 1 is a Embedding; supported layers are Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Dropout and the activations ReLU, Tanh, Sigmoid, LeakyReLU, GELU, ELU, SELU, SiLU, Mish, Hardtanh or Softmax/,
     );
     fails(
       () => backpropReport(new nn.Sequential(new nn.Linear(2, 3), new nn.Linear(4, 1)), [1, 2], [1]),
@@ -528,6 +519,20 @@ describe("backpropReport input validation", () => {
       /layer 1 is a Sequential/,
     );
     fails(() => backpropReport({} as nn.Sequential, [1, 2], [1]), /model must be an nn.Sequential/);
+  });
+
+  it("reports an activation first or two activations in a row stage by stage (each is a stage; only a Linear's own activation joins its BP1–BP4 layer)", () => {
+    const first = backpropReport(new nn.Sequential(new nn.Tanh(), new nn.Linear(2, 1)), [1, 2], [1]);
+    expect(first.stages.map((s) => s.label)).toEqual(["0: Tanh", "1: Linear(2 → 1)"]);
+    expect(first.layers.map((l) => l.activation)).toEqual(["identity"]);
+    const twice = backpropReport(
+      new nn.Sequential(new nn.Linear(2, 1), new nn.Tanh(), new nn.Sigmoid()),
+      [1, 2],
+      [1],
+    );
+    expect(twice.linearOnly).toBe(false);
+    expect(twice.layers.map((l) => [l.activation, l.nextStage])).toEqual([["tanh", "2: Sigmoid"]]);
+    expect(twice.layers[0]?.equations.maxError.delta).toBeLessThan(1e-12);
   });
 
   it("rejects an x of the wrong shape, an unknown loss, and a loss that is not one number", () => {
