@@ -30,6 +30,8 @@ import { init, losses, manualSeed, nn, noGrad, optim, Rng, type Tensor, tensor }
 export interface TinyTransformerOptions {
   /** Characters read from docs/*.md (default 60,000). */
   maxChars?: number;
+  /** The text to learn instead of docs/*.md (cut at `maxChars` too). */
+  text?: string;
   /** Window length T (default 64). */
   context?: number;
   /** Model width d (default 64); 4 heads of d/4. */
@@ -160,7 +162,7 @@ export function main(options: TinyTransformerOptions = {}): TinyTransformerResul
   const rng = new Rng(seed);
 
   // The text as token ids; blocks of 2,000 characters, every tenth held out.
-  const text = readDocs(maxChars);
+  const text = options.text === undefined ? readDocs(maxChars) : options.text.slice(0, maxChars);
   const chars = [...new Set(text)].sort();
   const V = chars.length;
   const id = new Map(chars.map((c, i) => [c, i]));
@@ -171,7 +173,7 @@ export function main(options: TinyTransformerOptions = {}): TinyTransformerResul
     (b % 10 === 9 ? heldOut : train).push(...ids);
   }
   log(
-    `text: ${text.length} characters of docs/*.md, ${V} distinct; ${train.length} train, ${heldOut.length} held out`,
+    `text: ${text.length} characters${options.text === undefined ? " of docs/*.md" : ""}, ${V} distinct; ${train.length} train, ${heldOut.length} held out`,
   );
 
   // Held-out windows of T inputs and the T characters that follow them: every model is scored on
