@@ -4,15 +4,14 @@
  * the layer `ConvTranspose2d` with PyTorch's parameter names, shapes and initialisation.
  */
 import { ChainruleError, describe, fmtShape } from "../errors";
-import { checkResultShape } from "../tensor/broadcast";
-import { allocate, type FloatDType } from "../tensor/dtype";
+import type { FloatDType } from "../tensor/dtype";
 import { squeeze, unsqueeze } from "../tensor/ops/all";
 import { apply } from "../tensor/ops/apply";
 import { checkTensor } from "../tensor/ops/util";
-import { Tensor } from "../tensor/tensor";
-import { checkBoolean, checkOptions } from "../validate";
+import type { Tensor } from "../tensor/tensor";
+import { checkOptions } from "../validate";
+import { convParams, kernelPair } from "./conv";
 import { type Conv2dAttrs, convTranspose2dOp, type Pair, pair } from "./convolution";
-import * as init from "./init";
 import { floatDTypeOption, Layer } from "./layer";
 
 /** Options of `convTranspose2d` (torch.nn.functional.conv_transpose2d). */
@@ -177,16 +176,6 @@ export interface ConvTranspose2dModuleOptions extends ConvTranspose2dOptions {
   dtype?: FloatDType;
 }
 
-/** A kernel size as a positive integer pair. */
-function kernelPair(k: unknown, op: string): [number, number] {
-  const p = typeof k === "number" ? [k, k] : k;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1))
-    throw new ChainruleError(
-      `${op}: kernelSize must be a positive integer or a pair of them, got ${describe(k)}`,
-    );
-  return [p[0] as number, p[1] as number];
-}
-
 /**
  * 2-D transposed convolution layer (`torch.nn.ConvTranspose2d`): `weight` [inChannels,
  * outChannels/groups, kh, kw] and `bias` [outChannels], both drawn from U(−1/√fanIn, 1/√fanIn)
@@ -233,26 +222,16 @@ export class ConvTranspose2d extends Layer {
     }
     const kernel = kernelPair(kernelSize, op);
     const win = transposeWindow(op, o);
-    const groups = o.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1)
-      throw new ChainruleError(`${op}: groups must be a positive integer, got ${describe(o.groups)}`);
-    if (inChannels % groups !== 0 || outChannels % groups !== 0)
-      throw new ChainruleError(
-        `${op}: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${groups}`,
-      );
-    const withBias = checkBoolean(o.bias, op, "bias", true);
     const dtype = floatDTypeOption(o.dtype, op);
-    const shape = [inChannels, outChannels / groups, ...kernel];
-    const size = checkResultShape(shape, op);
-    // kaiming_uniform(a = √5) and PyTorch's bias rule: U(−1/√fanIn, 1/√fanIn), fanIn = shape[1]·kh·kw
-    const bound = 1 / Math.sqrt(size / inChannels);
-    const weight = new Tensor(allocate(dtype, size), shape, { requiresGrad: true });
-    init.uniform(weight, -bound, bound);
-    let bias: Tensor | null = null;
-    if (withBias) {
-      bias = new Tensor(allocate(dtype, outChannels), [outChannels], { requiresGrad: true });
-      init.uniform(bias, -bound, bound);
-    }
+    const { weight, bias, groups } = convParams(
+      op,
+      inChannels,
+      outChannels,
+      kernel,
+      o.groups,
+      { ...o, dtype },
+      true,
+    );
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = kernel;

@@ -35,14 +35,19 @@ export interface Conv1dModuleOptions {
   dtype?: FloatDType;
 }
 
-/** The checked channel counts, kernel and dtype; the weight and bias, initialised as PyTorch does. */
-function convParams(
+/**
+ * The checked channel counts, kernel and dtype; the weight and bias, initialised as PyTorch does:
+ * weight [outChannels, inChannels/groups, …kernel] (`transposed`: [inChannels, outChannels/groups,
+ * …kernel]), bias [outChannels], both U(−1/√fanIn, 1/√fanIn) with fanIn = weight.shape[1]·Πkernel.
+ */
+export function convParams(
   op: string,
   inChannels: number,
   outChannels: number,
   kernel: readonly number[],
   groups: unknown,
   options: { bias?: boolean; dtype?: FloatDType },
+  transposed = false,
 ): { weight: Tensor; bias: Tensor | null; groups: number } {
   for (const [name, v] of [
     ["inChannels", inChannels],
@@ -63,10 +68,12 @@ function convParams(
   const dtype = options.dtype ?? "float64";
   if (dtype !== "float64" && dtype !== "float32")
     throw new ChainruleError(`${op}: dtype must be "float64" or "float32", got ${describe(dtype)}`);
-  const shape = [outChannels, inChannels / G, ...kernel];
+  const shape = transposed
+    ? [inChannels, outChannels / G, ...kernel]
+    : [outChannels, inChannels / G, ...kernel];
   const size = checkResultShape(shape, op);
   // kaiming_uniform(a = √5) and PyTorch's bias rule: both U(−1/√fanIn, 1/√fanIn)
-  const bound = 1 / Math.sqrt(size / outChannels);
+  const bound = 1 / Math.sqrt(size / (shape[0] as number));
   const weight = new Tensor(allocate(dtype, size), shape, { requiresGrad: true });
   init.uniform(weight, -bound, bound);
   let bias: Tensor | null = null;
@@ -78,7 +85,7 @@ function convParams(
 }
 
 /** A kernel size as a positive integer pair. */
-function kernelPair(k: unknown, op: string): [number, number] {
+export function kernelPair(k: unknown, op: string): [number, number] {
   const p = typeof k === "number" ? [k, k] : k;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1))
     throw new ChainruleError(

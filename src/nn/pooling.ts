@@ -226,31 +226,44 @@ export interface AvgPoolAttrs {
 }
 
 /**
+ * Calls `visit(o, first, height, width, divisor)` for every output o of an average pool, in
+ * order: its window is `height` rows of `width` entries of the input, the first at flat index
+ * `first`, rows W apart (W the input's width).
+ */
+function eachWindow(
+  a: AvgPoolAttrs,
+  visit: (o: number, first: number, height: number, width: number, divisor: number) => void,
+): void {
+  const [n, c, h, w] = a.inShape as [number, number, number, number];
+  const [oh, ow] = a.outShape.slice(2) as [number, number];
+  let o = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    for (let i = 0; i < oh; i++) {
+      const r0 = a.rows[2 * i] as number;
+      const height = (a.rows[2 * i + 1] as number) - r0;
+      for (let j = 0; j < ow; j++) {
+        const c0 = a.cols[2 * j] as number;
+        const width = (a.cols[2 * j + 1] as number) - c0;
+        visit(o++, plane * h * w + r0 * w + c0, height, width, a.divisor[i * ow + j] as number);
+      }
+    }
+  }
+}
+
+/**
  * y[n, c, i, j] = (Σ_{r ∈ rows_i, s ∈ cols_j} x[n, c, r, s]) / divisor[i, j]: a sum per window,
  * then one division (PyTorch's order). Linear; ∂x = avgPoolSpread(ḡ), its adjoint.
  */
 function windowMeans(x: Tensor, a: AvgPoolAttrs) {
-  const [n, c, h, w] = a.inShape as [number, number, number, number];
-  const [oh, ow] = a.outShape.slice(2) as [number, number];
+  const w = a.inShape[3] as number;
   const xd = floatData(x);
-  const out = allocFloat(x, n * c * oh * ow);
-  let o = 0;
-  for (let plane = 0; plane < n * c; plane++) {
-    const base = plane * h * w;
-    for (let i = 0; i < oh; i++) {
-      const r0 = a.rows[2 * i] as number;
-      const r1 = a.rows[2 * i + 1] as number;
-      for (let j = 0; j < ow; j++) {
-        const c0 = a.cols[2 * j] as number;
-        const c1 = a.cols[2 * j + 1] as number;
-        let total = 0;
-        for (let r = r0; r < r1; r++)
-          for (let q = base + r * w + c0, e = q + c1 - c0; q < e; q++) total += xd[q] as number;
-        out[o] = total / (a.divisor[i * ow + j] as number);
-        o++;
-      }
-    }
-  }
+  const out = allocFloat(x, checkResultShape(a.outShape, "avgPool2d"));
+  eachWindow(a, (o, first, height, width, divisor) => {
+    let total = 0;
+    for (let r = 0; r < height; r++)
+      for (let q = first + r * w, e = q + width; q < e; q++) total += xd[q] as number;
+    out[o] = total / divisor;
+  });
   return { shape: a.outShape, data: out };
 }
 
@@ -283,27 +296,15 @@ export const avgPoolSpreadOp: OpDef<AvgPoolAttrs, readonly [Tensor]> = {
   name: "avgPoolSpread",
   saves: "none",
   forward: ([g], a) => {
-    const [n, c, h, w] = a.inShape as [number, number, number, number];
-    const [oh, ow] = a.outShape.slice(2) as [number, number];
+    const w = a.inShape[3] as number;
     const gd = floatData(g);
     const out = allocFloat(g, checkResultShape(a.inShape, "avgPoolSpread"));
     out.fill(0);
-    let o = 0;
-    for (let plane = 0; plane < n * c; plane++) {
-      const base = plane * h * w;
-      for (let i = 0; i < oh; i++) {
-        const r0 = a.rows[2 * i] as number;
-        const r1 = a.rows[2 * i + 1] as number;
-        for (let j = 0; j < ow; j++) {
-          const c0 = a.cols[2 * j] as number;
-          const c1 = a.cols[2 * j + 1] as number;
-          const share = (gd[o] as number) / (a.divisor[i * ow + j] as number);
-          o++;
-          for (let r = r0; r < r1; r++)
-            for (let q = base + r * w + c0, e = q + c1 - c0; q < e; q++) out[q] = (out[q] as number) + share;
-        }
-      }
-    }
+    eachWindow(a, (o, first, height, width, divisor) => {
+      const share = (gd[o] as number) / divisor;
+      for (let r = 0; r < height; r++)
+        for (let q = first + r * w, e = q + width; q < e; q++) out[q] = (out[q] as number) + share;
+    });
     return { shape: a.inShape, data: out };
   },
   backward: (h, { attrs }) => [apply(attrs.adaptive ? adaptiveAvgPool2dOp : avgPool2dOp, [h], attrs)],

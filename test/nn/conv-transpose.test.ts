@@ -8,18 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  ChainruleError,
-  concat,
-  gradcheck,
-  gradients,
-  manualSeed,
-  nn,
-  type Tensor,
-  tensor,
-  zeros,
-} from "../../src/index";
+import { concat, gradcheck, gradients, manualSeed, nn, type Tensor, tensor, zeros } from "../../src/index";
 import { expectAllClose } from "../helpers/close";
+import { filled, message } from "../helpers/layers";
 
 type Nested = number | Nested[];
 
@@ -66,25 +57,6 @@ const ref = JSON.parse(
 ) as Reference;
 
 const TOL = 1e-12;
-
-/** A float64 tensor of shape `shape` with deterministic, non-degenerate values. */
-function filled(shape: number[], seed = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(
-    Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 2 + (i % 3) * 0.3),
-    { shape },
-  );
-}
-
-const message = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChainruleError);
-    return (e as Error).message;
-  }
-  throw new Error("did not throw");
-};
 
 describe("convTranspose2d", () => {
   it("spreads each input pixel over a kernel-sized block, stride apart (hand values)", () => {

@@ -5,27 +5,9 @@
  * in test/tensor/op-table.test.ts). Here: parameters, init, dtypes, graph shape and errors.
  */
 import { describe, expect, it } from "vitest";
-import { ChainruleError, gradcheck, manualSeed, nn, type Tensor, tensor, zeros } from "../../src/index";
+import { gradcheck, manualSeed, nn, type Tensor, zeros } from "../../src/index";
 import { expectAllClose } from "../helpers/close";
-
-/** A float64 tensor of shape `shape` with deterministic, non-degenerate values. */
-function filled(shape: number[], seed = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(
-    Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 2 + (i % 3) * 0.3),
-    { shape },
-  );
-}
-
-const message = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChainruleError);
-    return (e as Error).message;
-  }
-  throw new Error("did not throw");
-};
+import { filled, message } from "../helpers/layers";
 
 describe("nn.Conv2d", () => {
   it("has PyTorch's parameter names and shapes, and stateDict keys", () => {

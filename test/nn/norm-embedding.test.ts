@@ -14,17 +14,9 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index";
+import { filled } from "../helpers/layers";
 
 const names = (m: nn.Module): string[] => m.namedParameters().map(([n]) => n);
-
-/** A float64 tensor of shape `shape` with deterministic, non-degenerate values. */
-function filled(shape: number[], seed = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(
-    Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 2 + (i % 3) * 0.3),
-    { shape },
-  );
-}
 
 describe("nn.Flatten and nn.Unflatten", () => {
   it("Flatten merges startDim … endDim (defaults 1 and −1), negative axes too", () => {
