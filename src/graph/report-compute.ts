@@ -36,6 +36,7 @@ import { layerNorm, linear } from "../nn/functional";
 import { Dropout, Flatten, Linear, type Sequential, Softmax, Unflatten } from "../nn/layers";
 import { BatchNorm1d, BatchNorm2d, batchNorm, GroupNorm, groupNorm, LayerNorm } from "../nn/norm";
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "../nn/pooling";
+import { TransformerEncoderLayer } from "../nn/transformer";
 import { tensor, zeros } from "../tensor/creation";
 import type { DType } from "../tensor/dtype";
 import { type NestedNumbers, Tensor } from "../tensor/tensor";
@@ -209,7 +210,8 @@ function copyOf(t: Tensor): Tensor {
  *
  * @param model an `nn.Sequential` / `nn.MLP` whose children are `Linear`, `Conv2d`, `MaxPool2d`,
  *   `AvgPool2d`, `AdaptiveAvgPool2d`, `Flatten`, `Unflatten`, `BatchNorm1d`, `BatchNorm2d`,
- *   `LayerNorm`, `GroupNorm`, `Dropout` or activation modules (`ReLU`, `Tanh`, `Sigmoid`, …,
+ *   `LayerNorm`, `GroupNorm`, `Dropout`, `TransformerEncoderLayer` (autodiff's values only) or
+ *   activation modules (`ReLU`, `Tanh`, `Sigmoid`, …,
  *   `Softmax`); or one `nn.Linear`. An activation right after a Linear is that layer's σ in BP1–BP4
  *   (softmax only over the last axis).
  * @param x the model's input: for a Linear first layer one example [in] or a batch [n, in]; for a
@@ -218,7 +220,7 @@ function copyOf(t: Tensor): Tensor {
  * @param loss a {@link NamedLoss} (default `"quadratic"`, `000_1780807650e7f6e9.txt`'s C = (1/2n) Σₓ ‖y − aᴸ‖²) or a
  *   function `(output, y) => Tensor` returning a one-element tensor, e.g.
  *   `(a, y) => losses.mse(a, y, { reduction: "sum" })`.
- * @throws ChainruleError for a model with a layer it cannot report (attention, recurrent, nested
+ * @throws ChainruleError for a model with a layer it cannot report (MultiheadAttention, recurrent, nested
  *   Sequentials, custom modules, …; naming the layer and what is supported), or inputs of the wrong
  *   shape (naming the layer whose forward pass fails).
  *
@@ -264,7 +266,12 @@ export function backpropReport(
     // Leaf views of the parameters' storage: the graph never reaches the parameters themselves.
     const views = new Map<Tensor, Tensor>();
     const paramsOf = stages.map((s) => stageParameters(s));
-    for (const ps of paramsOf) for (const [, p] of ps) views.set(p, leafView(p));
+    // a composite layer (a transformer encoder layer) runs its own forward on its own parameters:
+    // they are their own "views" (gradients() reads their gradients without writing their .grad)
+    stages.forEach((s, i) => {
+      for (const [, p] of paramsOf[i] as [string, Tensor][])
+        views.set(p, s.module instanceof TransformerEncoderLayer ? p : leafView(p));
+    });
     const view = (p: Tensor | null): Tensor | null => (p === null ? null : (views.get(p) as Tensor));
     const x0 = leafView(xs);
     const inputs: Tensor[] = [];
@@ -411,6 +418,7 @@ function modelDType(stages: ModelStage[], x: unknown): DType {
 
 /** A stage's parameters as [name in the layer, tensor]: weight and bias where the layer has them. */
 function stageParameters(s: ModelStage): [string, Tensor][] {
+  if (s.module instanceof TransformerEncoderLayer) return s.module.namedParameters() as [string, Tensor][];
   const m = s.module as { weight?: Tensor | null; bias?: Tensor | null };
   if (s.kind === "activation" || !("weight" in m)) return [];
   const out: [string, Tensor][] = [];
@@ -465,6 +473,11 @@ function runStage(s: ModelStage, h: Tensor, view: (p: Tensor | null) => Tensor |
 
 /** A stage's local derivative in words: how δ = ∂C/∂(output) becomes ∂C/∂(input) and the parameters' gradients. */
 function localDerivative(s: ModelStage): string {
+  if (s.module instanceof TransformerEncoderLayer)
+    return (
+      "transformer encoder layer: δ flows back through the feed-forward block, the self-attention " +
+      "softmax(q·kᵀ/√d)·v with its projections, the layer norms and both residual connections (autodiff's values)"
+    );
   const m = s.module;
   if (m instanceof Linear) return "linear z = a·Wᵀ + b: ∂C/∂a = δ·W, ∂C/∂W = δᵀ·a, ∂C/∂b = Σₙ δ";
   if (m instanceof Conv2d)

@@ -18,6 +18,7 @@ import {
 } from "../nn/layers";
 import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from "../nn/norm";
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "../nn/pooling";
+import { TransformerEncoderLayer } from "../nn/transformer";
 import { type ActivationInfo, activationLabels, activationOf } from "../nn/unary-module";
 import type { ScalarOp } from "../scalar/value";
 
@@ -145,6 +146,7 @@ export const REPORT_LAYERS = [
   "LayerNorm",
   "GroupNorm",
   "Dropout",
+  "TransformerEncoderLayer",
 ] as const;
 
 /** One of {@link REPORT_LAYERS}, or "activation" for an activation module. */
@@ -212,6 +214,10 @@ export function describeLayer(m: Layer): string {
   if (m instanceof LayerNorm) return `LayerNorm([${m.normalizedShape.join(", ")}])`;
   if (m instanceof GroupNorm) return `GroupNorm(${m.numGroups}, ${m.numChannels})`;
   if (m instanceof Dropout) return `Dropout(${m.p})`;
+  if (m instanceof TransformerEncoderLayer) {
+    const a = m.self_attn;
+    return `TransformerEncoderLayer(d ${a.embedDim}, ${a.numHeads} heads, feed-forward ${m.linear1.outFeatures}, ${m.normFirst ? "pre" : "post"}-norm)`;
+  }
   return cls;
 }
 
@@ -230,6 +236,7 @@ function kindOf(m: unknown): ModelStageKind | null {
     [LayerNorm, "LayerNorm"],
     [GroupNorm, "GroupNorm"],
     [Dropout, "Dropout"],
+    [TransformerEncoderLayer, "TransformerEncoderLayer"],
   ];
   for (const [cls, kind] of table) if (m instanceof cls) return kind;
   return activationOf(m) ? "activation" : null;

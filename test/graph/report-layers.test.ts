@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { backpropReport, formatBackpropReport } from "../../src/graph/report";
 import { type ConvGeometry, convEquations } from "../../src/graph/report-equations";
-import { ChainruleError, gradients, manualSeed, nn, type Tensor, tensor } from "../../src/index";
+import { ChainruleError, gradients, losses, manualSeed, nn, type Tensor, tensor } from "../../src/index";
 import { expectAllClose } from "../helpers/close";
 
 const TOL = 1e-12;
@@ -445,7 +445,7 @@ describe("backpropReport: models it cannot report", () => {
     expect(fn).toThrow(message);
   };
   const supported =
-    /supported layers are Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Dropout and the activations ReLU, Tanh, .* or Softmax/;
+    /supported layers are Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Dropout, TransformerEncoderLayer and the activations ReLU, Tanh, .* or Softmax/;
 
   it("names the layer and what is supported: attention, recurrent, nested Sequentials, other convolutions", () => {
     const cases: [nn.Sequential, RegExp][] = [
@@ -461,6 +461,32 @@ describe("backpropReport: models it cannot report", () => {
       fails(() => backpropReport(model, [1, 2], [1]), message);
       fails(() => backpropReport(model, [1, 2], [1]), supported);
     }
+  });
+
+  it("reports a TransformerEncoderLayer as one named stage, its parameters' gradients included", () => {
+    manualSeed(0);
+    const model = new nn.Sequential(
+      new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0 }),
+      new nn.Flatten(),
+      new nn.Linear(12, 2),
+    );
+    const x = wave([2, 3, 4]);
+    const report = backpropReport(model, x, [0, 1], "crossEntropy");
+    const [encoder] = report.stages;
+    expect(encoder?.label).toBe("0: TransformerEncoderLayer(d 4, 2 heads, feed-forward 8, post-norm)");
+    expect(encoder?.local).toMatch(/^transformer encoder layer: /);
+    expect(encoder?.parameters.map((p) => p.name)).toEqual(
+      model[0]?.namedParameters().map(([n]) => `0.${n}`),
+    );
+    // the same gradients as autodiff gives through the model itself
+    const loss = losses.crossEntropy(model.forward(x), [0, 1]);
+    const params = model[0]?.parameters() as Tensor[];
+    const expected = gradients(loss, params);
+    encoder?.parameters.forEach((p, i) => {
+      expectAllClose(p.grad, expected[i] as Tensor, 1e-12);
+    });
+    // the model's own .grad is left alone
+    expect(params.every((p) => p.grad === null)).toBe(true);
   });
 
   it("rejects a custom module that is not a Sequential", () => {

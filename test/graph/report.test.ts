@@ -507,7 +507,7 @@ describe("backpropReport input validation", () => {
           [1, 2],
           [1],
         ),
-      /backpropReport: layer 1 is a Embedding; supported layers are Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Dropout and the activations ReLU, Tanh, Sigmoid, LeakyReLU, GELU, ELU, SELU, SiLU, Mish, Hardtanh or Softmax/,
+      /backpropReport: layer 1 is a Embedding; supported layers are Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Unflatten, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Dropout, TransformerEncoderLayer and the activations ReLU, Tanh, Sigmoid, LeakyReLU, GELU, ELU, SELU, SiLU, Mish, Hardtanh or Softmax/,
     );
     fails(
       () => backpropReport(new nn.Sequential(new nn.Linear(2, 3), new nn.Linear(4, 1)), [1, 2], [1]),
