@@ -101,6 +101,14 @@ export {
 } from "./graph/index";
 export type { FormatReportOptions, StageActivation } from "./graph/report";
 export type { DataNode } from "./graph/walk";
+// interop: leaving for bigger engines
+export {
+  fromSafetensors,
+  SAFETENSORS_MAX_HEADER,
+  safetensorsMetadata,
+  type ToSafetensorsOptions,
+  toSafetensors,
+} from "./interop/safetensors";
 // neural networks
 export * as nn from "./nn/index";
 export * as init from "./nn/init";

@@ -1,7 +1,8 @@
 /**
  * `chainrule demo` (and `npm run demo`): trains the MNIST MLP (or, with `--model cnn`, the small
  * CNN) with a live progress bar, prints the loss curve in the terminal, and writes the pictures
- * to `out/`.
+ * and the trained weights (`mnist-mlp.safetensors` or `mnist-cnn.safetensors`, for PyTorch's
+ * `safetensors.torch.load_file`) to `out/`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -9,6 +10,7 @@ import * as asciichart from "asciichart";
 import cliProgress from "cli-progress";
 import { recordScopes, withScope } from "../autograd/scope";
 import { explainBackward, renderSvg, toDot } from "../graph/index";
+import { toSafetensors } from "../interop/safetensors";
 import type { Conv2d } from "../nn/conv";
 import type { Linear } from "../nn/layers";
 import { crossEntropy } from "../nn/losses";
@@ -30,7 +32,7 @@ import { DEMO_DEFAULTS, DEMO_MODELS, type MnistDemoOptions, trainMnist } from ".
 import { lineChart } from "./svg-chart";
 
 export interface DemoOptions extends MnistDemoOptions {
-  /** Where the pictures go (default "out"). */
+  /** Where the pictures and the weights go (default "out"). */
   outDir?: string;
   /** Write progress to this stream (default stdout); `null` for silence. */
   log?: ((line: string) => void) | null;
@@ -142,9 +144,9 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
   const files: string[] = [];
   // the CNN's files have their own names, so both demos' pictures can sit side by side in out/
   const prefix = model === "cnn" ? "cnn-" : "";
-  const write = (name: string, text: string) => {
-    const path = join(outDir, prefix + name);
-    writeFileSync(path, text);
+  const write = (name: string, content: string | Uint8Array) => {
+    const path = join(outDir, name.startsWith("mnist-") ? name : prefix + name);
+    writeFileSync(path, content);
     files.push(path);
   };
   const stepsPerEpoch = result.stepLosses.length / epochs;
@@ -169,6 +171,8 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
   );
   const graphs = model === "cnn" ? await cnnGraphFiles(result) : await graphFiles(result);
   for (const [name, text] of graphs) write(name, text);
+  // the trained weights, with PyTorch's names: see docs/taking-a-model-elsewhere.md
+  write(`mnist-${model}.safetensors`, toSafetensors(result.model, { metadata: { format: "pt" } }));
   say("\nwrote:");
   for (const f of files) say(`  ${relative(process.cwd(), f) || f}`);
   return { accuracy, files };

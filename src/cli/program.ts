@@ -96,7 +96,7 @@ function program(io: CliIo): Command {
   cli
     .command("demo")
     .description(
-      "train an MLP (or, with --model cnn, a CNN) on 10,000 MNIST digits with a live progress bar; write its pictures to out/",
+      "train an MLP (or, with --model cnn, a CNN) on 10,000 MNIST digits with a live progress bar; write its pictures and weights (.safetensors) to out/",
     )
     .option("--model <name>", `the network: ${DEMO_MODELS.join(" or ")}`, "mlp")
     .option("--epochs <n>", "training epochs (default: 10 for mlp, 8 for cnn)")

@@ -436,15 +436,25 @@ export abstract class Module {
   }
 
   /**
-   * Loads parameters and persistent buffers saved by `stateDict()` (or parsed back from its JSON).
+   * Loads parameters and persistent buffers saved by `stateDict()` (or parsed back from its JSON),
+   * or a record of tensors by name (`fromSafetensors`, or any `{ name: Tensor }`).
    * Everything is checked before anything is written: the state's own enumerable keys must be
-   * exactly their names (inherited keys do not count), and each entry must be an object whose
-   * `shape` equals the tensor's, whose `dtype` is the tensor's, and whose `data` is an array (or a
-   * `Float64Array`/`Float32Array`) of exactly `size` numbers, without holes, finite once rounded
-   * to the dtype (an int32 buffer takes integers in its range, a bool buffer 0 and 1). On any problem it throws `ChainruleError` and leaves the module untouched (no
-   * value written, no version bumped). Values are written in place, −0 and subnormals exactly;
+   * exactly their names (inherited keys do not count), and each entry must be a `Tensor`, or an
+   * object whose `shape` equals the tensor's, whose `dtype` is the tensor's, and whose `data` is
+   * an array (or a `Float64Array`/`Float32Array`) of exactly `size` numbers, without holes, finite
+   * once rounded to the dtype (an int32 buffer takes integers in its range, a bool buffer 0 and
+   * 1). A `Tensor` entry is held to the same rules: same shape, same dtype (no silent conversion:
+   * convert it with `astype`, or build the model with the file's dtype), finite values. A
+   * scalar `Value` parameter takes a 0-d float64 tensor. On any problem it throws `ChainruleError` and leaves the module untouched (no
+   * value written, no version bumped). Values are written in place, −0 and subnormals exactly (a
+   * `Tensor` entry's bytes are copied as they are, NaN payloads included);
    * `requiresGrad` is left alone (a frozen parameter stays frozen), and a graph recorded before the
    * load refuses to backpropagate.
+   *
+   * @example
+   * const m = new nn.Linear(2, 1);
+   * m.loadStateDict({ weight: tensor([[0.5, -1]]), bias: tensor([2]) });
+   * m.forward(tensor([[1, 1]])).toArray(); // [[1.5]]
    *
    * @param options.allowNonFinite also load NaN and ±Infinity (default false; `loadModel` sets it
    *   to restore exactly what `saveModel` wrote).
@@ -452,7 +462,7 @@ export abstract class Module {
   loadStateDict(state: unknown, options?: LoadStateDictOptions): void {
     if (state === null || typeof state !== "object" || Array.isArray(state)) {
       throw new ChainruleError(
-        `loadStateDict: expected an object of { shape, dtype, data } entries, got ${describeInput(state)}`,
+        `loadStateDict: expected an object of Tensors or { shape, dtype, data } entries, got ${describeInput(state)}`,
       );
     }
     const opts = checkOptions(options, "loadStateDict");
@@ -475,8 +485,12 @@ export abstract class Module {
       const e = entries[name]; // an own key (checked above), so never an Object.prototype member
       if (e === null || typeof e !== "object")
         throw new ChainruleError(`loadStateDict: ${name} must be an object, got ${describeInput(e)}`);
-      // each field is read once: what is checked is what is written
-      const { shape, dtype, data } = e as { shape?: unknown; dtype?: unknown; data?: unknown };
+      // each field is read once: what is checked is what is written. A Tensor is read through its
+      // storage, never through properties a subclass could override.
+      const isTensor = e instanceof Tensor;
+      const { shape, dtype, data } = isTensor
+        ? { shape: e.shape, dtype: e.dtype, data: readData(e) }
+        : (e as { shape?: unknown; dtype?: unknown; data?: unknown });
       const want = p instanceof Value ? [] : p.shape;
       const wantDtype = p instanceof Value ? "float64" : p.dtype;
       if (!Array.isArray(shape) || shape.length !== want.length || want.some((d, i) => shape[i] !== d)) {
@@ -486,10 +500,15 @@ export abstract class Module {
       }
       if (dtype !== wantDtype)
         throw new ChainruleError(
-          `loadStateDict: ${name} has dtype ${describeInput(dtype)}, the model expects ${wantDtype}`,
+          `loadStateDict: ${name} has dtype ${isTensor ? dtype : describeInput(dtype)}, the model expects ${wantDtype}` +
+            (isTensor ? ` (convert it with .astype("${wantDtype}"))` : ""),
         );
       const size = p instanceof Value ? 1 : p.size;
-      const isList = Array.isArray(data) || data instanceof Float64Array || data instanceof Float32Array;
+      const isList =
+        Array.isArray(data) ||
+        data instanceof Float64Array ||
+        data instanceof Float32Array ||
+        (isTensor && (data instanceof Int32Array || data instanceof Uint8Array));
       if (!isList || data.length !== size) {
         throw new ChainruleError(
           `loadStateDict: ${name} needs ${size} numbers in data, got ${describeInput(data)}`,
@@ -521,6 +540,8 @@ export abstract class Module {
         }
         values[i] = v as number;
       }
+      // a tensor of the same dtype: its bytes as they are (a NaN keeps its payload)
+      if (isTensor) values.set(data as ArrayLike<number>);
       updates.push([p, values]);
     }
     for (const [p, values] of updates) {
@@ -530,6 +551,15 @@ export abstract class Module {
       }
     }
   }
+}
+
+/**
+ * @internal The parameters (frozen ones included) and persistent buffers of `m`, by name, as
+ * `stateDict()` lists them, but the objects themselves rather than copies: for writers that need
+ * the raw storage (`toSafetensors`).
+ */
+export function namedStateOf(m: Module): [string, Parameter][] {
+  return (m as unknown as { namedState(): [string, Parameter][] }).namedState();
 }
 
 // error messages can tell this copy's modules from another copy's (see errors.ts)

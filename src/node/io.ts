@@ -1,9 +1,9 @@
-/** Saving and loading model parameters as JSON files (Node only). */
+/** Saving and loading model parameters as files (Node only): safetensors or JSON, by extension. */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 // The root entry's own classes (external in the build): see datasets.ts. Only the stateless
 // helpers of errors.ts and validate.ts may be bundled here (tsup.config.ts enforces it).
-import { ChainruleError, type nn } from "chainrule";
+import { ChainruleError, fromSafetensors, type nn, toSafetensors } from "chainrule";
 import { describe } from "../errors";
 
 type Module = nn.Module;
@@ -45,6 +45,22 @@ const TAGS: ReadonlyMap<string, number> = new Map<Tag, number>([
 const encode = (v: number): number | Tag =>
   Number.isFinite(v) ? (Object.is(v, -0) ? "-0" : v) : (String(v) as Tag);
 
+/** Whether `path` names a safetensors file (`.safetensors`, any case); every other path is JSON. */
+const isSafetensors = (path: string): boolean => path.toLowerCase().endsWith(".safetensors");
+
+/** Writes `content` to `path` through a temporary file beside it, creating missing directories. */
+async function writeAtomically(path: string, content: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, content);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new ChainruleError(`saveModel: cannot write ${path}: ${(err as Error).message}`);
+  }
+}
+
 /** Checks the arguments every file helper takes: a module and a path. */
 function checkArgs(op: string, module: unknown, path: unknown): void {
   const m = module as Partial<Module> | null | undefined;
@@ -64,13 +80,27 @@ function checkArgs(op: string, module: unknown, path: unknown): void {
 }
 
 /**
- * Writes `module.stateDict()` (frozen parameters included) to `path` in the format of
- * `ModelFile`, creating missing directories. The file is written beside its destination and then
- * renamed over it, so an interrupted save never leaves half a file in its place. A bad argument or
- * a path that cannot be written throws `ChainruleError`.
+ * Writes `module.stateDict()` (frozen parameters included) to `path`, in the format its extension
+ * names: a path ending in `.safetensors` (any case) gets the safetensors format (`toSafetensors`:
+ * what `safetensors.torch.load_file` reads, bytes exactly as in memory); any other path gets the
+ * JSON of `ModelFile` (`.json` is the usual extension). Missing directories are created. The
+ * file is written beside its destination and then renamed over it, so an interrupted save never
+ * leaves half a file in its place. A bad argument, a model the format cannot hold, or a path that
+ * cannot be written throws `ChainruleError`.
  */
 export async function saveModel(module: Module, path: string): Promise<void> {
   checkArgs("saveModel", module, path);
+  if (isSafetensors(path)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = toSafetensors(module);
+    } catch (err) {
+      if (!(err instanceof ChainruleError)) throw err;
+      throw new ChainruleError(`saveModel: ${path}: ${err.message}`);
+    }
+    await writeAtomically(path, bytes);
+    return;
+  }
   const state: ModelFile["state"] = {};
   for (const [name, e] of Object.entries(module.stateDict())) {
     // defineProperty: a parameter named `__proto__` must stay a key
@@ -88,26 +118,35 @@ export async function saveModel(module: Module, path: string): Promise<void> {
   } catch (err) {
     throw new ChainruleError(`saveModel: cannot encode the model as JSON: ${(err as Error).message}`);
   }
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, text, "utf8");
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw new ChainruleError(`saveModel: cannot write ${path}: ${(err as Error).message}`);
-  }
+  await writeAtomically(path, text);
 }
 
 /**
- * Loads parameters saved by `saveModel` into `module` and returns it: the values come back
- * exactly as they were saved, NaN and ±Infinity included (`loadStateDict` with
+ * Loads parameters saved by `saveModel` into `module` and returns it, reading the format the
+ * extension names (`.safetensors`, any case: safetensors, for instance a PyTorch checkpoint saved
+ * with `safetensors.torch.save_file`; any other path: the JSON of `ModelFile`). The values come
+ * back exactly as they were saved, NaN and ±Infinity included (`loadStateDict` with
  * `allowNonFinite`). A bad argument, a missing or malformed file, or one whose names, shapes,
  * dtypes or values do not fit the module throws `ChainruleError` naming the path, and leaves the
  * module unchanged.
  */
 export async function loadModel<M extends Module>(module: M, path: string): Promise<M> {
   checkArgs("loadModel", module, path);
+  if (isSafetensors(path)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (err) {
+      throw new ChainruleError(`loadModel: cannot read ${path}: ${(err as Error).message}`);
+    }
+    try {
+      module.loadStateDict(fromSafetensors(bytes), { allowNonFinite: true });
+    } catch (err) {
+      if (!(err instanceof ChainruleError)) throw err;
+      throw new ChainruleError(`loadModel: ${path}: ${err.message}`);
+    }
+    return module;
+  }
   let text: string;
   try {
     text = await readFile(path, "utf8");

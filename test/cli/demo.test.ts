@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runDemo } from "../../src/cli/demo";
 import { mnistCnn, trainMnist } from "../../src/cli/mnist-demo";
-import type { Tensor } from "../../src/index";
+import { fromSafetensors, type Tensor } from "../../src/index";
 
 describe("the main demo", () => {
-  it("trains, reports its accuracy and writes the curve and the graphs", async () => {
+  it("trains, reports its accuracy and writes the curve, the graphs and the weights", async () => {
     const outDir = mkdtempSync(join(tmpdir(), "chainrule-demo-"));
     const lines: string[] = [];
     const { accuracy, files } = await runDemo({
@@ -28,8 +28,17 @@ describe("the main demo", () => {
       "scalar-graph.dot",
       "scalar-graph.svg",
       "scalar-graph-explained.md",
+      "mnist-mlp.safetensors",
     ]);
     for (const f of files) expect(existsSync(f)).toBe(true);
+    // the trained weights, under PyTorch's names for nn.Sequential(Linear, ReLU, Linear)
+    const weights = fromSafetensors(readFileSync(join(outDir, "mnist-mlp.safetensors")));
+    expect(Object.entries(weights).map(([name, t]) => [name, t.dtype, t.shape])).toEqual([
+      ["0.bias", "float64", [32]],
+      ["0.weight", "float64", [32, 784]],
+      ["2.bias", "float64", [10]],
+      ["2.weight", "float64", [10, 32]],
+    ]);
     const dot = readFileSync(join(outDir, "forward-graph.dot"), "utf8");
     expect(dot).toContain('label="layer 1: Linear(784 → 32)"');
     expect(dot).toContain('label="layer 2: Linear(32 → 10)"');
@@ -94,7 +103,12 @@ describe("the CNN demo (--model cnn)", () => {
     expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) - 0.05);
     expect(accuracy).toBeGreaterThan(0.25); // chance is 0.1
     const names = files.map((f) => f.slice(outDir.length + 1));
-    expect(names).toEqual(["cnn-training-curve.svg", "cnn-forward-graph.dot", "cnn-forward-graph.svg"]);
+    expect(names).toEqual([
+      "cnn-training-curve.svg",
+      "cnn-forward-graph.dot",
+      "cnn-forward-graph.svg",
+      "mnist-cnn.safetensors",
+    ]);
     for (const f of files) expect(existsSync(f)).toBe(true);
     const dot = readFileSync(join(outDir, "cnn-forward-graph.dot"), "utf8");
     expect(dot).toContain('label="conv block 1: Conv2d(1 → 16, 5×5, padding 2) → ReLU → MaxPool2d(2)"');

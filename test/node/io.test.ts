@@ -1,13 +1,23 @@
 /**
  * `saveModel` / `loadModel` (chainrule/node): a model's state dict as a JSON file with a format
- * header. Loading validates everything first: a missing or malformed file, or one that does not
+ * header, or as safetensors for a path ending in `.safetensors`. Loading validates everything first: a missing or malformed file, or one that does not
  * fit the model, throws `ChainruleError` naming the path and leaves the model unchanged.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChainruleError, manualSeed, nn, type Tensor, tensor, Value } from "../../src/index";
+import {
+  ChainruleError,
+  fromSafetensors,
+  manualSeed,
+  nn,
+  type Tensor,
+  tensor,
+  toSafetensors,
+  Value,
+} from "../../src/index";
 import { loadModel, saveModel } from "../../src/node/index";
 
 let dir = "";
@@ -308,4 +318,89 @@ describe("saveModel / loadModel validate their arguments", () => {
   it("a directory given as the file to load throws ChainruleError", async () => {
     await expect(loadModel(model(), dir)).rejects.toThrow(/^loadModel: cannot read /);
   });
+});
+
+describe("saveModel / loadModel pick the format by the file's extension", () => {
+  const torchMlp = new URL("../fixtures/torch-mlp.safetensors", import.meta.url);
+
+  it(".safetensors: the file is toSafetensors(module), and loads back bit for bit (NaN, −0, ±Infinity)", async () => {
+    manualSeed(60);
+    const a = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+    (a[0] as nn.Linear).weight.data.set([Number.NaN, -0, Number.POSITIVE_INFINITY, 2 ** -1074]);
+    const path = join(dir, "net.safetensors");
+    await saveModel(a, path);
+    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(toSafetensors(a)))).toBe(true);
+    manualSeed(61);
+    const b = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+    expect(await loadModel(b, path)).toBe(b);
+    expect(bytes((b[0] as nn.Linear).weight)).toEqual(bytes((a[0] as nn.Linear).weight));
+    expect(b.stateDict()).toEqual(a.stateDict());
+  });
+
+  it("the extension is matched in any case; every other extension is the JSON format", async () => {
+    const m = new nn.Linear(2, 1);
+    await saveModel(m, join(dir, "upper.SafeTensors"));
+    expect(Object.keys(fromSafetensors(readFileSync(join(dir, "upper.SafeTensors"))))).toEqual([
+      "bias",
+      "weight",
+    ]);
+    await saveModel(m, join(dir, "model.bin"));
+    expect(JSON.parse(readFileSync(join(dir, "model.bin"), "utf8")).format).toBe("chainrule-state-dict");
+    await loadModel(new nn.Linear(2, 1), join(dir, "model.bin"));
+  });
+
+  it("a PyTorch checkpoint saved as safetensors loads into the matching chainrule model", async () => {
+    const m = new nn.Sequential(
+      new nn.Linear(3, 4, { dtype: "float32" }),
+      new nn.ReLU(),
+      new nn.Linear(4, 2, { dtype: "float32" }),
+    );
+    await loadModel(m, fileURLToPath(torchMlp));
+    expect(bytes((m[0] as nn.Linear).weight)).toEqual(
+      bytes(fromSafetensors(readFileSync(torchMlp))["0.weight"] as Tensor),
+    );
+  });
+
+  it("a malformed safetensors file, or one that does not fit, throws naming the path and changes nothing", async () => {
+    const truncated = join(dir, "truncated.safetensors");
+    const good = readFileSync(torchMlp);
+    writeFileSync(truncated, good.subarray(0, good.length - 4));
+    await expectRejectedSafetensors(truncated, /fromSafetensors: not a valid safetensors file/);
+    // a JSON model file under the .safetensors name is not a safetensors file either
+    const json = join(dir, "json-inside.safetensors");
+    writeFileSync(json, '{"format": "chainrule-state-dict", "version": 2, "state": {}}');
+    await expectRejectedSafetensors(json, /header length .* (is over the limit|runs past the end)/);
+    // float32 weights into the default float64 model
+    await expectRejectedSafetensors(
+      fileURLToPath(torchMlp),
+      /0\.weight has dtype float32, the model expects float64/,
+    );
+    await expectRejectedSafetensors(join(dir, "missing.safetensors"), /cannot read/);
+  });
+
+  it("a module the format cannot hold (a parameter named __proto__) is refused before writing", async () => {
+    class Awkward extends nn.Module {
+      constructor() {
+        super();
+        Object.defineProperty(this, "__proto__", { value: new Value(1), enumerable: true, writable: true });
+      }
+    }
+    const path = join(dir, "awkward.safetensors");
+    await expect(saveModel(new Awkward(), path)).rejects.toThrow(
+      /^saveModel: .*awkward\.safetensors: toSafetensors: a tensor cannot be named "__proto__"/,
+    );
+    expect(readdirSync(dir)).not.toContain("awkward.safetensors");
+  });
+
+  async function expectRejectedSafetensors(path: string, message: RegExp): Promise<void> {
+    manualSeed(62);
+    const m = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
+    const before = snapshot(m);
+    const err = await loadModel(m, path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChainruleError);
+    expect((err as Error).message).toMatch(/^loadModel: /);
+    expect((err as Error).message).toContain(path);
+    expect((err as Error).message).toMatch(message);
+    expect(snapshot(m)).toEqual(before);
+  }
 });
