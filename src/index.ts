@@ -102,6 +102,7 @@ export {
 export type { FormatReportOptions, StageActivation } from "./graph/report";
 export type { DataNode } from "./graph/walk";
 // interop: leaving for bigger engines
+export { exportOnnx, type OnnxExportOptions, type OnnxTraceable } from "./interop/onnx";
 export {
   fromSafetensors,
   SAFETENSORS_MAX_HEADER,

@@ -1,8 +1,8 @@
 /**
  * `chainrule demo` (and `npm run demo`): trains the MNIST MLP (or, with `--model cnn`, the small
  * CNN) with a live progress bar, prints the loss curve in the terminal, and writes the pictures
- * and the trained weights (`mnist-mlp.safetensors` or `mnist-cnn.safetensors`, for PyTorch's
- * `safetensors.torch.load_file`) to `out/`.
+ * and the trained model (`mnist-mlp.safetensors` or `mnist-cnn.safetensors`, for PyTorch's
+ * `safetensors.torch.load_file`, and `mnist-mlp.onnx` or `mnist-cnn.onnx` for ONNX Runtime) to `out/`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -10,6 +10,7 @@ import * as asciichart from "asciichart";
 import cliProgress from "cli-progress";
 import { recordScopes, withScope } from "../autograd/scope";
 import { explainBackward, renderSvg, toDot } from "../graph/index";
+import { exportOnnx } from "../interop/onnx";
 import { toSafetensors } from "../interop/safetensors";
 import type { Conv2d } from "../nn/conv";
 import type { Linear } from "../nn/layers";
@@ -173,6 +174,16 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
   for (const [name, text] of graphs) write(name, text);
   // the trained weights, with PyTorch's names: see docs/taking-a-model-elsewhere.md
   write(`mnist-${model}.safetensors`, toSafetensors(result.model, { metadata: { format: "pt" } }));
+  // and the trained model as ONNX, for ONNX Runtime: any batch size, logits out
+  result.model.eval();
+  write(
+    `mnist-${model}.onnx`,
+    exportOnnx(result.model, [result.sample.x], {
+      inputNames: ["images"],
+      outputNames: ["logits"],
+      dynamicAxes: { images: { 0: "batch" }, logits: { 0: "batch" } },
+    }),
+  );
   say("\nwrote:");
   for (const f of files) say(`  ${relative(process.cwd(), f) || f}`);
   return { accuracy, files };

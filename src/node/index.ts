@@ -11,4 +11,4 @@ export {
   type MnistOptions,
   type SplitDataset,
 } from "./datasets";
-export { loadModel, type ModelFile, saveModel } from "./io";
+export { loadModel, type ModelFile, saveModel, saveOnnx } from "./io";

@@ -3,7 +3,16 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 // The root entry's own classes (external in the build): see datasets.ts. Only the stateless
 // helpers of errors.ts and validate.ts may be bundled here (tsup.config.ts enforces it).
-import { ChainruleError, fromSafetensors, type nn, toSafetensors } from "chainrule";
+import {
+  ChainruleError,
+  exportOnnx,
+  fromSafetensors,
+  type nn,
+  type OnnxExportOptions,
+  type OnnxTraceable,
+  type Tensor,
+  toSafetensors,
+} from "chainrule";
 import { describe } from "../errors";
 
 type Module = nn.Module;
@@ -77,6 +86,26 @@ function checkArgs(op: string, module: unknown, path: unknown): void {
       `${op}: path must be a non-empty string without NUL characters, got ${describe(path)}`,
     );
   }
+}
+
+/**
+ * Exports `moduleOrFn` as an ONNX model (`exportOnnx`: one traced forward pass on
+ * `exampleInputs`) and writes it to `path` (usually `.onnx`), atomically like `saveModel`.
+ * Missing directories are created; an op with no ONNX form or a bad argument throws
+ * `ChainruleError` and writes nothing.
+ */
+export async function saveOnnx(
+  path: string,
+  moduleOrFn: OnnxTraceable,
+  exampleInputs: Tensor | readonly Tensor[],
+  options?: OnnxExportOptions,
+): Promise<void> {
+  if (typeof path !== "string" || path === "" || path.includes("\0")) {
+    throw new ChainruleError(
+      `saveOnnx: path must be a non-empty string without NUL characters, got ${describe(path)}`,
+    );
+  }
+  await writeAtomically(path, exportOnnx(moduleOrFn, exampleInputs, options));
 }
 
 /**

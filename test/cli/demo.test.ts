@@ -1,10 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { runDemo } from "../../src/cli/demo";
 import { mnistCnn, trainMnist } from "../../src/cli/mnist-demo";
-import { fromSafetensors, type Tensor } from "../../src/index";
+import { fromSafetensors, nn, rand, type Tensor } from "../../src/index";
 
 describe("the main demo", () => {
   it("trains, reports its accuracy and writes the curve, the graphs and the weights", async () => {
@@ -29,6 +30,7 @@ describe("the main demo", () => {
       "scalar-graph.svg",
       "scalar-graph-explained.md",
       "mnist-mlp.safetensors",
+      "mnist-mlp.onnx",
     ]);
     for (const f of files) expect(existsSync(f)).toBe(true);
     // the trained weights, under PyTorch's names for nn.Sequential(Linear, ReLU, Linear)
@@ -39,6 +41,20 @@ describe("the main demo", () => {
       ["2.bias", "float64", [10]],
       ["2.weight", "float64", [10, 32]],
     ]);
+    // the trained model as ONNX: ONNX Runtime gives the logits chainrule gives, for any batch size
+    const session = await ort.InferenceSession.create(readFileSync(join(outDir, "mnist-mlp.onnx")));
+    expect([session.inputNames, session.outputNames]).toEqual([["images"], ["logits"]]);
+    const model = new nn.Sequential(new nn.Linear(784, 32), new nn.ReLU(), new nn.Linear(32, 10));
+    model.loadStateDict(weights);
+    const images = rand([5, 784]);
+    const { logits } = await session.run({
+      images: new ort.Tensor("float64", images.data as Float64Array, [5, 784]),
+    });
+    const want = model.forward(images).data;
+    const got = (logits as ort.Tensor).data as Float64Array;
+    expect(got.length).toBe(50);
+    for (let i = 0; i < 50; i++)
+      expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThan(1e-9);
     const dot = readFileSync(join(outDir, "forward-graph.dot"), "utf8");
     expect(dot).toContain('label="layer 1: Linear(784 → 32)"');
     expect(dot).toContain('label="layer 2: Linear(32 → 10)"');
@@ -108,8 +124,23 @@ describe("the CNN demo (--model cnn)", () => {
       "cnn-forward-graph.dot",
       "cnn-forward-graph.svg",
       "mnist-cnn.safetensors",
+      "mnist-cnn.onnx",
     ]);
     for (const f of files) expect(existsSync(f)).toBe(true);
+    // the trained CNN as ONNX (float32): ONNX Runtime's logits are chainrule's
+    const cnn = mnistCnn();
+    cnn.loadStateDict(fromSafetensors(readFileSync(join(outDir, "mnist-cnn.safetensors"))));
+    cnn.eval();
+    const session = await ort.InferenceSession.create(readFileSync(join(outDir, "mnist-cnn.onnx")));
+    const images = rand([3, 1, 28, 28], { dtype: "float32" });
+    const { logits } = await session.run({
+      images: new ort.Tensor("float32", images.data as Float32Array, [3, 1, 28, 28]),
+    });
+    const want = cnn.forward(images).data;
+    const scale = Math.max(1, ...Array.from(want, Math.abs));
+    const got = (logits as ort.Tensor).data as Float32Array;
+    for (let i = 0; i < 30; i++)
+      expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThan(1e-5 * scale);
     const dot = readFileSync(join(outDir, "cnn-forward-graph.dot"), "utf8");
     expect(dot).toContain('label="conv block 1: Conv2d(1 → 16, 5×5, padding 2) → ReLU → MaxPool2d(2)"');
     expect(dot).toContain('label="conv block 2: Conv2d(16 → 32, 5×5, padding 2) → ReLU → MaxPool2d(2)"');
