@@ -27,6 +27,8 @@ const layers = [
   { name: "scalar", path: "^src/(scalar/|functions\\.ts$)" },
   // gradients as functions (grad, jacobian, hessian), gradcheck, module hooks
   { name: "functional", path: "^src/autograd/(functional|gradcheck|module-hooks)\\.ts$" },
+  // formulas: the expression grammar (parser, evaluator), expr and parseExpression
+  { name: "expression", path: "^src/expression/" },
   // (interop/: safetensors in and out, bytes only, reads modules' state)
   { name: "nn-optim-data", path: "^src/(nn|optim|data|interop)/" },
   { name: "graph", path: "^src/graph/" },

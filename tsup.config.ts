@@ -59,11 +59,11 @@ export default defineConfig([
     esbuildPlugins: [onlyTheRootEntry("src/node")],
   },
   {
-    // The command-line tool: one ESM file with a shebang. Its libraries (argument parsing, the
-    // expression parser, progress bar, terminal chart) are bundled and tree-shaken, so installing
+    // The command-line tool: one ESM file with a shebang. Its libraries (argument parsing,
+    // progress bar, terminal chart) are bundled and tree-shaken, so installing
     // chainrule pulls none of them; only the wasm Graphviz stays an external dependency.
     entry: { cli: "src/cli/main.ts" },
-    noExternal: ["commander", "mathjs", "cli-progress", "asciichart"],
+    noExternal: ["commander", "cli-progress", "asciichart"],
     keepNames: true,
     format: ["esm"],
     platform: "node",

@@ -37,6 +37,15 @@ export * as data from "./data/index";
 export { DataLoader } from "./data/loader";
 // errors and reproducibility
 export { ChainruleError } from "./errors";
+// formulas without operator overloading: expr`tanh(${a} * ${b} + ${c})`, parseExpression
+export {
+  type Expression,
+  type ExpressionBindings,
+  ExpressionError,
+  type ExpressionResult,
+  expr,
+  parseExpression,
+} from "./expression";
 export type { Operand } from "./functions";
 // root binary functions: Value | Tensor | number on either side
 export {
