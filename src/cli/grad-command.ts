@@ -1,17 +1,80 @@
 /**
- * `chainrule grad "<expression>" name=value … [--json] [--explain] [--dot FILE] [--svg FILE] [--html FILE]`
+ * `chainrule grad "<expression>" name=value … [--json] [--explain] [--strict] [--dot FILE] [--svg FILE] [--html FILE]`
  */
-import { writeFileSync } from "node:fs";
 import { ChainruleError } from "../errors";
 import type { Value } from "../scalar/value";
-import { buildGraph, ExpressionError, isVariableName } from "./expression";
+import {
+  buildGraph,
+  ExpressionError,
+  functionNames,
+  isVariableName,
+  parseExpression,
+  variablesOf,
+} from "./expression";
+import { writeOutputFile } from "./output-files";
 
 export interface GradCommandOptions {
   json?: boolean;
   explain?: boolean;
+  /** Reject a binding the expression does not use (by default it is a warning). */
+  strict?: boolean;
   dot?: string;
   svg?: string;
   html?: string;
+  /**
+   * Where the lines that are not the result go: warnings, and under `json` the `wrote FILE (size)`
+   * lines, so that the result stays pure JSON (default: stderr).
+   */
+  log?: (line: string) => void;
+}
+
+/** The parser's named constants: numbers unless a binding makes them variables. */
+export const CONSTANT_NAMES: readonly string[] = ["e", "pi"];
+
+/**
+ * What the parser says about `expression`: the names it reads as variables (in order of first
+ * appearance, the constants `e` and `pi` included where it uses them) and the names of the
+ * functions of the grammar. The one place the binding checks ask the parser (it throws
+ * `ExpressionError` for a bad expression).
+ */
+function parserNames(expression: string): { variables: readonly string[]; functions: readonly string[] } {
+  return { variables: variablesOf(parseExpression(expression)), functions: functionNames };
+}
+
+/**
+ * Checks the bindings against the variables of `expression`: a binding of a function name that
+ * is not a variable of the expression is an error, and so is, with `strict`, any binding the
+ * expression does not use; otherwise each unused binding is a warning, returned as a line
+ * ("z=3 is not used by the expression (variables: x, y)").
+ *
+ * Binding a function name (`tanh=2` for `tanh(x)`) throws: tanh is a function, not a variable.
+ *
+ * @example
+ * checkBindings("x*y", new Map([["x", 2], ["y", 3], ["z", 3]])); // ["warning: z=3 is not used by the expression (variables: x, y)"]
+ * checkBindings("x*y", new Map([["x", 2], ["y", 3]])); // []
+ */
+export function checkBindings(
+  expression: string,
+  bindings: ReadonlyMap<string, number>,
+  strict = false,
+): string[] {
+  const { variables, functions } = parserNames(expression);
+  // e and pi are listed as variables only when they are bound
+  const shown = variables.filter((name) => !CONSTANT_NAMES.includes(name) || bindings.has(name));
+  const listed = shown.length > 0 ? `variables: ${shown.join(", ")}` : "it has no variables";
+  const warnings: string[] = [];
+  for (const [name, v] of bindings) {
+    if (variables.includes(name)) continue;
+    if (functions.includes(name)) {
+      throw new ChainruleError(
+        `${name}=${v}: ${name} is a function, not a variable of the expression (${listed})`,
+      );
+    }
+    const unused = `${name}=${v} is not used by the expression (${listed})`;
+    if (strict) throw new ChainruleError(`${unused}; --strict rejects it`);
+    warnings.push(`warning: ${unused}`);
+  }
+  return warnings;
 }
 
 /** Hooks that draw and explain the graph (the graph module provides them). */
@@ -30,6 +93,10 @@ export function parseBindings(args: readonly string[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const arg of args) {
     const eq = typeof arg === "string" ? arg.indexOf("=") : -1;
+    // the expression may start with "-", so unknown options arrive here: say what they are
+    if (typeof arg === "string" && (arg.startsWith("--") || (arg.startsWith("-") && eq < 0))) {
+      throw new ChainruleError(`unknown option ${quoted(arg)} (see chainrule grad --help)`);
+    }
     if (eq <= 0) throw new ChainruleError(`bad variable ${quoted(arg)}: expected name=value, e.g. x=2`);
     const name = arg.slice(0, eq);
     const text = arg.slice(eq + 1);
@@ -81,34 +148,48 @@ export function formatExpressionError(expression: string, err: ExpressionError):
   return `error at position ${pos + 1}: ${message}\n  ${shown}\n  ${" ".repeat(caret)}^`;
 }
 
-/** Runs the command; returns the text to print. */
+/**
+ * Runs the command; returns the text to print on stdout: the value and the gradients (with
+ * `json`, one JSON object `{"value", "grads"}`, plus `"explanation"` with `explain`), then the
+ * explanation and the `wrote FILE (size)` lines unless `json`. Warnings (unused bindings), and
+ * the `wrote` lines under `json`, go to `options.log`. Files are written into missing
+ * directories (created).
+ */
 export async function gradCommand(
   expression: string,
   bindingArgs: readonly string[],
   options: GradCommandOptions,
   hooks?: GraphHooks,
 ): Promise<string> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const bindings = parseBindings(bindingArgs);
-  const { root, variables } = buildGraph(expression, bindings);
+  const { root, variables } = buildGraph(expression, bindings); // a bad expression fails first
+  // the explanation calls the result what the output calls it: f (L if the user has an f)
+  if (root.label === undefined && !variables.has("f")) root.label = "f";
+  const warnings = checkBindings(expression, bindings, options.strict);
   root.backward();
+  const explanation = hooks && options.explain ? hooks.explain(root) : undefined;
   const lines: string[] = [];
   if (options.json) {
     // written by hand: the keys are user names (any of them, "__proto__" too) and JSON has no NaN
     const grads = [...variables].map(([name, v]) => `${JSON.stringify(name)}:${jsonNumber(v.grad)}`);
-    lines.push(`{"value":${jsonNumber(root.data)},"grads":{${grads.join(",")}}}`);
+    const explained = explanation === undefined ? "" : `,"explanation":${JSON.stringify(explanation)}`;
+    lines.push(`{"value":${jsonNumber(root.data)},"grads":{${grads.join(",")}}${explained}}`);
   } else {
     lines.push(`f = ${root.data}`);
     for (const [name, v] of variables) lines.push(`∂f/∂${name} = ${v.grad}`);
+    if (explanation !== undefined) lines.push("", explanation);
   }
+  for (const warning of warnings) log(warning);
   if (hooks) {
-    if (options.explain) lines.push("", hooks.explain(root));
     // build everything first, then write the files: a failure writes nothing
-    const dot = options.dot ? hooks.toDot(root) : "";
-    const svg = options.svg ? await hooks.renderSvg(root) : "";
-    const html = options.html && hooks.toHtml ? await hooks.toHtml(root) : "";
-    if (options.dot) writeFileSync(options.dot, dot);
-    if (options.svg) writeFileSync(options.svg, svg);
-    if (options.html && hooks.toHtml) writeFileSync(options.html, html);
+    const files: [string, string][] = [];
+    if (options.dot) files.push([options.dot, hooks.toDot(root)]);
+    if (options.svg) files.push([options.svg, await hooks.renderSvg(root)]);
+    if (options.html && hooks.toHtml) files.push([options.html, await hooks.toHtml(root)]);
+    const written = files.map(([path, text]) => writeOutputFile(path, text));
+    if (options.json) for (const line of written) log(line);
+    else if (written.length > 0) lines.push("", ...written);
   }
   return lines.join("\n");
 }

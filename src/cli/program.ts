@@ -7,7 +7,7 @@ import { Command } from "commander";
 import { ChainruleError } from "../errors";
 import { explainBackward, renderSvg, toDot, toHtml } from "../graph/index";
 import { version } from "../version";
-import { runDemo } from "./demo";
+import { DatasetMissingError, MNIST_DIGITS, MNIST_PACKAGE_SIZE, runDemo } from "./demo";
 import { functionNames } from "./expression";
 import { ExpressionError, formatExpressionError, gradCommand } from "./grad-command";
 import { DEMO_MODELS, type DemoModel } from "./mnist-demo";
@@ -45,20 +45,31 @@ function program(io: CliIo): Command {
     .description("differentiate an expression: prints its value and ∂f/∂ every variable")
     .argument(
       "<expression>",
-      `e.g. "tanh(a*b + c)"; + - * / ^, unary minus, parentheses, and ${functionNames.join(" ")}`,
+      `e.g. "tanh(a*b + c)"; + - * / ^ (power is ^, not **), unary minus, parentheses, and ${functionNames.join(" ")}; e and pi are the constants e and π unless bound (e=2 makes e a variable)`,
     )
-    .argument("[bindings...]", "variable values, e.g. a=2 b=-3 c=10 (any variable name of the expression)")
+    .argument(
+      "[bindings...]",
+      "variable values, e.g. a=2 b=-3 c=10 (any variable name of the expression); a binding the expression does not use is a warning on stderr (an error with --strict)",
+    )
     .option(
       "--json",
-      'print {"value": …, "grads": {…}}; NaN and ±Infinity are written as the strings "NaN", "Infinity", "-Infinity"',
+      'print {"value": …, "grads": {…}} (with --explain also "explanation": the text of --explain in its --format) and nothing else on stdout; NaN and ±Infinity are written as the strings "NaN", "Infinity", "-Infinity"',
     )
     .option("--explain", "print the chain rule as it was applied, one row per edge")
-    .option("--format <format>", "format of --explain: text, markdown or latex", "text")
+    .option(
+      "--format <format>",
+      "format of --explain: text (the default), markdown or latex; only with --explain (it formats nothing else)",
+    )
+    .option("--strict", "reject a binding the expression does not use")
     .option("--dot <file>", "write the graph as Graphviz DOT")
     .option("--svg <file>", "write the graph as SVG (rendered in-process)")
     .option(
       "--html <file>",
       "write a self-contained interactive page: the graph, each node's chain-rule steps",
+    )
+    .addHelpText(
+      "after",
+      "\nThe directories of --dot, --svg and --html files are created when missing, and each file written is reported as one line, e.g. 'wrote out/f.svg (12.3 kB)' (on stderr with --json).",
     )
     .allowUnknownOption() // an expression may start with "-" ("-x^2"): unknown "options" are operands
     .action(
@@ -68,23 +79,34 @@ function program(io: CliIo): Command {
         opts: {
           json?: boolean;
           explain?: boolean;
-          format: string;
+          format?: string;
+          strict?: boolean;
           dot?: string;
           svg?: string;
           html?: string;
         },
       ) => {
-        if (!(FORMATS as readonly string[]).includes(opts.format)) {
-          throw new ChainruleError(`--format must be text, markdown or latex, got '${opts.format}'`);
+        const format = (opts.format ?? "text") as (typeof FORMATS)[number];
+        if (!(FORMATS as readonly string[]).includes(format)) {
+          throw new ChainruleError(`--format must be text, markdown or latex, got '${format}'`);
         }
-        const format = opts.format as (typeof FORMATS)[number];
+        if (opts.format !== undefined && !opts.explain) {
+          throw new ChainruleError(
+            `--format ${format} formats the --explain table and nothing else: add --explain (or drop --format)`,
+          );
+        }
         try {
-          const out = await gradCommand(expression, bindings, opts, {
-            toDot: (root) => toDot(root),
-            renderSvg: (root) => renderSvg(root),
-            explain: (root) => explainBackward(root, { format }),
-            toHtml: (root) => toHtml(root, { title: `f = ${expression}` }),
-          });
+          const out = await gradCommand(
+            expression,
+            bindings,
+            { ...opts, log: (line) => io.err(`${line}\n`) },
+            {
+              toDot: (root) => toDot(root),
+              renderSvg: (root) => renderSvg(root),
+              explain: (root) => explainBackward(root, { format }),
+              toHtml: (root) => toHtml(root, { title: `f = ${expression}` }),
+            },
+          );
           say(out);
         } catch (err) {
           if (err instanceof ExpressionError) throw new CliError(formatExpressionError(expression, err));
@@ -96,7 +118,7 @@ function program(io: CliIo): Command {
   cli
     .command("demo")
     .description(
-      "train an MLP (or, with --model cnn, a CNN) on 10,000 MNIST digits with a live progress bar; write its pictures and weights (.safetensors) to out/",
+      `train an MLP (or, with --model cnn, a CNN) on 10,000 MNIST digits with a live progress bar; write its pictures and the trained model (.safetensors, .onnx) to out/; needs the mnist package (${MNIST_PACKAGE_SIZE} installed)`,
     )
     .option("--model <name>", `the network: ${DEMO_MODELS.join(" or ")}`, "mlp")
     .option("--epochs <n>", "training epochs (default: 10 for mlp, 8 for cnn)")
@@ -117,15 +139,28 @@ function program(io: CliIo): Command {
         if (!(DEMO_MODELS as readonly string[]).includes(opts.model)) {
           throw new ChainruleError(`--model must be ${DEMO_MODELS.join(" or ")}, got '${opts.model}'`);
         }
+        const train = positiveInt(opts.train, "--train");
+        const test = positiveInt(opts.test, "--test");
+        if (train + test > MNIST_DIGITS) {
+          throw new ChainruleError(
+            `--train ${train} + --test ${test} is more than the ${MNIST_DIGITS.toLocaleString("en")} digits of the mnist package`,
+          );
+        }
         const options = {
           model: opts.model as DemoModel,
           ...(opts.epochs === undefined ? {} : { epochs: positiveInt(opts.epochs, "--epochs") }),
-          train: positiveInt(opts.train, "--train"),
-          test: positiveInt(opts.test, "--test"),
+          train,
+          test,
           seed: integer(opts.seed, "--seed", Number.MIN_SAFE_INTEGER),
           outDir: opts.out,
         };
-        await runDemo({ ...options, log: say, ...(io === processIo ? {} : { progress: false }) });
+        try {
+          await runDemo({ ...options, log: say, ...(io === processIo ? {} : { progress: false }) });
+        } catch (err) {
+          // its message is the how-to-install text, several lines: shown as it is
+          if (err instanceof DatasetMissingError) throw new CliError(err.message);
+          throw err;
+        }
       },
     );
 
@@ -189,7 +224,8 @@ function messageOf(err: unknown): string {
  * Runs the command line with `args` (without `node` and the script: `["grad", "x^2", "x=3"]`),
  * writing to `io` (default: the process's stdout and stderr). Resolves to the exit code: 0 on
  * success, 1 on any error (bad arguments, a bad expression, a failed file write), reported as
- * one message on stderr without a stack trace. `--help` resolves to 0.
+ * one message on stderr without a stack trace. `--help` and `help` resolve to 0; no command at
+ * all prints the help on stderr and resolves to 1.
  */
 export async function runCli(args: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
@@ -197,9 +233,9 @@ export async function runCli(args: readonly string[], io: CliIo = processIo): Pr
     return 0;
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
-    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") {
-      return 0;
-    }
+    if (code === "commander.helpDisplayed" || code === "commander.version") return 0;
+    // `chainrule help` is 0; `chainrule` without a command shows the help on stderr and is 1
+    if (code === "commander.help") return (err as { exitCode?: unknown }).exitCode === 1 ? 1 : 0;
     if (typeof code === "string" && code.startsWith("commander.")) return 1; // commander printed its message
     const message = messageOf(err);
     io.err(`${err instanceof CliError ? message : `chainrule: ${message.replace(/\s*\n\s*/g, " ")}`}\n`);

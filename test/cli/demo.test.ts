@@ -1,15 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { runDemo } from "../../src/cli/demo";
+import { MNIST_PACKAGE_SIZE, runDemo } from "../../src/cli/demo";
 import { mnistCnn, trainMnist } from "../../src/cli/mnist-demo";
 import { fromSafetensors, nn, rand, type Tensor } from "../../src/index";
 
 describe("the main demo", () => {
   it("trains, reports its accuracy and writes the curve, the graphs and the weights", async () => {
-    const outDir = mkdtempSync(join(tmpdir(), "chainrule-demo-"));
+    // a directory that does not exist yet: the demo creates it
+    const outDir = join(mkdtempSync(join(tmpdir(), "chainrule-demo-")), "new", "out");
     const lines: string[] = [];
     const { accuracy, files } = await runDemo({
       train: 600,
@@ -63,7 +65,32 @@ describe("the main demo", () => {
     const text = lines.join("\n");
     expect(text).toMatch(/epoch {2}2\/2 {2}train loss \d\.\d{4} {2}test accuracy \d+\.\d{2}%/);
     expect(text).toMatch(/test accuracy after 2 epochs/);
-    expect(text).toContain("wrote:");
+    // one line per file written, with its size
+    const wrote = lines.filter((l) => l.startsWith("wrote "));
+    expect(wrote.map((l) => l.replace(/ \(\d+(\.\d)? (B|kB|MB)\)$/, ""))).toEqual(
+      files.map((f) => `wrote ${f}`),
+    );
+    const svgLine = wrote[0] as string;
+    const kB = statSync(join(outDir, "training-curve.svg")).size / 1000;
+    expect(svgLine).toContain(`(${kB >= 99.95 ? kB.toFixed(0) : kB.toFixed(1)} kB)`);
+  });
+
+  it("states the mnist package's installed size as it is (the size it gives when the package is missing)", () => {
+    const root = dirname(createRequire(import.meta.url).resolve("mnist/package.json"));
+    let bytes = 0;
+    const stack = [root];
+    while (stack.length > 0) {
+      const dir = stack.pop() as string;
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) stack.push(path);
+        else bytes += statSync(path).size;
+      }
+    }
+    // du -sh counts MiB (and whole disk blocks): within 10% of the files' own total
+    expect(MNIST_PACKAGE_SIZE).toMatch(/^\d+ MB$/);
+    const stated = Number.parseFloat(MNIST_PACKAGE_SIZE) * 2 ** 20;
+    expect(Math.abs(stated - bytes) / bytes).toBeLessThan(0.1);
   });
 
   it("is reproducible: the same seed gives the same losses", () => {

@@ -49,6 +49,22 @@ describe("chainrule grad", () => {
     expect(readFileSync(join(dir, "g.svg"), "utf8")).toMatch(/<svg/);
   });
 
+  it("keeps stdout pure JSON with --explain and files, which go into new directories and are reported on stderr", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "chainrule-cli-")), "missing", "dir");
+    const svg = join(dir, "g.svg");
+    const r = run("grad", "x^2", "x=3", "z=1", "--json", "--explain", "--format", "latex", "--svg", svg);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as { value: number; grads: Record<string, number>; explanation: string };
+    expect([json.value, json.grads]).toEqual([9, { x: 6, z: 0 }]);
+    expect(json.explanation).toMatch(/^\\begin\{array\}/);
+    expect(r.err.split("\n")).toEqual([
+      "warning: z=1 is not used by the expression (variables: x)",
+      expect.stringMatching(new RegExp(`^wrote ${svg.replace(/[\\.]/g, "\\$&")} \\(\\d+\\.\\d kB\\)$`)),
+      "",
+    ]);
+    expect(readFileSync(svg, "utf8")).toMatch(/<svg/);
+  });
+
   it("reports bad input on stderr without a stack trace and exits non-zero", () => {
     for (const [args, message] of [
       [["grad", "foo(x)", "x=1"], /^error at position 1: unknown function 'foo'/],
