@@ -2,23 +2,33 @@
  * `backwardSteps`: one backward pass recomputed from a root, recorded edge by edge as the
  * chain rule applies it: ∂L/∂in += ∂L/∂out · ∂out/∂in. The text, Markdown and LaTeX
  * explanations render these rows; viewers can use them directly (ids match `traceGraph`).
+ * Nodes are named as in the explanations (labels, `L`, `v₁, v₂, …`: see names.ts), and each
+ * local derivative is written in the names of the op's operands.
  */
 import { noGrad } from "../autograd/grad-mode";
+import { Module } from "../nn/module";
 import { Value } from "../scalar/value";
 import { ones } from "../tensor/creation";
 import { readData } from "../tensor/storage";
 import type { NestedNumbers, Tensor } from "../tensor/tensor";
 import { checkOptions, fail } from "../validate";
-import { formatNumber, nested, norm } from "./format";
-import { isElementwise, localSymbol } from "./symbols";
+import { nested, norm } from "./format";
+import { type GraphNames, type NodeName, nameGraph } from "./names";
+import {
+  isElementwise,
+  type LetterRole,
+  localSymbol,
+  nameFormula,
+  operandLetters,
+  powerRule,
+} from "./symbols";
 import {
   backwardNumbers,
   type DataNode,
   type GraphIndex,
   type GraphRoot,
   indexGraph,
-  labelText,
-  nodeName,
+  isConstant,
   rootList,
 } from "./walk";
 
@@ -30,8 +40,14 @@ export interface StepNode {
   opId: string | null;
   /** Its number in backward order (1 = the root), as `toDot(…, { numbering: true })` shows it. */
   number: number;
-  /** Its label, else its id. */
+  /**
+   * Its name in the explanations: its label; else `L` for the root of a one-element result,
+   * and `v₁, v₂, …` for the other unlabelled nodes, numbered in topological order (a number is
+   * skipped when a label reads like it, e.g. `v1`).
+   */
   name: string;
+  /** The name as LaTeX math (`v_{1}`, `\mathit{w1}`). */
+  latex: string;
   /** `[]` for a `Value`. */
   shape: number[];
 }
@@ -57,14 +73,16 @@ export interface BackwardStep {
   operand: number;
   /** The operand the contribution flows into. */
   input: StepNode;
-  /** ∂L/∂out: the gradient of `node`, complete when this row runs. */
+  /** ∂L/∂out: the gradient of `node` (L: the root), complete when this row runs. */
   upstream: Quantity;
   /**
    * ∂out/∂in: its formula, and its value where it is a number per element (scalars, elementwise
    * ops on same-shape inputs, and one-element results, where it is the gradient of out).
-   * Otherwise `value` is `null` and `symbol` says what the Jacobian does to ḡ.
+   * Otherwise `value` is `null` and `symbol` says what the Jacobian does to ḡ = ∂L/∂out.
+   * The formula names the operands: `2·x` for ∂(x²)/∂x, `y` for ∂(x·y)/∂x, `ḡ·W1ᵀ` for the
+   * first input of `h.matmul(W1)`; `latex` is the same formula as LaTeX math.
    */
-  local: { symbol: string; value: Quantity | null };
+  local: { symbol: string; latex: string; value: Quantity | null };
   /** upstream × local: what this edge adds to ∂L/∂in. */
   contribution: Quantity;
 }
@@ -73,6 +91,8 @@ export interface BackwardStep {
 export interface BackwardStepsOptions {
   /** Tensors of at most this many elements carry their values in the rows. Default 16. */
   maxValues?: number;
+  /** Name unlabelled parameters by their path in this module (`0.weight`), as `toDot` does. */
+  module?: Module;
 }
 
 /**
@@ -98,10 +118,21 @@ export function stepsAs(
   options: BackwardStepsOptions | undefined,
   fn: string,
 ): BackwardStep[] {
+  return namedStepsAs(root, options, fn).steps;
+}
+
+/** @internal The steps, and what their gradients are of (the root's name, `Σy`, …). */
+export function namedStepsAs(
+  root: GraphRoot,
+  options: BackwardStepsOptions | undefined,
+  fn: string,
+): { steps: BackwardStep[]; objective: NodeName } {
   const o = checkOptions(options, fn);
   const maxValues = o.maxValues === undefined ? 16 : checkMaxValues(o.maxValues, fn);
   const graph = indexGraph(rootList(root, fn));
   const numbers = backwardNumbers(graph);
+  if (o.module !== undefined && !(o.module instanceof Module)) fail(fn, "module", "a Module", o.module);
+  const names = nameGraph(graph, o.module);
   const quantity = (g: number | Tensor): Quantity => toQuantity(g, maxValues);
   const grads: (number | Tensor | undefined)[] = new Array(graph.nodes.length);
   for (const r of graph.roots) {
@@ -114,35 +145,32 @@ export function stepsAs(
     const parents = graph.parents[i] as readonly number[];
     if (numbers[i] === 0 || g === undefined || parents.length === 0) continue;
     const node = graph.nodes[i] as DataNode;
-    const operandName = (j: number): string => {
-      const p = parents[j] as number;
-      const operand = graph.nodes[p] as DataNode;
-      const label = labelText(operand);
-      if (label !== "") return label;
-      if (operand instanceof Value && !operand.requiresGrad) return formatNumber(operand.data);
-      return `#${numbers[p]}`;
-    };
-    const rule = localRule(node, g, operandName);
+    const rule = localRule(node, g);
     for (let j = 0; j < parents.length; j++) {
       const p = parents[j] as number;
       const c = rule.contributions[j];
       if (c === null || c === undefined || !(graph.nodes[p] as DataNode).requiresGrad) continue;
       const local = rule.local(j);
+      const formula = localFormula(graph, names, i, j);
       steps.push({
         step: steps.length + 1,
-        node: stepNode(graph, numbers, i),
+        node: stepNode(graph, numbers, names, i),
         op: node.op,
         operand: j,
-        input: stepNode(graph, numbers, p),
+        input: stepNode(graph, numbers, names, p),
         upstream: quantity(g),
-        local: { symbol: rule.symbol(j), value: local === null ? null : quantity(local) },
+        local: {
+          symbol: formula.text,
+          latex: formula.latex,
+          value: local === null ? null : quantity(local),
+        },
         contribution: quantity(c),
       });
       const prev = grads[p];
       grads[p] = prev === undefined ? c : addGrads(prev, c);
     }
   }
-  return steps;
+  return { steps, objective: names.objective };
 }
 
 /** A count of values: an integer ≥ 0, or `Infinity` for all of them. */
@@ -153,26 +181,39 @@ function checkMaxValues(v: unknown, fn: string): number {
   return v;
 }
 
-/** The chain rule at one node: contributions to each operand, local derivatives, formulas. */
+/** The chain rule at one node: contributions to each operand and local derivatives. */
 interface LocalRule {
   readonly contributions: readonly (number | Tensor | null | undefined)[];
   local(operand: number): number | Tensor | null;
-  symbol(operand: number): string;
 }
 
 /**
- * A scalar op's symbolic local derivative with its placeholders — `a`, `b` for the operands of a
- * binary op, `x` for a unary op's — replaced by the operands' names (label, constant value or
- * `#k`), so a row of `a·w` reads "∂out/∂a = w". Formulas with placeholders in superscripts
- * (pow's b·aᵇ⁻¹) keep their placeholders.
+ * The local derivative of node `i` with respect to its operand `j`, in the operands' names:
+ * the op's formula (`Value`'s own strings for scalars, `tensorSymbols` for tensors) with its
+ * letters replaced (a, b the operands, x the input, y the result, A, B for matmul…), and the
+ * power rule worked out for a constant exponent (`2·x` for ∂(x²)/∂x, not b·aᵇ⁻¹).
  */
-function nameOperands(symbol: string, arity: number, operandName: (j: number) => string): string {
-  if (/[ᵃᵇˣ]/.test(symbol)) return symbol;
-  const names = arity === 1 ? { x: operandName(0) } : { a: operandName(0), b: operandName(1) };
-  return symbol.replace(/(?<![A-Za-z])[abx](?![A-Za-z])/g, (v) => names[v as keyof typeof names] ?? v);
+function localFormula(graph: GraphIndex, names: GraphNames, i: number, j: number): NodeName {
+  const node = graph.nodes[i] as DataNode;
+  const parents = graph.parents[i] as readonly number[];
+  const name = (role: LetterRole): NodeName =>
+    names.nodes[role === "result" ? i : (parents[role] as number)] as NodeName;
+  const exponent = parents[1] === undefined ? undefined : (graph.nodes[parents[1]] as DataNode);
+  if (node.op === "pow" && j === 0 && exponent !== undefined && isConstant(exponent)) {
+    const c = exponent instanceof Value ? exponent.data : (readData(exponent)[0] as number);
+    return nameFormula(powerRule(c), { a: 0 }, name);
+  }
+  let formula: string;
+  if (node instanceof Value) {
+    const rule = node._op as NonNullable<Value["_op"]>;
+    formula = rule.symbols[j] ?? `∂${rule.name}/∂x${j}`;
+  } else {
+    formula = localSymbol(node.op, j);
+  }
+  return nameFormula(formula, operandLetters(node.op, parents.length), name);
 }
 
-function localRule(node: DataNode, g: number | Tensor, operandName: (j: number) => string): LocalRule {
+function localRule(node: DataNode, g: number | Tensor): LocalRule {
   if (node instanceof Value) {
     const rule = node._op as NonNullable<Value["_op"]>;
     const [a, b] = node.parents as readonly Value[];
@@ -182,10 +223,6 @@ function localRule(node: DataNode, g: number | Tensor, operandName: (j: number) 
     return {
       contributions: [...node._vjp(g as number)], // _vjp reuses its result array
       local: (j) => locals[j] ?? null,
-      symbol: (j) => {
-        const symbol = rule.symbols[j];
-        return symbol === undefined ? `∂${rule.name}/∂x${j}` : nameOperands(symbol, rule.arity, operandName);
-      },
     };
   }
   const t = node as Tensor;
@@ -200,7 +237,7 @@ function localRule(node: DataNode, g: number | Tensor, operandName: (j: number) 
     locals ??= noGrad(() => t._vjp(ones(t.shape, { dtype: t.dtype })));
     return locals[j] ?? null;
   };
-  return { contributions, local, symbol: (j) => localSymbol(t.op, j) };
+  return { contributions, local };
 }
 
 function addGrads(a: number | Tensor, b: number | Tensor): number | Tensor {
@@ -222,13 +259,15 @@ function toQuantity(x: number | Tensor, maxValues: number): Quantity {
   };
 }
 
-function stepNode(graph: GraphIndex, numbers: Int32Array, i: number): StepNode {
+function stepNode(graph: GraphIndex, numbers: Int32Array, names: GraphNames, i: number): StepNode {
   const node = graph.nodes[i] as DataNode;
+  const name = names.nodes[i] as NodeName;
   return {
     id: graph.dataIds[i] as string,
     opId: graph.opIds[i] ?? null,
     number: numbers[i] as number,
-    name: nodeName(graph, i),
+    name: name.text,
+    latex: name.latex,
     shape: node instanceof Value ? [] : Array.from(node.shape),
   };
 }

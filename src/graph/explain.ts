@@ -1,15 +1,18 @@
 /**
  * `explainBackward`: the chain rule as one backward pass applies it, as a table with one row
  * per edge (see `backwardSteps`), in plain text, Markdown or LaTeX. Each row reads
- * ∂L/∂in += ∂L/∂out × ∂out/∂in, so a hand derivation can be checked line by line.
+ * ∂f/∂into += ∂f/∂node × ∂node/∂into in the graph's own names (f: the root's label), so a hand
+ * derivation can be checked line by line.
  */
 import { fmtShape } from "../errors";
+import type { Module } from "../nn/module";
 import type { NestedNumbers } from "../tensor/tensor";
 import { checkInt, checkOneOf, checkOptions } from "../validate";
-import { type BackwardStep, type Quantity, type StepNode, stepsAs } from "./backward-steps";
+import { type BackwardStep, namedStepsAs, type Quantity, type StepNode } from "./backward-steps";
 import { checkPrecision, formatNumber } from "./format";
 import { latexMath, latexText } from "./latex";
-import { STEP_COLUMNS } from "./step-columns";
+import { wrapLatex } from "./names";
+import { stepColumns } from "./step-columns";
 import type { GraphRoot } from "./walk";
 
 /** Output formats of {@link explainBackward}. */
@@ -23,41 +26,53 @@ export interface ExplainOptions {
   precision?: number;
   /** Tensors of at most this many elements are shown by value, larger ones by norm. Default 6. */
   maxValues?: number;
+  /** Name unlabelled parameters by their path in this module (`0.weight`), as `toDot` does. */
+  module?: Module;
 }
 
 const FORMATS = ["text", "markdown", "latex"] as const;
 
-const HEADER = STEP_COLUMNS;
-
 /**
  * Explains one backward pass from `root` (recomputed: `.grad` is neither read nor changed),
- * one row per edge in backward order: step, node, op, upstream ∂L/∂out, the local derivative
- * ∂out/∂in by formula and value, the contribution upstream × local, and the input it flows
- * into. Nodes are written `#k name`, numbered in backward order as in
- * `toDot(root, { numbering: true })`. Tensor rows show small tensors by value and larger ones
- * as `‖·‖ norm [shape]`; a local derivative that is a Jacobian shows what it does to ḡ.
+ * one row per edge in backward order: step, node, op, the upstream gradient ∂f/∂node, the local
+ * derivative ∂node/∂into by formula and value, the contribution upstream × local, and the
+ * operand it flows into.
+ *
+ * Names: f is the root's label (`L` when it has none; `Σy` for a root y with several elements,
+ * whose sum is differentiated); a node is written by its label, an unlabelled one as `v₁, v₂, …`
+ * in topological order (`v_{1}` in LaTeX; a number a label already reads like, `v1`, is
+ * skipped), and a constant by its value. The formulas name the operands: `2·x` for ∂(x²)/∂x,
+ * `y` for ∂(x·y)/∂x, `σ(v₁)(1 − σ(v₁))`; a Jacobian is written as what it does to ḡ = ∂f/∂node
+ * (`ḡ·Wᵀ`). Tensor rows show shapes, small tensors by value and larger ones as
+ * `‖·‖ norm [shape]`. `backwardSteps` gives the same rows as data, with each node's number in
+ * `toDot(root, { numbering: true })`.
  *
  * @param root a `Value`, a `Tensor` (a non-scalar one is explained as the gradient of its sum) or an array of them
  * @returns the table as a string; Markdown is exactly a header row, a separator row and one row per edge
  * @example
- * const a = value(2, "a"), b = value(-3, "b");
- * const L = a.mul(b);
- * L.label = "L";
- * console.log(explainBackward(L, { format: "markdown" }));
- * // | step | node | op | ∂L/∂out | ∂out/∂in | local | contribution | into |
+ * const x = value(3, "x"), y = value(2, "y");
+ * const f = x.pow(2).mul(y);
+ * f.label = "f";
+ * console.log(explainBackward(f, { format: "markdown" }));
+ * // | step | node | op | ∂f/∂node | ∂node/∂into | local | contribution | into |
  * // | ---: | --- | --- | ---: | --- | ---: | ---: | --- |
- * // | 1 | #1 L | mul | 1 | b | -3 | -3 | #3 a |
- * // | 2 | #1 L | mul | 1 | a | 2 | 2 | #2 b |
+ * // | 1 | f | mul | 1 | y | 2 | 2 | v₁ |
+ * // | 2 | f | mul | 1 | v₁ | 9 | 9 | y |
+ * // | 3 | v₁ | pow | 2 | 2·x | 6 | 12 | x |
  */
 export function explainBackward(root: GraphRoot, options?: ExplainOptions): string {
   const o = checkOptions(options, "explainBackward");
   const format = o.format === undefined ? "text" : checkOneOf(o.format, FORMATS, "explainBackward", "format");
   const precision = checkPrecision(o.precision, "explainBackward");
   const maxValues = o.maxValues === undefined ? 6 : checkInt(o.maxValues, "explainBackward", "maxValues");
-  const steps = stepsAs(root, { maxValues }, "explainBackward");
-  if (format === "markdown") return markdown(steps, precision);
-  if (format === "latex") return latex(steps, precision);
-  return text(steps, precision);
+  const { steps, objective } = namedStepsAs(
+    root,
+    { maxValues, ...(o.module === undefined ? {} : { module: o.module }) },
+    "explainBackward",
+  );
+  if (format === "markdown") return markdown(steps, stepColumns(objective.text), precision);
+  if (format === "latex") return latex(steps, objective.latex, precision);
+  return text(steps, stepColumns(objective.text), precision);
 }
 
 /** The cells of one row as plain text. */
@@ -76,7 +91,7 @@ function cells(s: BackwardStep, precision: number): string[] {
 }
 
 function nodeText(n: StepNode): string {
-  return `#${n.number} ${n.name}${n.shape.length > 0 ? ` ${fmtShape(n.shape)}` : ""}`;
+  return `${n.name}${n.shape.length > 0 ? ` ${fmtShape(n.shape)}` : ""}`;
 }
 
 function quantityText(x: Quantity, precision: number): string {
@@ -91,10 +106,10 @@ function nestedText(v: NestedNumbers, precision: number): string {
 }
 
 /** Aligned columns: header, a rule, one line per edge. */
-function text(steps: readonly BackwardStep[], precision: number): string {
-  const rows = [Array.from(HEADER), ...steps.map((s) => cells(s, precision))];
+function text(steps: readonly BackwardStep[], header: readonly string[], precision: number): string {
+  const rows = [Array.from(header), ...steps.map((s) => cells(s, precision))];
   // a loop, not Math.max(...column): a spread of 10⁵ arguments overflows the stack
-  const widths = HEADER.map((_, c) => {
+  const widths = header.map((_, c) => {
     let w = 0;
     for (const r of rows) w = Math.max(w, Array.from(r[c] as string).length);
     return w;
@@ -121,23 +136,23 @@ function markdownCell(cell: string): string {
 }
 
 /** A GitHub-flavoured Markdown table: header row, separator row, one row per edge. */
-function markdown(steps: readonly BackwardStep[], precision: number): string {
+function markdown(steps: readonly BackwardStep[], header: readonly string[], precision: number): string {
   const row = (r: readonly string[]) => `| ${r.map(markdownCell).join(" | ")} |`;
   const separator = "| ---: | --- | --- | ---: | --- | ---: | ---: | --- |";
-  return [row(HEADER), separator, ...steps.map((s) => row(cells(s, precision)))].join("\n");
+  return [row(header), separator, ...steps.map((s) => row(cells(s, precision)))].join("\n");
 }
 
 /** A LaTeX `array` (math mode) with a header row, `\hline` and one row per edge. */
-function latex(steps: readonly BackwardStep[], precision: number): string {
+function latex(steps: readonly BackwardStep[], objective: string, precision: number): string {
   const node = (n: StepNode) =>
-    `\\#${n.number}\\ \\text{${latexText(n.name)}}${n.shape.length > 0 ? `\\ ${latexText(fmtShape(n.shape))}` : ""}`;
+    `${n.latex}${n.shape.length > 0 ? `\\ \\text{${latexText(fmtShape(n.shape))}}` : ""}`;
   const q = (x: Quantity) => latexMath(quantityText(x, precision));
   const header = [
     "\\text{step}",
     "\\text{node}",
     "\\text{op}",
-    "\\partial L/\\partial \\text{out}",
-    "\\partial \\text{out}/\\partial \\text{in}",
+    `\\partial ${wrapLatex(objective)}/\\partial \\text{node}`,
+    "\\partial \\text{node}/\\partial \\text{into}",
     "\\text{local}",
     "\\text{contribution}",
     "\\text{into}",
@@ -147,7 +162,7 @@ function latex(steps: readonly BackwardStep[], precision: number): string {
     node(s.node),
     `\\text{${latexText(s.op)}}`,
     q(s.upstream),
-    latexMath(s.local.symbol),
+    s.local.latex,
     s.local.value === null ? "\\text{---}" : q(s.local.value),
     q(s.contribution),
     node(s.input),

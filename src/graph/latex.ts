@@ -56,22 +56,35 @@ const SUPERSCRIPTS: Record<string, string> = {
   "¹": "1",
   "²": "2",
   "³": "3",
+  "⁰": "0",
+  "⁴": "4",
+  "⁵": "5",
+  "⁶": "6",
+  "⁷": "7",
+  "⁸": "8",
+  "⁹": "9",
+  ᵃ: "a",
   ᵇ: "b",
   ˣ: "x",
   ʸ: "y",
   ᵀ: "\\top ",
 };
 
+const SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉";
+
 const FUNCTIONS = new Set(["ln", "log", "exp", "sin", "cos", "tan", "tanh", "sinh", "cosh", "max", "min"]);
 const SAFE = /[0-9A-Za-z()+\-*/=<>[\],.:;!?|' ]/;
 
 /**
- * Converts a derivative formula to LaTeX math (without `$` delimiters).
+ * Converts a derivative formula to LaTeX math (without `$` delimiters). Characters of the
+ * private use area U+E000–U+E0FF pass through unchanged: `nameFormula` marks with them where
+ * the operands' names go.
  *
  * @example
  * latexMath("σ(x)(1 − σ(x))"); // "\\sigma(x)(1 - \\sigma(x))"
  * latexMath("b·aᵇ⁻¹");         // "b\\cdot a^{b-1}"
  * latexMath("1 if x > 0 else 0.01"); // "1 \\text{ if } x > 0 \\text{ else } 0.01"
+ * latexMath("v₁²");            // "v_{1}^{2}"
  */
 export function latexMath(formula: string): string {
   const chars = Array.from(formula);
@@ -100,6 +113,14 @@ export function latexMath(formula: string): string {
       while (i < chars.length && (chars[i] as string) in SUPERSCRIPTS)
         sup += SUPERSCRIPTS[chars[i++] as string];
       out += `^{${sup.trim()}}`;
+    } else if (SUBSCRIPTS.includes(ch)) {
+      let sub = "";
+      while (i < chars.length && SUBSCRIPTS.includes(chars[i] as string))
+        sub += String(SUBSCRIPTS.indexOf(chars[i++] as string));
+      out += `_{${sub}}`;
+    } else if (ch >= "\ue000" && ch <= "\ue0ff") {
+      i++;
+      out += ch;
     } else if (ch === "√") {
       i++;
       out += `\\sqrt{${group()}}`;

@@ -7,8 +7,12 @@
  * a Jacobian, so the string says what it does to ḡ (`ḡ·Bᵀ` for `matmul`'s first input). Scalar
  * `Value`s carry their own strings (`scalarOps[name].symbols`); the two tables use the same
  * notation: a, b the operands, x the input, y the result, n the number of averaged elements.
+ * Explanations replace these letters with the operands' names (`nameFormula`, `operandLetters`).
  */
 import { binaryTable, type UnaryTable, unaryTable } from "../tensor/ops/all";
+import { formatNumber } from "./format";
+import { latexMath } from "./latex";
+import { isAtomicText, type NodeName } from "./names";
 
 /** One op's local derivatives. */
 export interface OpSymbols {
@@ -159,4 +163,170 @@ export function localSymbol(op: string, i: number): string {
  */
 export function isElementwise(op: string): boolean {
   return (tensorSymbols as Record<string, OpSymbols>)[op]?.elementwise === true;
+}
+
+/** Which operand a letter of a formula stands for (its index), or `"result"` for the op's result. */
+export type LetterRole = number | "result";
+
+/**
+ * The letters of the formulas of ops whose operands are not simply (a, b) or (x): by op name.
+ * Letters not listed here are words of the formula (`n`, `index`, `slope`, …).
+ */
+const OPERAND_LETTERS: Readonly<Record<string, Readonly<Record<string, LetterRole>>>> = {
+  where: { cond: 0 },
+  reluBackward: { x: 0 },
+  prelu: { x: 0, w: 1 },
+  matmul: { A: 0, B: 1 },
+  mm: { A: 0, B: 1 },
+  linear: { x: 0, W: 1 },
+  conv1d: { x: 0, W: 1 },
+  conv2d: { x: 0, W: 1 },
+  conv2dWeight: { x: 0, G: 1 },
+  convTranspose2d: { x: 0, W: 1 },
+  crossEntropy: { x: 0, y: 1 },
+  nll: { y: 1 },
+  mse: { a: 0, b: 1 },
+  l1: { a: 0, b: 1 },
+  huber: { a: 0, b: 1 },
+  smoothL1: { a: 0, b: 1 },
+  bce: { p: 0, t: 1 },
+  bceWithLogits: { x: 0, t: 1 },
+  hinge: { s: 0, y: 1 },
+  klDiv: { x: 0, t: 1 },
+};
+
+const BINARY: Readonly<Record<string, LetterRole>> = { a: 0, b: 1 };
+const UNARY: Readonly<Record<string, LetterRole>> = { x: 0, y: "result" };
+
+/**
+ * What the letters of an op's formulas stand for: a, b for the two operands of an elementwise
+ * binary op (`Value`'s binary ops are those), x for the input and y for the result of a
+ * one-operand op, and the op's own letters for the others (A, B for `matmul`; x, W for
+ * `linear`; p, t for `bce`…). Letters for operands the node does not have are left alone.
+ *
+ * @example
+ * operandLetters("mul", 2);    // {"a": 0, "b": 1}
+ * operandLetters("tanh", 1);   // {"x": 0, "y": "result"}
+ * operandLetters("matmul", 2); // {"A": 0, "B": 1}
+ */
+export function operandLetters(op: string, operands: number): Readonly<Record<string, LetterRole>> {
+  const own = OPERAND_LETTERS[op];
+  const letters = own ?? (op in binaryTable ? BINARY : operands === 1 ? UNARY : {});
+  const out: Record<string, LetterRole> = {};
+  for (const [letter, role] of Object.entries(letters))
+    if (role === "result" || role < operands) out[letter] = role;
+  return out;
+}
+
+/** Superscript letters and signs that a formula's placeholders can appear in (aᵇ⁻¹, eˣ). */
+const SUPER: Record<string, string> = {
+  ᵃ: "a",
+  ᵇ: "b",
+  ˣ: "x",
+  ʸ: "y",
+  "⁻": "−",
+  "⁰": "0",
+  "¹": "1",
+  "²": "2",
+  "³": "3",
+  "⁴": "4",
+  "⁵": "5",
+  "⁶": "6",
+  "⁷": "7",
+  "⁸": "8",
+  "⁹": "9",
+};
+
+/** The private-use character that stands for a placeholder while a formula is rewritten. */
+const SENTINEL = 0xe000;
+const RESULT_SENTINEL = 0xe0ff;
+const SENTINELS = /[\ue000-\ue0ff]/g;
+
+/**
+ * A formula with its letters replaced by names, in text and in LaTeX: `b·aᵇ⁻¹` with a = x,
+ * b = n reads `n·x^(n−1)` and `n\cdot x^{n-1}`; `σ(x)(1 − σ(x))` with x = v₁ reads
+ * `σ(v₁)(1 − σ(v₁))`. A name that is not one symbol is put in parentheses where it needs them
+ * (`x·(-3)`), and a digit before a name gets a `·` (`2x` → `2·v₁`). Letters are replaced only
+ * as whole words, so a name is never rewritten again.
+ *
+ * @param formula a formula of the symbol tables
+ * @param letters what its letters stand for (`operandLetters`)
+ * @param name the name of an operand (by index) or of the result
+ * @example
+ * const names = [{ text: "x", latex: "x" }, { text: "2", latex: "2" }];
+ * nameFormula("b·aᵇ⁻¹", { a: 0, b: 1 }, (r) => names[r as number]!).text; // "2·x^(2−1)"
+ */
+export function nameFormula(
+  formula: string,
+  letters: Readonly<Record<string, LetterRole>>,
+  name: (role: LetterRole) => NodeName,
+): NodeName {
+  const keys = Object.keys(letters);
+  if (keys.length === 0) return { text: formula, latex: latexMath(formula) };
+  // superscripts holding a letter (aᵇ⁻¹, eˣ) become ^(…), where a name can stand
+  const lifted = formula.replace(/[ᵃᵇˣʸ⁻⁰¹²³⁴-⁹]+/g, (run) => {
+    const plain = Array.from(run, (c) => SUPER[c] as string).join("");
+    return Array.from(run).some((c) => /[ᵃᵇˣʸ]/.test(c) && (SUPER[c] as string) in letters)
+      ? `^(${plain})`
+      : run;
+  });
+  // a whole word: no letter or digit around it, but superscripts may follow (x², Aᵀ)
+  const pattern = new RegExp(
+    `(?<![\\p{Ll}\\p{Lu}\\p{Lo}_])(${keys.join("|")})(?![\\p{Ll}\\p{Lu}\\p{Lo}\\p{Nd}_])`,
+    "gu",
+  );
+  const marked = lifted.replace(pattern, (letter, _g, offset: number, whole: string) => {
+    const role = letters[letter] as LetterRole;
+    const mark = String.fromCharCode(role === "result" ? RESULT_SENTINEL : SENTINEL + role);
+    return offset > 0 && /\p{N}/u.test(whole[offset - 1] as string) ? `·${mark}` : mark;
+  });
+  const roleOf = (mark: string): LetterRole => {
+    const code = mark.charCodeAt(0);
+    return code === RESULT_SENTINEL ? "result" : code - SENTINEL;
+  };
+  // a name needs no parentheses alone, inside (…), or as a whole superscript
+  const enclosed = (s: string, at: number, len: number): boolean =>
+    s.length === len || (s[at - 1] === "(" && s[at + len] === ")");
+  const text = marked
+    .replace(/\^\(([\ue000-\ue0ff])\)/g, (whole, mark: string) => {
+      const t = name(roleOf(mark)).text;
+      return isAtomicText(t) ? `^${mark}` : whole;
+    })
+    .replace(SENTINELS, (mark, at: number, s: string) => {
+      const t = name(roleOf(mark)).text;
+      return enclosed(s, at, 1) || isAtomicText(t) ? t : `(${t})`;
+    });
+  const tex = latexMath(marked);
+  const latex = tex.replace(SENTINELS, (mark, at: number, s: string) => {
+    const l = name(roleOf(mark)).latex;
+    return /^-/.test(l) && !enclosed(s, at, 1) ? `(${l})` : l;
+  });
+  return { text, latex };
+}
+
+const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/**
+ * The power rule for a constant exponent c, in the letter a: c·aᶜ⁻¹ worked out (`2·a` for
+ * c = 2, `3·a²`, `0.5·a^(−0.5)`), to be named with `nameFormula`.
+ *
+ * @example
+ * powerRule(2); // "2·a"
+ * powerRule(3); // "3·a²"
+ * powerRule(1); // "1"
+ */
+export function powerRule(c: number): string {
+  const e = c - 1;
+  if (c === 0) return "0";
+  let power: string;
+  if (e === 0) power = "";
+  else if (e === 1) power = "a";
+  else if (Number.isInteger(e) && Math.abs(e) < 10)
+    power = `a${e < 0 ? "⁻" : ""}${SUPERSCRIPT_DIGITS[Math.abs(e)]}`;
+  else power = `a^(${formatNumber(e).replace("-", "−")})`;
+  const coef = formatNumber(c).replace("-", "−");
+  if (power === "") return coef;
+  if (coef === "1") return power;
+  if (coef === "−1") return `−${power}`;
+  return `${coef}·${power}`;
 }

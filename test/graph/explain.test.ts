@@ -14,6 +14,7 @@ import {
   tensor,
   toDot,
   traceGraph,
+  type Value,
   value,
 } from "../../src/index";
 import { expectAllClose, expectClose } from "../helpers/close";
@@ -63,21 +64,54 @@ describe("backwardSteps on a Value graph", () => {
     expect(steps[3]?.input).toMatchObject({ id: "n0", number: 6, name: "a" });
   });
 
-  it("names the operands in scalar formulas: labels, constants' values, else node numbers", () => {
+  it("names the operands in scalar formulas: labels, constants' values, else v₁, v₂, …", () => {
     const x = value(0.5, "x");
     const w = value(-2, "w");
-    const z = x.mul(w); // unlabeled: #k
-    const L = z.sigmoid().mul(3);
+    const z = x.mul(w); // unlabelled: v₁ (the first unlabelled node in topological order)
+    const L = z.sigmoid().mul(3); // the sigmoid: v₂
     L.label = "L";
     const symbols = backwardSteps(L).map((s) => `${s.op}→${s.input.name}: ${s.local.symbol}`);
     expect(symbols).toEqual([
-      "mul→n5: 3", // ∂(s·3)/∂s = 3, the constant's value
-      "sigmoid→n3: σ(#3)(1 − σ(#3))", // the unlabeled operand by its number
+      "mul→v₂: 3", // ∂(v₂·3)/∂v₂ = 3, the constant's value
+      "sigmoid→v₁: σ(v₁)(1 − σ(v₁))",
       "mul→x: w",
       "mul→w: x",
     ]);
-    // pow keeps its placeholders (they sit in a superscript)
-    expect(backwardSteps(x.pow(w))[0]?.local.symbol).toBe("b·aᵇ⁻¹");
+    expect(backwardSteps(L).map((s) => s.local.latex)).toEqual([
+      "3",
+      "\\sigma(v_{1})(1 - \\sigma(v_{1}))",
+      "w",
+      "x",
+    ]);
+  });
+
+  it("writes pow's local derivatives in the operands' names, worked out for a constant exponent", () => {
+    const x = value(3, "x");
+    const n = value(2, "n");
+    const f = (e: Value | number) => backwardSteps(x.pow(e)).map((s) => [s.local.symbol, s.local.latex]);
+    expect(f(2)).toEqual([["2·x", "2\\cdot x"]]);
+    expect(f(3)).toEqual([["3·x²", "3\\cdot x^{2}"]]);
+    expect(f(1)).toEqual([["1", "1"]]);
+    expect(f(-1)).toEqual([["−x⁻²", "-x^{-2}"]]);
+    expect(f(0.5)).toEqual([["0.5·x^(−0.5)", "0.5\\cdot x^{-0.5}"]]);
+    expect(f(n)).toEqual([
+      ["n·x^(n−1)", "n\\cdot x^{n-1}"],
+      ["x^n·ln x", "x^{n}\\cdot \\ln  x"],
+    ]);
+    // the numbers agree with the formulas: 2·3 = 6; 3²·ln 3
+    const [d0, d1] = backwardSteps(x.pow(n));
+    expect(d0?.local.value?.value).toBe(6);
+    expectClose(d1?.local.value?.value as number, 9 * Math.log(3));
+  });
+
+  it("names an unlabelled root L, and the result in a formula by its name (elu's y + α)", () => {
+    const x = value(0.5, "x");
+    const steps = backwardSteps(x.elu(2).mul(x));
+    expect(steps.map((s) => [s.node.name, s.local.symbol, s.input.name])).toEqual([
+      ["L", "x", "v₁"],
+      ["L", "v₁", "x"],
+      ["v₁", "1 if x > 0 else v₁ + 2", "x"],
+    ]);
   });
 
   it("neither reads nor changes .grad, and sums every path into a node used twice", () => {
@@ -97,7 +131,7 @@ describe("backwardSteps on a Value graph", () => {
   it("skips constants (no gradient flows into them)", () => {
     const x = value(3, "x");
     const steps = backwardSteps(x.mul(2).add(1));
-    expect(steps.map((s) => `${s.op}→${s.input.name}`)).toEqual(["add→n3", "mul→x"]);
+    expect(steps.map((s) => `${s.op}→${s.input.name}`)).toEqual(["add→v₁", "mul→x"]);
     expect(steps[1]?.local.value?.value).toBe(2);
   });
 });
@@ -108,26 +142,26 @@ describe("explainBackward", () => {
     const md = explainBackward(L, { format: "markdown" });
     expect(md.split("\n")).toHaveLength(5 + 2);
     expect(md).toMatchInlineSnapshot(`
-      "| step | node | op | ∂L/∂out | ∂out/∂in | local | contribution | into |
+      "| step | node | op | ∂L/∂node | ∂node/∂into | local | contribution | into |
       | ---: | --- | --- | ---: | --- | ---: | ---: | --- |
-      | 1 | #1 L | tanh | 1 | 1 − tanh²(d) | 0.001341 | 0.001341 | #2 d |
-      | 2 | #2 d | add | 0.001341 | 1 | 1 | 0.001341 | #4 e |
-      | 3 | #2 d | add | 0.001341 | 1 | 1 | 0.001341 | #3 c |
-      | 4 | #4 e | mul | 0.001341 | b | -3 | -0.004023 | #6 a |
-      | 5 | #4 e | mul | 0.001341 | a | 2 | 0.002682 | #5 b |"
+      | 1 | L | tanh | 1 | 1 − tanh²(d) | 0.001341 | 0.001341 | d |
+      | 2 | d | add | 0.001341 | 1 | 1 | 0.001341 | e |
+      | 3 | d | add | 0.001341 | 1 | 1 | 0.001341 | c |
+      | 4 | e | mul | 0.001341 | b | -3 | -0.004023 | a |
+      | 5 | e | mul | 0.001341 | a | 2 | 0.002682 | b |"
     `);
   });
 
   it("writes aligned plain text", () => {
     const { L } = tanhGraph();
     expect(explainBackward(L)).toMatchInlineSnapshot(`
-      "step  node  op     ∂L/∂out  ∂out/∂in         local  contribution  into
+      "step  node  op    ∂L/∂node  ∂node/∂into      local  contribution  into
       ----  ----  ----  --------  ------------  --------  ------------  ----
-         1  #1 L  tanh         1  1 − tanh²(d)  0.001341      0.001341  #2 d
-         2  #2 d  add   0.001341  1                    1      0.001341  #4 e
-         3  #2 d  add   0.001341  1                    1      0.001341  #3 c
-         4  #4 e  mul   0.001341  b                   -3     -0.004023  #6 a
-         5  #4 e  mul   0.001341  a                    2      0.002682  #5 b"
+         1  L     tanh         1  1 − tanh²(d)  0.001341      0.001341  d
+         2  d     add   0.001341  1                    1      0.001341  e
+         3  d     add   0.001341  1                    1      0.001341  c
+         4  e     mul   0.001341  b                   -3     -0.004023  a
+         5  e     mul   0.001341  a                    2      0.002682  b"
     `);
   });
 
@@ -136,13 +170,13 @@ describe("explainBackward", () => {
     const tex = explainBackward(L, { format: "latex", precision: 3 });
     expect(tex).toMatchInlineSnapshot(`
       "\\begin{array}{rlllllll}
-      \\text{step} & \\text{node} & \\text{op} & \\partial L/\\partial \\text{out} & \\partial \\text{out}/\\partial \\text{in} & \\text{local} & \\text{contribution} & \\text{into} \\\\
+      \\text{step} & \\text{node} & \\text{op} & \\partial L/\\partial \\text{node} & \\partial \\text{node}/\\partial \\text{into} & \\text{local} & \\text{contribution} & \\text{into} \\\\
       \\hline
-      1 & \\#1\\ \\text{L} & \\text{tanh} & 1 & 1 - \\tanh ^{2}(d) & 0.00134 & 0.00134 & \\#2\\ \\text{d} \\\\
-      2 & \\#2\\ \\text{d} & \\text{add} & 0.00134 & 1 & 1 & 0.00134 & \\#4\\ \\text{e} \\\\
-      3 & \\#2\\ \\text{d} & \\text{add} & 0.00134 & 1 & 1 & 0.00134 & \\#3\\ \\text{c} \\\\
-      4 & \\#4\\ \\text{e} & \\text{mul} & 0.00134 & b & -3 & -0.00402 & \\#6\\ \\text{a} \\\\
-      5 & \\#4\\ \\text{e} & \\text{mul} & 0.00134 & a & 2 & 0.00268 & \\#5\\ \\text{b} \\\\
+      1 & L & \\text{tanh} & 1 & 1 - \\tanh ^{2}(d) & 0.00134 & 0.00134 & d \\\\
+      2 & d & \\text{add} & 0.00134 & 1 & 1 & 0.00134 & e \\\\
+      3 & d & \\text{add} & 0.00134 & 1 & 1 & 0.00134 & c \\\\
+      4 & e & \\text{mul} & 0.00134 & b & -3 & -0.00402 & a \\\\
+      5 & e & \\text{mul} & 0.00134 & a & 2 & 0.00268 & b \\\\
       \\end{array}"
     `);
   });
@@ -153,7 +187,7 @@ describe("explainBackward", () => {
     y.label = "y & $#%{}^~";
     const md = explainBackward(y, { format: "markdown" });
     expect(md.split("\n")[2]).toBe(
-      "| 1 | #1 y & $#%{}^~ | exp | 1 | eˣ | 7.389 | 7.389 | #2 a\\|\\*\\_&lt;b&gt;\\`x\\`\\\\ |",
+      "| 1 | y & $#%{}^~ | exp | 1 | e^(a\\|\\*\\_&lt;b&gt;\\`x\\`\\\\) | 7.389 | 7.389 | a\\|\\*\\_&lt;b&gt;\\`x\\`\\\\ |",
     );
     const tex = explainBackward(y, { format: "latex" });
     expect(tex).toContain("\\text{y \\& \\$\\#\\%\\{\\}\\textasciicircum{}\\textasciitilde{}}");
@@ -175,7 +209,7 @@ describe("explainBackward on tensor graphs", () => {
     const steps = backwardSteps(y);
     expect(steps.map((s) => [s.op, s.input.shape, s.local.symbol, s.local.value === null])).toEqual([
       ["sum", [1, 2], "ḡ broadcast over the summed axes", false],
-      ["sigmoid", [1, 2], "σ(x)(1 − σ(x))", false],
+      ["sigmoid", [1, 2], "σ(v₃)(1 − σ(v₃))", false], // v₃: the linear layer's output
       ["linear", [2, 3], "ḡᵀ·x (summed over the batch)", true],
       ["linear", [2], "Σ_batch ḡ", true],
     ]);
@@ -192,12 +226,12 @@ describe("explainBackward on tensor graphs", () => {
     );
     expectAllClose(steps[3]?.contribution.value, ds, 1e-15);
     expect(explainBackward(y)).toMatchInlineSnapshot(`
-      "step  node         op                  ∂L/∂out  ∂out/∂in                                       local                                          contribution  into
-      ----  -----------  -------  ------------------  --------------------------------  ------------------  ----------------------------------------------------  -----------
-         1  #1 y         sum                       1  ḡ broadcast over the summed axes            [[1, 1]]                                              [[1, 1]]  #2 n6 [1,2]
-         2  #2 n6 [1,2]  sigmoid            [[1, 1]]  σ(x)(1 − σ(x))                    [[0.2288, 0.2403]]                                    [[0.2288, 0.2403]]  #3 n4 [1,2]
-         3  #3 n4 [1,2]  linear   [[0.2288, 0.2403]]  ḡᵀ·x (summed over the batch)                       —  [[0.2288, 0.4576, 0.6864], [0.2403, 0.4805, 0.7208]]  #5 n1 [2,3]
-         4  #3 n4 [1,2]  linear   [[0.2288, 0.2403]]  Σ_batch ḡ                                          —                                      [0.2288, 0.2403]  #4 n2 [2]"
+      "step  node      op                 ∂y/∂node  ∂node/∂into                                    local                                          contribution  into
+      ----  --------  -------  ------------------  --------------------------------  ------------------  ----------------------------------------------------  --------
+         1  y         sum                       1  ḡ broadcast over the summed axes            [[1, 1]]                                              [[1, 1]]  v₄ [1,2]
+         2  v₄ [1,2]  sigmoid            [[1, 1]]  σ(v₃)(1 − σ(v₃))                  [[0.2288, 0.2403]]                                    [[0.2288, 0.2403]]  v₃ [1,2]
+         3  v₃ [1,2]  linear   [[0.2288, 0.2403]]  ḡᵀ·x (summed over the batch)                       —  [[0.2288, 0.4576, 0.6864], [0.2403, 0.4805, 0.7208]]  v₁ [2,3]
+         4  v₃ [1,2]  linear   [[0.2288, 0.2403]]  Σ_batch ḡ                                          —                                      [0.2288, 0.2403]  v₂ [2]"
     `);
   });
 
@@ -219,7 +253,7 @@ describe("explainBackward on tensor graphs", () => {
     const target = tensor([1, 1], { label: "t" });
     const steps = backwardSteps(losses.mse(p, target));
     expect(steps.map((s) => s.input.name)).toEqual(["p"]);
-    expect(steps[0]?.local.symbol).toBe("2(a − b)/n");
+    expect(steps[0]?.local.symbol).toBe("2(p − t)/n");
     expectAllClose(steps[0]?.local.value?.value, [-0.5, 1], 1e-15); // 2(p − t)/2
   });
 
@@ -246,9 +280,9 @@ describe("explainBackward on a wide table", () => {
     const text = explainBackward(s, { format: "text" });
     const lines = text.split("\n");
     expect(lines).toHaveLength(2 + 150_000);
-    // the widest cells set the columns: "150000" in the step column, "#75001 x" in the last
+    // the widest cells set the columns: "150000" in the step column, "v₇₄₉₉₉" in the last
     expect(lines[1]).toMatch(/^-{6} {2}/);
-    expect(lines.at(-1)).toMatch(/^150000 {2}#75000 n2 +add .* {2}#75001 x$/);
-    expect(lines[2]).toMatch(/^ {5}1 {2}#1 n\d+ +add /);
+    expect(lines.at(-1)).toMatch(/^150000 {2}v₁ +add .* {2}x$/);
+    expect(lines[2]).toMatch(/^ {5}1 {2}L +add .* {2}v₇₄₉₉₉$/);
   });
 });

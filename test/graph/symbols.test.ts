@@ -1,6 +1,7 @@
 /** The local-derivative table: complete, consistent with Value's, and right where it has numbers. */
 import { describe, expect, it } from "vitest";
 import { latexMath } from "../../src/graph/latex";
+import { nameFormula, operandLetters, powerRule } from "../../src/graph/symbols";
 import {
   backwardSteps,
   localSymbol,
@@ -46,6 +47,76 @@ describe("tensorSymbols", () => {
     expect(latexMath("b·aᵇ⁻¹")).toBe("b\\cdot a^{b-1}");
     expect(latexMath("1/(2√x)")).toBe("1/(2\\sqrt{x})");
     expect(latexMath("(2/√π)·e^(−x²)")).toBe("(2/\\sqrt{\\pi})\\cdot e^{-x^{2}}");
+  });
+});
+
+describe("formulas in the operands' names", () => {
+  const names = [
+    { text: "w1", latex: "\\mathit{w1}" },
+    { text: "v₂", latex: "v_{2}" },
+    { text: "-3", latex: "-3" },
+  ];
+  const result = { text: "out", latex: "\\mathit{out}" };
+  const name = (r: number | "result") => (r === "result" ? result : (names[r] as (typeof names)[number]));
+
+  it("replaces every operand letter of every table entry, so no letter is left to clash with a user's", () => {
+    const entries: [string, string, number][] = [
+      ...Object.entries(scalarOps).flatMap(([op, r]) =>
+        r.symbols.map((f): [string, string, number] => [op, f, r.arity]),
+      ),
+      ...Object.entries(tensorSymbols).flatMap(([op, e]) =>
+        e.local.map((f): [string, string, number] => [op, f, e.local.length]),
+      ),
+    ];
+    for (const [op, formula, operands] of entries) {
+      const letters = operandLetters(op, operands);
+      const named = nameFormula(formula, letters, name);
+      for (const letter of Object.keys(letters)) {
+        const word = new RegExp(`(?<![\\p{L}_])${letter}(?![\\p{Ll}\\p{Lu}\\p{Lo}\\p{Nd}_])`, "u");
+        expect(named.text, `${op}: ${formula}`).not.toMatch(word);
+      }
+      expect(named.latex, `${op}: ${formula}`).toMatch(/^[\x20-\x7e]*$/);
+    }
+  });
+
+  it("lifts superscripted letters, adds · after a digit and parentheses where a name needs them", () => {
+    const ab = { a: 0, b: 1 } as const;
+    expect(nameFormula("b·aᵇ⁻¹", ab, name)).toEqual({
+      text: "v₂·w1^(v₂−1)",
+      latex: "v_{2}\\cdot \\mathit{w1}^{v_{2}-1}",
+    });
+    expect(nameFormula("eˣ", { x: 1 }, name)).toEqual({ text: "e^v₂", latex: "e^{v_{2}}" });
+    expect(nameFormula("2x", { x: 0 }, name)).toEqual({ text: "2·w1", latex: "2\\cdot \\mathit{w1}" });
+    expect(nameFormula("−a/b²", { a: 0, b: 2 }, name)).toEqual({
+      text: "−w1/(-3)²",
+      latex: "-\\mathit{w1}/(-3)^{2}",
+    });
+    expect(nameFormula("σ(x)", { x: 2 }, name).text).toBe("σ(-3)");
+    expect(nameFormula("1 if x > 0 else y + 2", operandLetters("elu", 1), name).text).toBe(
+      "1 if w1 > 0 else out + 2",
+    );
+    expect(nameFormula("ḡ·Bᵀ", operandLetters("matmul", 2), name)).toEqual({
+      text: "ḡ·v₂ᵀ",
+      latex: "\\bar{g}\\cdot v_{2}^{\\top}",
+    });
+    // letters of operands the node does not have stay words (nll's y is a class index, not an operand)
+    expect(operandLetters("nll", 1)).toEqual({});
+    expect(operandLetters("mul", 2)).toEqual({ a: 0, b: 1 });
+    expect(operandLetters("tanh", 1)).toEqual({ x: 0, y: "result" });
+  });
+
+  it("works out the power rule for a constant exponent", () => {
+    expect([2, 3, 1, 0, -1, -2, 0.5, 12].map(powerRule)).toEqual([
+      "2·a",
+      "3·a²",
+      "1",
+      "0",
+      "−a⁻²",
+      "−2·a⁻³",
+      "0.5·a^(−0.5)",
+      "12·a^(11)",
+    ]);
+    expect(latexMath("v₁₂²")).toBe("v_{12}^{2}");
   });
 });
 
