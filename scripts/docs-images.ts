@@ -67,6 +67,17 @@ function smallMlp(): { model: nn.MLP; loss: GraphRoot } {
   return { model, loss };
 }
 
+/** micrograd's MLP on Values, 2-2-1, on one example: L = (out − 1)². */
+function scalarMlp(): { model: nn.scalar.MLP; L: Value } {
+  manualSeed(1);
+  const model = new nn.scalar.MLP(2, [2, 1]);
+  const out = model.forward([value(0.5, "x1"), value(-1.5, "x2")])[0] as Value;
+  const L = out.sub(1).pow(2);
+  L.label = "L";
+  L.backward();
+  return { model, L };
+}
+
 /** z = w·x + b, a = σ(z), L = −(y log a + (1 − y) log(1 − a)) with three features (lecture 002). */
 function logisticRegression(): Value {
   const x = [1.2, 0.7, -2.0];
@@ -132,6 +143,15 @@ export const pictures: readonly Picture[] = [
     alt: "The same MLP with each layer folded into one node",
     usedIn: "docs/drawing-graphs.md (collapse)",
     draw: () => svg(smallMlp().loss, { collapse: true }),
+  },
+  {
+    file: "scalar-mlp.svg",
+    alt: "micrograd's 2-2-1 MLP on Values, top to bottom: every weight and bias a node named by its path, as layers.0.neurons.1.w.0",
+    usedIn: "docs/drawing-graphs.md (the module option)",
+    draw: () => {
+      const { model, L } = scalarMlp();
+      return svg(L, { module: model, numbering: true });
+    },
   },
   {
     file: "linear-expanded.svg",

@@ -116,7 +116,20 @@ export async function renderAs(
   if (typeof result.output !== "string" || !result.output.includes("<svg")) {
     throw new ChainruleError(`${fn}: Graphviz returned no SVG`);
   }
-  return result.output.slice(result.output.indexOf("<svg"));
+  return withFontFallbacks(result.output.slice(result.output.indexOf("<svg")));
+}
+
+/**
+ * Fonts for Graphviz's "Helvetica" texts: Graphviz sizes every box with Helvetica's metrics, and
+ * Arial, Liberation Sans and Nimbus Sans have the same metrics; DejaVu Sans Condensed (on most
+ * Linux systems) is about as wide. Plain `sans-serif` is often DejaVu Sans, about 10% wider, whose
+ * text overflows the boxes drawn for it.
+ */
+export const SVG_FONTS = "Helvetica,Arial,'Liberation Sans','Nimbus Sans','DejaVu Sans Condensed',sans-serif";
+
+/** Replaces Graphviz's `font-family="Helvetica,sans-Serif"` with {@link SVG_FONTS}. */
+function withFontFallbacks(svg: string): string {
+  return svg.replaceAll('font-family="Helvetica,sans-Serif"', `font-family="${SVG_FONTS}"`);
 }
 
 /** A budget option: an integer ≥ 1 or `Infinity`. */

@@ -40,7 +40,13 @@ import {
 
 /** Options of {@link toDot}. */
 export interface ToDotOptions {
-  /** Layout direction: `"LR"` (default, left to right), `"TB"`, `"RL"` or `"BT"`. */
+  /**
+   * Layout direction: `"LR"` (left to right), `"TB"` (top to bottom), `"RL"` or `"BT"`. By
+   * default a drawing is left to right, as micrograd draws it, unless that would be wider than
+   * a screen (about {@link MAX_WIDTH_PT} points, 1400 px, by an estimate from the labels' lengths
+   * and the graph's depth) or it groups modules (`clusters` or `collapse`): then it is top to
+   * bottom, where a deep network grows downwards instead of sideways.
+   */
   rankdir?: "LR" | "TB" | "RL" | "BT";
   /** Show each data node's `.grad` (default true). */
   showGrad?: boolean;
@@ -60,6 +66,13 @@ export interface ToDotOptions {
    * of its children, as `clusters`.
    */
   collapse?: boolean | Record<string, GroupSpec> | Module;
+  /**
+   * A model whose parameters are shown under their names in it, the keys of its `stateDict()`
+   * (`0.weight`, or `layers.0.neurons.1.w.0` for `nn.scalar.MLP`'s scalar weights), unless they
+   * have a label of their own. Parameters of a module given in `clusters` are otherwise shown
+   * under their names inside that module (`weight`).
+   */
+  module?: Module;
   /** Prefix data nodes with their number in backward order (`#1` is the root), as `explainBackward` numbers them. */
   numbering?: boolean;
   /** A title above the graph. */
@@ -81,6 +94,11 @@ export interface ToDotOptions {
 export const ALIAS_MIN_USES = 2;
 /** Uses more layers away than this (op and data nodes each count one) are drawn from a copy. */
 export const ALIAS_MAX_SPAN = 8;
+/**
+ * Widest drawing (in points, 1400 px at Graphviz's 96 px per 72 pt) laid out left to right by
+ * default; a graph whose left-to-right drawing is estimated wider is drawn top to bottom.
+ */
+export const MAX_WIDTH_PT = 1050;
 
 const RANKDIRS = ["LR", "TB", "RL", "BT"] as const;
 
@@ -132,7 +150,7 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
   const clusters = resolveGroups(graph, Object.entries(opts.clusters), boxed, fn, "clusters");
   const ranks = opts.aliases ? layers(graph) : null;
 
-  const paramNames = parameterNames(opts.clusters);
+  const paramNames = parameterNames(opts.clusters, opts.module);
 
   const rep = (i: number, id: string): string => (folded[i] === -1 ? id : groupId(folded[i] as number));
   const nodes: DotNode[] = [];
@@ -140,7 +158,7 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
   const seenEdges = new Set<string>();
   const emittedGroups = new Set<number>();
   const emittedAliases = new Set<string>();
-  const addEdge = (from: string, to: string, dedupe: boolean) => {
+  const addEdge = (from: string, to: string, dedupe: boolean, attrs?: DotAttrs) => {
     if (from === to) return;
     if (dedupe) {
       // edges to or from a collapsed group: one per pair of drawn nodes
@@ -148,7 +166,7 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
       if (seenEdges.has(key)) return;
       seenEdges.add(key);
     }
-    edges.push({ from, to });
+    edges.push(attrs ? { from, to, attrs } : { from, to });
   };
   for (let i = 0; i < n; i++) {
     const opId = graph.opIds[i] ?? null;
@@ -182,15 +200,19 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
         continue;
       }
       const from = rep(p, graph.dataIds[p] as string);
-      addEdge(from, to, folded[p] !== -1 || g !== -1);
+      const entering = g === -1 && folded[p] === -1 && entersBoxBesideLeaf(graph, boxed, p, i);
+      addEdge(from, to, folded[p] !== -1 || g !== -1, entering ? { minlen: 2 } : undefined);
     }
     addEdge(to, rep(i, dataId), g !== -1);
   }
 
+  const grouped = clusters.some((c) => c.members.length > 0) || collapsed.length > 0;
+  const rankdir =
+    opts.rankdir ?? (grouped || estimatedWidth(nodes, edges, opts.title) > MAX_WIDTH_PT ? "TB" : "LR");
   const graphAttrs: DotAttrs =
     opts.title === undefined
-      ? { rankdir: opts.rankdir }
-      : { rankdir: opts.rankdir, label: opts.title, labelloc: "t", fontname: "Helvetica" };
+      ? { rankdir }
+      : { rankdir, label: opts.title, labelloc: "t", fontname: "Helvetica" };
   return {
     name: "chainrule",
     graphAttrs,
@@ -200,6 +222,65 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
     edges,
     clusters: clusterBoxes(graph, clusters),
   };
+}
+
+/** Width of a text in 11 pt Helvetica, in points (0.52 em per character, about the average of digits and lower case). */
+const textPt = (text: string) => [...text].length * 11 * 0.52;
+
+/**
+ * The width (points) of a node drawn left to right: a record's fields side by side, each its
+ * text plus Graphviz's margins; an ellipse or box its longest line plus margins.
+ */
+function nodeWidthLR(attrs: DotAttrs): number {
+  const label = attrs.label;
+  if (typeof label === "object") {
+    // a record label "{ f1 | f2 | … }" from recordLabel: fields are split at unescaped "|"
+    const fields = label.raw
+      .replace(/^\{ | \}$/g, "")
+      .split(/(?<!\\) \| /)
+      .map((f) => f.replace(/\\(.)/g, "$1"));
+    return fields.reduce((w, f) => w + textPt(f) + 16, 0);
+  }
+  const lines = String(label ?? "").split("\n");
+  const text = Math.max(...lines.map(textPt));
+  return attrs.shape === "ellipse" ? Math.max(54, text * 1.25 + 12) : Math.max(54, text + 16);
+}
+
+/**
+ * Estimated width (points) of the drawing laid out left to right: every node sits in the layer
+ * after its deepest input (longest path), each layer is as wide as its widest node, and layers
+ * are 0.5 in (36 pt) apart, as Graphviz's `dot` places them.
+ */
+/** @internal */
+export function estimatedWidth(nodes: readonly DotNode[], edges: readonly DotEdge[], title?: string): number {
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const inputs: number[][] = nodes.map(() => []);
+  const outputs: number[][] = nodes.map(() => []);
+  for (const e of edges) {
+    const [a, b] = [index.get(e.from), index.get(e.to)];
+    if (a === undefined || b === undefined) continue;
+    outputs[a]?.push(b);
+    inputs[b]?.push(a);
+  }
+  // longest path from a source, in topological order (Kahn)
+  const layer = new Int32Array(nodes.length);
+  const waiting = inputs.map((xs) => xs.length);
+  const ready = nodes.map((_, i) => i).filter((i) => waiting[i] === 0);
+  while (ready.length > 0) {
+    const i = ready.pop() as number;
+    for (const j of outputs[i] as number[]) {
+      layer[j] = Math.max(layer[j] as number, (layer[i] as number) + 1);
+      if (--(waiting[j] as number) === 0) ready.push(j);
+    }
+  }
+  const widest = new Map<number, number>();
+  nodes.forEach((n, i) => {
+    const l = layer[i] as number;
+    widest.set(l, Math.max(widest.get(l) ?? 0, nodeWidthLR(n.attrs)));
+  });
+  let width = 16 + 36 * (widest.size - 1);
+  for (const w of widest.values()) width += w;
+  return Math.max(width, title === undefined ? 0 : (textPt(title) * 14) / 11 + 16);
 }
 
 /**
@@ -223,6 +304,24 @@ function layers(graph: GraphIndex): Int32Array {
     rank[i] = first - 1;
   }
   return rank;
+}
+
+/**
+ * Whether the edge from data node p into the op of node i enters i's box from outside while a
+ * leaf of the box (a parameter used only there) feeds the same op. Such an edge gets
+ * `minlen=2`: the leaf then sits one layer after p instead of level with it, so the box starts
+ * below (or after) the box p comes from rather than beside it, and a network of boxes stacks
+ * along the layout direction instead of spreading into a staircase.
+ */
+function entersBoxBesideLeaf(graph: GraphIndex, box: Int32Array, p: number, i: number): boolean {
+  const k = box[i] as number;
+  if (k < 0 || box[p] === k || (graph.parents[p] as readonly number[]).length === 0) return false;
+  return (graph.parents[i] as readonly number[]).some(
+    (q) =>
+      box[q] === k &&
+      (graph.parents[q] as readonly number[]).length === 0 &&
+      (graph.consumers[q] as readonly number[]).every((c) => c === i),
+  );
 }
 
 /** Whether the edge from data node p into the op of node i is a far use of a much-used node. */
@@ -250,9 +349,13 @@ function aliasAttrs(node: DataNode, label: string, number: number, o: CheckedOpt
   };
 }
 
-/** Unlabelled parameters of the clustered modules are shown under their names ("weight"). */
-function parameterNames(clusters: Record<string, GroupSpec>): Map<DataNode, string> {
+/**
+ * Names of unlabelled parameters: their path in `module` ("0.weight"), else their name in the
+ * clustered module that holds them ("weight").
+ */
+function parameterNames(clusters: Record<string, GroupSpec>, module?: Module): Map<DataNode, string> {
   const names = new Map<DataNode, string>();
+  if (module !== undefined) for (const [name, p] of module.namedParameters()) names.set(p, name);
   for (const spec of Object.values(clusters)) {
     if (!(spec instanceof Module)) continue;
     for (const [name, p] of spec.namedParameters()) if (!names.has(p)) names.set(p, name);
@@ -266,7 +369,8 @@ function clusterBoxes(graph: GraphIndex, clusters: readonly Group[]): DotCluster
     .filter((c) => c.members.length > 0)
     .map((c, k) => ({
       id: `cluster_${k}`,
-      attrs: { label: c.name, style: "rounded", color: "#888888", fontname: "Helvetica" },
+      // the name at the box's left: edges enter a box near its middle, and would cross a centred name
+      attrs: { label: c.name, labeljust: "l", style: "rounded", color: "#888888", fontname: "Helvetica" },
       nodes: c.members.flatMap((i) => {
         const opId = graph.opIds[i];
         return opId ? [opId, graph.dataIds[i] as string] : [graph.dataIds[i] as string];
@@ -275,11 +379,12 @@ function clusterBoxes(graph: GraphIndex, clusters: readonly Group[]): DotCluster
 }
 
 interface CheckedOptions {
-  rankdir: string;
+  rankdir: string | undefined;
   showGrad: boolean;
   precision: number;
   clusters: Record<string, GroupSpec>;
   collapse: boolean | Record<string, GroupSpec>;
+  module: Module | undefined;
   numbering: boolean;
   title: string | undefined;
   maxPreview: number;
@@ -288,7 +393,8 @@ interface CheckedOptions {
 
 function checkOptions(options: ToDotOptions | undefined, fn: string): CheckedOptions {
   const o = checkObject<ToDotOptions>(options, fn);
-  const rankdir = o.rankdir === undefined ? "LR" : checkOneOf(o.rankdir, RANKDIRS, fn, "rankdir");
+  const rankdir = o.rankdir === undefined ? undefined : checkOneOf(o.rankdir, RANKDIRS, fn, "rankdir");
+  if (o.module !== undefined && !(o.module instanceof Module)) fail(fn, "module", "a Module", o.module);
   const record = (name: string, v: unknown): Record<string, GroupSpec> => {
     if (v === undefined) return {};
     if (v instanceof Module) return childGroups(v);
@@ -305,6 +411,7 @@ function checkOptions(options: ToDotOptions | undefined, fn: string): CheckedOpt
     precision: checkPrecision(o.precision, fn),
     clusters: record("clusters", o.clusters),
     collapse: typeof o.collapse === "boolean" ? o.collapse : record("collapse", o.collapse),
+    module: o.module,
     numbering: checkBoolean(o.numbering, fn, "numbering", false),
     title: o.title,
     maxPreview,

@@ -41,6 +41,14 @@ describe("documentation pictures", () => {
     }
   });
 
+  it("fit a screen: at most 1400 px wide (Graphviz's points are 4/3 px)", async () => {
+    for (const [file, svg] of await drawPictures()) {
+      const pt = Number(/^<svg[^>]*\swidth="([\d.]+)pt"/.exec(svg)?.[1]);
+      expect(pt, `${file} has a width`).toBeGreaterThan(0);
+      expect((pt * 4) / 3, `docs/images/${file} is too wide`).toBeLessThanOrEqual(1400);
+    }
+  });
+
   it("linked from the guides exist, and every picture is linked", () => {
     const linked = new Set<string>();
     for (const file of documentationFiles()) {

@@ -4,8 +4,10 @@
  */
 import { instance } from "@viz-js/viz";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SVG_FONTS } from "../../src/graph/render";
 import {
   ChainruleError,
+  losses,
   manualSeed,
   nn,
   recordScopes,
@@ -196,5 +198,67 @@ describe("renderSvg on big graphs", () => {
     ] as const) {
       await expect(renderSvg(L, options as never)).rejects.toThrow(message);
     }
+  });
+});
+
+describe("renderSvg's pictures fit a screen", () => {
+  /** The SVG's width in CSS pixels (Graphviz writes points: 96 px per 72 pt). */
+  const widthPx = (svg: string) => (Number(/<svg[^>]*\swidth="([\d.]+)pt"/.exec(svg)?.[1]) * 96) / 72;
+  const SCREEN = 1400;
+
+  /** The docs' 2-3-1 network: tanh hidden layer, sigmoid output, BCE loss, scopes recorded. */
+  const network = () => {
+    manualSeed(0);
+    const model = new nn.MLP(2, [3, 1], { activation: "tanh", outputActivation: "sigmoid" });
+    const loss = recordScopes(() =>
+      losses.bce(model.forward(tensor([[0.5, -1]], { label: "x" })), tensor([[1]], { label: "y" })),
+    );
+    loss.backward();
+    return { model, loss };
+  };
+
+  it("draws the 2-3-1 network's graph under 1400 px wide, plain, boxed by module or collapsed", async () => {
+    const { model, loss } = network();
+    for (const options of [{}, { clusters: model }, { collapse: true }, { module: model }] as const) {
+      const svg = await renderSvg(loss, options);
+      expect(widthPx(svg), JSON.stringify(Object.keys(options))).toBeLessThanOrEqual(SCREEN);
+    }
+    // left to right, the same drawing is nearly three screens wide
+    expect(widthPx(await renderSvg(loss, { rankdir: "LR" }))).toBeGreaterThan(2 * SCREEN);
+  });
+
+  it("names its fonts with Helvetica's metric twins, so text fits the boxes Graphviz drew", async () => {
+    const svg = await renderSvg(network().loss);
+    expect(svg).not.toContain('font-family="Helvetica,sans-Serif"');
+    expect(svg).toContain(`font-family="${SVG_FONTS}"`);
+    const fonts = new Set([...svg.matchAll(/font-family="([^"]*)"/g)].map((m) => m[1]));
+    expect([...fonts]).toEqual([SVG_FONTS]);
+  });
+});
+
+describe("renderSvg's boxes", () => {
+  /** The vertical extent of each cluster box, in SVG order (y grows downwards). */
+  const boxYs = (svg: string) =>
+    [...svg.matchAll(/<g id="clust\d+" class="cluster">[\s\S]*?<path[^>]*\sd="([^"]*)"/g)].map((m) => {
+      const ys = [...(m[1] as string).matchAll(/-?[\d.]+,(-?[\d.]+)/g)].map((c) => Number(c[1]));
+      return { top: Math.min(...ys), bottom: Math.max(...ys) };
+    });
+
+  it("stacks the layers of a network one below the other, not side by side", async () => {
+    manualSeed(1);
+    const model = new nn.scalar.MLP(2, [2, 1]);
+    const out = recordScopes(() => model.forward([value(0.5, "x1"), value(-1.5, "x2")])[0] as Value);
+    const L = out.sub(1).pow(2);
+    L.backward();
+    const svg = await renderSvg(L, {
+      clusters: { "hidden layer": "layers.0", "output layer": "layers.1" },
+      module: model,
+      numbering: true,
+    });
+    const [hidden, output] = boxYs(svg) as [{ top: number; bottom: number }, { top: number; bottom: number }];
+    expect(output.top).toBeGreaterThan(hidden.bottom);
+    // the output layer's weights sit one layer below the hidden units they multiply
+    const dot = toDot(L, { clusters: { "hidden layer": "layers.0", "output layer": "layers.1" } });
+    expect(dot.match(/\[minlen=2\]/g)).toHaveLength(2);
   });
 });

@@ -83,7 +83,7 @@ describe("toDot on a Value graph", () => {
     const { a, b, L } = tanhGraph();
     const dot = toDot(L, { clusters: { inputs: [a, b] } });
     expect(dot).toContain(
-      'subgraph cluster_0 {\n    graph [label=inputs, style=rounded, color="#888888", fontname=Helvetica];\n    n0 [',
+      'subgraph cluster_0 {\n    graph [label=inputs, labeljust=l, style=rounded, color="#888888", fontname=Helvetica];\n    n0 [',
     );
     expect(dot.match(/^ {4}n\d+ \[/gm)).toHaveLength(2);
   });
@@ -106,17 +106,17 @@ describe("toDot on a tensor graph", () => {
       toDot(y, { clusters: { "layer 1": linear, activation: "1" }, numbering: true }),
     ).toMatchInlineSnapshot(`
       "digraph chainrule {
-        graph [rankdir=LR];
+        graph [rankdir=TB];
         node [fontname=Helvetica, fontsize=11];
         subgraph cluster_0 {
-          graph [label="layer 1", style=rounded, color="#888888", fontname=Helvetica];
+          graph [label="layer 1", labeljust=l, style=rounded, color="#888888", fontname=Helvetica];
           n1 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #5 weight | [2,3] float64 | data [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]] | grad [[0.2288, 0.4576, 0.6864], [0.2403, 0.4805, 0.7208]] }"];
           n2 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #4 bias | [2] float64 | data [0, 0] | grad [0.2288, 0.2403] }"];
           n3 [shape=ellipse, label=linear];
           n4 [shape=record, label="{ #3 | [1,2] float64 | data [[0.6, -0.4]] | grad — }"];
         }
         subgraph cluster_1 {
-          graph [label=activation, style=rounded, color="#888888", fontname=Helvetica];
+          graph [label=activation, labeljust=l, style=rounded, color="#888888", fontname=Helvetica];
           n5 [shape=ellipse, label=sigmoid];
           n6 [shape=record, label="{ #2 | [1,2] float64 | data [[0.6457, 0.4013]] | grad — }"];
         }
@@ -140,7 +140,7 @@ describe("toDot on a tensor graph", () => {
     const { y } = linearSigmoidGraph();
     expect(toDot(y, { collapse: true })).toMatchInlineSnapshot(`
       "digraph chainrule {
-        graph [rankdir=LR];
+        graph [rankdir=TB];
         node [fontname=Helvetica, fontsize=11];
         n0 [shape=record, label="{ x | [1,3] float64 | data [[1, 2, 3]] | grad — }"];
         g0 [shape=box, style="rounded,filled", fillcolor="#f2f2f2", label="0\\nlinear\\n[2,3]\\n[2]"];
@@ -255,5 +255,89 @@ describe("toDot for a node with many uses", () => {
     let y = x.mul(2);
     for (let i = 0; i < 20; i++) y = y.tanh();
     expect(toDot(y.add(x))).not.toContain("n0_");
+  });
+});
+
+describe("toDot's default layout direction", () => {
+  const rankdir = (dot: string) => /graph \[rankdir=(\w+)/.exec(dot)?.[1];
+
+  it("is left to right for a small graph, as micrograd draws it", () => {
+    const { L } = tanhGraph();
+    expect(rankdir(toDot(L))).toBe("LR");
+  });
+
+  it("is top to bottom when modules are grouped (clusters or collapse)", () => {
+    const linear = new nn.Linear(2, 1);
+    const y = recordScopes(() => new nn.Sequential(linear).forward(tensor([[1, 2]]))).sum();
+    expect(rankdir(toDot(y))).toBe("LR");
+    expect(rankdir(toDot(y, { clusters: { "layer 1": linear } }))).toBe("TB");
+    expect(rankdir(toDot(y, { collapse: true }))).toBe("TB");
+    expect(rankdir(toDot(y, { clusters: { "layer 1": linear }, rankdir: "LR" }))).toBe("LR");
+  });
+
+  it("is top to bottom when a left-to-right drawing would be wider than a screen", () => {
+    const chain = (n: number) => {
+      let y = value(0.5, "x");
+      for (let i = 0; i < n; i++) y = y.tanh();
+      return y;
+    };
+    // each tanh adds an op and a record, about 200 points side by side
+    expect(rankdir(toDot(chain(2)))).toBe("LR");
+    expect(rankdir(toDot(chain(12)))).toBe("TB");
+    expect(rankdir(toDot(chain(12), { rankdir: "RL" }))).toBe("RL");
+  });
+});
+
+describe("toDot's module option", () => {
+  const tiny = () => {
+    manualSeed(1);
+    const model = new nn.scalar.MLP(2, [2, 1]);
+    const out = model.forward([value(0.5, "x1"), value(-1.5, "x2")])[0] as Value;
+    const L = out.sub(1).pow(2);
+    L.label = "L";
+    L.backward();
+    return { model, L };
+  };
+  /** The first field of every filled (parameter) record. */
+  const parameterHeads = (dot: string) =>
+    [...dot.matchAll(/fillcolor="#eef4ff", label="\{ ([^|]*?) \|/g)].map((m) => m[1] as string);
+
+  it("names the unlabelled parameters of a scalar network by their stateDict keys", () => {
+    const { model, L } = tiny();
+    const names = model.namedParameters().map(([name]) => name);
+    expect(names).toContain("layers.0.neurons.1.w.0");
+    expect(Object.keys(model.stateDict())).toEqual(names);
+    // without the module only the inputs are named
+    const named = (dot: string) => parameterHeads(dot).filter((h) => !h.startsWith("data "));
+    expect(named(toDot(L))).toEqual(["x1", "x2"]);
+    const heads = named(toDot(L, { module: model }));
+    expect(heads.filter((h) => !h.startsWith("x")).sort()).toEqual([...names].sort());
+    // with numbering too: "#20 layers.0.neurons.0.w.1", never a bare "#20"
+    const numbered = parameterHeads(toDot(L, { module: model, numbering: true }));
+    for (const h of numbered) expect(h).toMatch(/^#\d+ (x\d|layers\.\d\.neurons\.\d\.(w\.\d|b))$/);
+  });
+
+  it("keeps the labels users gave, and changes no label", () => {
+    const { model, L } = tiny();
+    const [layer0] = model.layers;
+    (layer0?.neurons[0]?.b as Value).label = "my bias";
+    const dot = toDot(L, { module: model });
+    expect(parameterHeads(dot)).toContain("my bias");
+    expect(parameterHeads(dot)).not.toContain("layers.0.neurons.0.b");
+    expect(model.parameters().filter((p) => p.label !== undefined)).toHaveLength(1);
+  });
+
+  it("names tensor parameters by their path, before their name inside a clustered module", () => {
+    const { model, linear, y } = linearSigmoidGraph();
+    const dot = toDot(y, { module: model, clusters: { "layer 1": linear } });
+    expect(parameterHeads(dot)).toEqual(["0.weight", "0.bias"]);
+    expect(parameterHeads(toDot(y, { clusters: { "layer 1": linear } }))).toEqual(["weight", "bias"]);
+  });
+
+  it("must be a Module", () => {
+    const { L } = tanhGraph();
+    expect(() => toDot(L, { module: {} as never })).toThrowErrorMatchingInlineSnapshot(
+      `[ChainruleError: toDot: module must be a Module, got Object]`,
+    );
   });
 });
