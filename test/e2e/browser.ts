@@ -37,10 +37,15 @@ export interface PageProblems {
   requests: string[];
 }
 
-/** Opens `url` in a fresh page, recording problems, and waits until the viewer is ready. */
+/**
+ * Opens `url` in a fresh page, recording problems, and waits until the page is ready
+ * (`html[data-ready=true]`). Any request but `url` itself is a problem, unless `allowed` says
+ * it may be made (the playground loads its script and style sheet from its own folder).
+ */
 export async function openViewer(
   browser: Browser,
   url: string,
+  allowed: (request: string) => boolean = () => false,
 ): Promise<{ page: Page; problems: PageProblems }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const problems: PageProblems = { errors: [], requests: [] };
@@ -49,9 +54,9 @@ export async function openViewer(
     if (msg.type() === "error") problems.errors.push(`console: ${msg.text()}`);
   });
   page.on("request", (req) => {
-    if (req.url() !== url) problems.requests.push(req.url());
+    if (req.url() !== url && !allowed(req.url())) problems.requests.push(req.url());
   });
   await page.goto(url);
-  await page.waitForSelector("html[data-ready=true]", { timeout: 10_000 });
+  await page.waitForSelector("html[data-ready=true]", { timeout: 30_000 });
   return { page, problems };
 }

@@ -11,9 +11,9 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fromSafetensors, manualSeed, nn, toSafetensors } from "../../src/index";
+import { fromSafetensors, manualSeed, nn, randn, toHtml, toSafetensors } from "../../src/index";
 import { fromRoot, parseFences, ROOT } from "../docs/markdown";
-import { launchChromium, type PageProblems } from "./browser";
+import { launchChromium, openViewer, type PageProblems } from "./browser";
 
 const GUIDE = "docs/taking-a-model-elsewhere.md";
 
@@ -114,6 +114,36 @@ describe("a model's weights from a page (the guide's browser sample)", () => {
 
     expect(problems.errors).toEqual([]);
     expect(problems.requests).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("the viewer's download button (toHtml with a model)", () => {
+  it("saves the model's weights as the safetensors file toSafetensors writes", async () => {
+    manualSeed(6);
+    const model = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
+    const loss = model
+      .forward(randn([4, 2]))
+      .square()
+      .mean();
+    loss.backward();
+    const file = join(dir, "viewer.html");
+    writeFileSync(
+      file,
+      await toHtml(loss, { title: "a model to take home", model, modelFileName: "tiny.safetensors" }),
+    );
+    const { page, problems } = await openViewer(browser, pathToFileURL(file).href);
+    const button = page.locator("#download-model");
+    expect(await button.textContent()).toMatch(/^Download tiny\.safetensors \(4 tensors, 0\.\d kB\)$/);
+    const downloading = page.waitForEvent("download");
+    await button.click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe("tiny.safetensors");
+    const saved = join(dir, "tiny.safetensors");
+    await download.saveAs(saved);
+    expect(new Uint8Array(readFileSync(saved))).toEqual(toSafetensors(model));
+    expect(problems.errors).toEqual([]);
+    expect(problems.requests.filter((u) => !u.startsWith("blob:"))).toEqual([]);
     await page.close();
   });
 });

@@ -195,6 +195,88 @@ describe("the viewer of a Value graph", () => {
   });
 });
 
+describe("the viewer's step-through of the backward pass", () => {
+  /** The data id of the node labelled `label`, from the page's embedded data. */
+  const idOf = (page: Page, label: string) =>
+    page.evaluate((l) => {
+      const data = JSON.parse(document.getElementById("chainrule-data")?.textContent ?? "{}");
+      return (data.nodes as { id: string; label: string | null }[]).find((n) => n.label === l)?.id ?? "";
+    }, label);
+  const stepField = (page: Page, name: string) => shown(page.locator(`.stepper [data-field="${name}"]`));
+  const highlighted = (page: Page, role: string) =>
+    page.locator(`svg g.node.${role}`).evaluateAll((gs) => gs.map((g) => g.getAttribute("data-node")));
+
+  it("plays the five steps edge by edge with the keyboard and the buttons, as numbers and as mathematics", async () => {
+    const page = await open(valuePage);
+    const [a, c, d, e, L] = await Promise.all(["a", "c", "d", "e", "L"].map((l) => idOf(page, l)));
+    await expect(page.locator(".stepper").count()).resolves.toBe(0);
+    await page.locator("#step-mode").click();
+    const stepper = page.locator(".stepper");
+    await expect(stepper.getAttribute("data-step")).resolves.toBe("1");
+    await expect(shown(page.locator(".stepper-count"))).resolves.toBe("step 1 of 5");
+    // step 1: the gradient 1 at L flows back through tanh into d, times 1 − tanh²(d)
+    await expect(highlighted(page, "step-node")).resolves.toEqual([L]);
+    await expect(highlighted(page, "step-input")).resolves.toEqual([d]);
+    await expect(page.locator("svg.stepping g.edge.step-edge").count()).resolves.toBe(2);
+    await expect(stepField(page, "upstream")).resolves.toBe("1");
+    await expect(stepField(page, "local")).resolves.toMatch(new RegExp(` = ${fmt(T)}$`));
+    await expect(stepField(page, "product")).resolves.toBe(`1 × ${fmt(T)} = ${fmt(T)}`);
+    await expect(page.locator("[data-action=prev]").isDisabled()).resolves.toBe(true);
+
+    // the step as mathematics: KaTeX's MathML, with fractions ∂L/∂d and the numbers
+    // (three lines: the chain rule, the local derivative's formula, the numbers)
+    const math = page.locator('.stepper [data-field="math"] math');
+    await expect(math.count()).resolves.toBe(3);
+    await expect(math.locator("mfrac").count()).resolves.toBeGreaterThanOrEqual(3);
+    const tex = async () =>
+      (await page.locator('.stepper [data-field="math"] annotation').allTextContents()).join("\n");
+    await expect(tex()).resolves.toContain("\\frac{\\partial L}{\\partial d}");
+    await expect(tex()).resolves.toContain(`= ${fmt(T)}`);
+    const box = await math.first().boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(100); // rendered, not an empty element
+
+    // → three times: step 4, the gradient at e flows through mul into a, times b = −3
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+    await expect(stepper.getAttribute("data-step")).resolves.toBe("4");
+    await expect(highlighted(page, "step-node")).resolves.toEqual([e]);
+    await expect(highlighted(page, "step-input")).resolves.toEqual([a]);
+    await expect(stepField(page, "upstream")).resolves.toBe(fmt(T));
+    await expect(stepField(page, "local")).resolves.toBe("b = -3");
+    await expect(stepField(page, "product")).resolves.toBe(`${fmt(T)} × -3 = ${fmt(-3 * T)}`);
+    await expect(stepField(page, "total")).resolves.toBe(fmt(-3 * T));
+    await expect(tex()).resolves.toContain(`= ${fmt(T)} \\cdot b`);
+    await expect(tex()).resolves.toContain(`= ${fmt(T)} \\cdot ({-3}) = {${fmt(-3 * T)}}`);
+    await expect(
+      page.locator("#steps tr.current").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-step"))),
+    ).resolves.toEqual(["4"]);
+
+    // ← back to step 3: through add into c, times 1
+    await page.keyboard.press("ArrowLeft");
+    await expect(stepper.getAttribute("data-step")).resolves.toBe("3");
+    await expect(highlighted(page, "step-input")).resolves.toEqual([c]);
+    await expect(stepField(page, "product")).resolves.toBe(`${fmt(T)} × 1 = ${fmt(T)}`);
+
+    // the buttons, then Play runs to the last step and stops there
+    await page.locator("[data-action=next]").click();
+    await expect(stepper.getAttribute("data-step")).resolves.toBe("4");
+    await page.locator("[data-action=prev]").click();
+    await page.locator("[data-action=prev]").click();
+    await expect(stepper.getAttribute("data-step")).resolves.toBe("2");
+    await page.locator("[data-action=play]").click();
+    await page.waitForSelector('.stepper[data-step="5"]', { timeout: 10_000 });
+    await expect(stepField(page, "local")).resolves.toBe("a = 2");
+    await expect(stepField(page, "product")).resolves.toBe(`${fmt(T)} × 2 = ${fmt(2 * T)}`);
+    await page.waitForFunction(() => document.querySelector("[data-action=play]")?.textContent === "Play");
+    await expect(page.locator("[data-action=next]").isDisabled()).resolves.toBe(true);
+
+    // Escape leaves step mode: no card, nothing highlighted
+    await page.keyboard.press("Escape");
+    await expect(page.locator(".stepper").count()).resolves.toBe(0);
+    await expect(page.locator("svg.stepping").count()).resolves.toBe(0);
+    await expect(page.locator("#steps tr.current").count()).resolves.toBe(0);
+  });
+});
+
 describe("the page the CLI writes", () => {
   it("chainrule grad … --html writes a page that works the same", async () => {
     const file = join(dir, "cli.html");
@@ -216,7 +298,7 @@ describe("the page the CLI writes", () => {
     await expect(shown(field(page, "data"))).resolves.toBe("2");
     await expect(shown(field(page, "grad"))).resolves.toBe("-0.004023");
     expect(await stepTexts(page, "received")).toEqual({
-      head: "step 4: from #4 n3 through mul",
+      head: "step 4: from #4 v₁ through mul",
       upstream: "0.001341",
       local: "b = -3",
       contribution: "-0.004023",

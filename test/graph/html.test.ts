@@ -5,12 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { embedJson } from "../../src/graph/html";
+import { VIEWER_SCRIPT } from "../../src/graph/viewer/assets.generated";
 import {
   backwardSteps,
   ChainruleError,
+  fromSafetensors,
   type HtmlPageData,
+  nn,
   tensor,
   toHtml,
+  toSafetensors,
   traceGraph,
   value,
 } from "../../src/index";
@@ -109,13 +113,45 @@ describe("toHtml on a Value graph", () => {
     for (const id of drawn) expect(ids.has(id)).toBe(true);
   });
 
+  it("names the nodes as the explanations do: labels, L for an unlabelled root, v₁, v₂, …", async () => {
+    // micrograd's example without labels but a's: the page used to read "n8 = 0.9993"
+    const a = value(2, "a");
+    const L = a.mul(-3).add(10).tanh();
+    L.backward();
+    const data = pageData(await toHtml(L));
+    expect(data.objective).toEqual({ text: "L", latex: "L" });
+    const values = data.nodes.filter((n) => n.kind !== "op");
+    expect(values.map((n) => [n.id, n.name, n.latex])).toEqual([
+      ["n0", "a", "a"],
+      ["n1", "-3", "-3"], // constants by their value
+      ["n3", "v₁", "v_{1}"],
+      ["n4", "10", "10"],
+      ["n6", "v₂", "v_{2}"],
+      ["n8", "L", "L"],
+    ]);
+    expect(data.nodes.find((n) => n.id === "n7")).toMatchObject({ name: "tanh", latex: "\\text{tanh}" });
+    expect(data.steps.map((s) => `${s.node.name} → ${s.input.name}: ${s.local.symbol}`)).toEqual([
+      "L → v₂: 1 − tanh²(v₂)",
+      "v₂ → v₁: 1",
+      "v₁ → a: -3",
+    ]);
+    expect(data.steps[0]?.local.latex).toBe("1 - \\tanh ^{2}(v_{2})");
+  });
+
   it("references nothing outside the page", async () => {
     const { L } = tanhGraph();
     L.backward();
     const html = await toHtml(L);
-    expect(html).not.toMatch(/https?:\/\//i);
-    expect(html).not.toMatch(/\b(src|href|xlink:href|srcset|action)\s*=/i);
-    expect(html).not.toMatch(/url\(|@import|<link\b|<iframe\b|<img\b|<object\b|<embed\b/i);
+    // the viewer's script bundles KaTeX, whose code names the MathML and SVG namespaces and
+    // writes markup in strings: it is checked apart (and in Chromium, test/e2e, it makes no request)
+    const markup = html.replace(VIEWER_SCRIPT, "");
+    expect(markup.length).toBeLessThan(html.length - VIEWER_SCRIPT.length + 1);
+    expect(markup).not.toMatch(/https?:\/\//i);
+    expect(markup).not.toMatch(/\b(src|href|xlink:href|srcset|action)\s*=/i);
+    expect(markup).not.toMatch(/url\(|@import|<link\b|<iframe\b|<img\b|<object\b|<embed\b/i);
+    expect(new Set(VIEWER_SCRIPT.match(/https?:\/\/[^"'`\s]*/g))).toEqual(
+      new Set(["http://www.w3.org/1998/Math/MathML", "http://www.w3.org/2000/svg"]),
+    );
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`);
   });
 
@@ -243,5 +279,52 @@ describe("toHtml checks its arguments", () => {
     const data = pageData(await toHtml(y));
     expect(data.steps).toHaveLength(2);
     expect(data.nodes.find((n) => n.label === "x")?.grad).toBe(0);
+  });
+});
+
+describe("toHtml with a model: its weights as a download", () => {
+  it("embeds toSafetensors(model), base64, with its file name, size and tensor count", async () => {
+    const model = new nn.Linear(2, 3);
+    const y = model.forward(tensor([[1, 2]])).sum();
+    const data = pageData(await toHtml(y, { model, modelFileName: "linear.safetensors" }));
+    const bytes = Uint8Array.from(atob(data.model?.base64 ?? ""), (c) => c.charCodeAt(0));
+    expect(bytes).toEqual(toSafetensors(model));
+    expect(data.model).toMatchObject({ fileName: "linear.safetensors", bytes: bytes.length, tensors: 2 });
+    expect(Object.keys(fromSafetensors(bytes))).toEqual(["bias", "weight"]);
+  });
+
+  it("takes a record of tensors, names the file model.safetensors by default, and has none without a model", async () => {
+    const w = tensor([1, 2, 3]);
+    const data = pageData(await toHtml(w.sum(), { model: { w } }));
+    expect(data.model).toMatchObject({ fileName: "model.safetensors", tensors: 1 });
+    expect(pageData(await toHtml(w.sum())).model).toBeNull();
+  });
+
+  it("refuses what is not a model, and a file name without a model", async () => {
+    const x = value(1, "x");
+    await expect(toHtml(x, { model: 3 as never })).rejects.toThrow(
+      "toHtml: model must be a Module or a record of Tensors, got number 3",
+    );
+    await expect(toHtml(x, { model: { a: 1 } as never })).rejects.toThrow(
+      /model must be a Module or a record/,
+    );
+    await expect(toHtml(x, { modelFileName: "m.safetensors" })).rejects.toThrow(
+      "toHtml: modelFileName is given but model is not",
+    );
+  });
+});
+
+describe("toHtml with a module: parameters by their path", () => {
+  it("names unlabelled parameters 0.weight, 0.bias in the page data, the steps and the diagram", async () => {
+    const model = new nn.Sequential(new nn.Linear(2, 1));
+    const L = model.forward(tensor([[1, 2]])).sum();
+    const html = await toHtml(L, { module: model });
+    const data = pageData(html);
+    expect(data.nodes.map((n) => n.name)).toEqual(expect.arrayContaining(["0.weight", "0.bias"]));
+    expect(data.steps.map((s) => s.input.name)).toContain("0.weight");
+    expect(html).toMatch(/<text[^>]*>[^<]*0\.weight/);
+    await expect(toHtml(L, { module: 3 as never })).rejects.toThrow(
+      "toHtml: module must be a Module, got number 3",
+    );
   });
 });

@@ -13,7 +13,8 @@
 import { formatNumber } from "../../format-number";
 import type { BackwardStep, Quantity } from "../backward-steps";
 import type { HtmlNode, HtmlPageData } from "../html";
-import { STEP_COLUMNS } from "../step-columns";
+import { stepColumns } from "../step-columns";
+import { createStepper, type Stepper } from "./stepper";
 
 /** Non-finite numbers arrive as the strings "NaN", "Infinity", "-Infinity" (see `embedJson`). */
 type JsonNumber = number | string;
@@ -339,7 +340,11 @@ svg.querySelectorAll<SVGGElement>("g.edge").forEach((g) => {
 });
 svg.addEventListener("click", () => select(null));
 document.addEventListener("keydown", (e) => {
-  if (e.key === "Escape") select(null);
+  if (stepper?.handleKey(e)) return;
+  if (e.key === "Escape") {
+    if (stepper) leaveStepMode();
+    else select(null);
+  }
 });
 byIdOrThrow<HTMLInputElement>("fit").addEventListener("change", (e) => {
   byIdOrThrow("graph").classList.toggle("fit", (e.target as HTMLInputElement).checked);
@@ -349,7 +354,7 @@ const table = byIdOrThrow("steps");
 const headRow = el(
   "tr",
   null,
-  STEP_COLUMNS.map((h) => el("th", { scope: "col" }, [h])),
+  stepColumns(data.objective.text).map((h) => el("th", { scope: "col" }, [h])),
 );
 table.appendChild(el("thead", null, [headRow]));
 const body = el("tbody", null, []);
@@ -392,4 +397,66 @@ if (natural > pane.clientWidth && pane.clientWidth / natural >= 0.6) {
   pane.classList.add("fit");
   byIdOrThrow<HTMLInputElement>("fit").checked = true;
 }
+
+// step mode: the backward pass edge by edge (stepper.ts), above the diagram
+let stepper: Stepper | null = null;
+const stepButton = el("button", { type: "button", id: "step-mode", "aria-pressed": "false" }, [
+  "Step through the backward pass",
+]);
+const stepHolder = el("div", { id: "stepper" }, []);
+stepHolder.hidden = true;
+function enterStepMode(): void {
+  stepper = createStepper({
+    steps: data.steps,
+    objective: data.objective,
+    precision: P,
+    svg,
+    onStep: (s) => {
+      document.querySelectorAll("#steps tr[data-step]").forEach((tr) => {
+        tr.classList.toggle("current", !!s && tr.getAttribute("data-step") === String(s.step));
+      });
+    },
+  });
+  stepHolder.appendChild(stepper.element);
+  stepHolder.hidden = false;
+  stepButton.setAttribute("aria-pressed", "true");
+  stepButton.textContent = "Leave step mode";
+  (stepper.element.querySelector("[data-action=next]") as HTMLElement | null)?.focus();
+}
+function leaveStepMode(): void {
+  if (!stepper) return;
+  stepper.stop();
+  stepper = null;
+  while (stepHolder.firstChild) stepHolder.removeChild(stepHolder.firstChild);
+  stepHolder.hidden = true;
+  stepButton.setAttribute("aria-pressed", "false");
+  stepButton.textContent = "Step through the backward pass";
+  document.querySelectorAll("#steps tr.current").forEach((tr) => {
+    tr.classList.remove("current");
+  });
+}
+stepButton.addEventListener("click", () => (stepper ? leaveStepMode() : enterStepMode()));
+if (data.steps.length === 0) stepButton.setAttribute("disabled", "");
+byIdOrThrow("summary").after(stepButton);
+
+// the model's weights, when toHtml was given a model: a Blob of the embedded safetensors bytes
+if (data.model) {
+  const model = data.model;
+  const kB =
+    model.bytes >= 1e6 ? `${(model.bytes / 1e6).toFixed(1)} MB` : `${(model.bytes / 1e3).toFixed(1)} kB`;
+  const download = el("button", { type: "button", id: "download-model" }, [
+    `Download ${model.fileName} (${model.tensors} tensors, ${kB})`,
+  ]);
+  download.addEventListener("click", () => {
+    const text = atob(model.base64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; text.length > i; i++) bytes[i] = text.charCodeAt(i);
+    const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+    const link = el("a", { href: url, download: model.fileName }, []);
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+  stepButton.after(download);
+}
+(document.querySelector("main") as HTMLElement).before(stepHolder);
 document.documentElement.setAttribute("data-ready", "true");
