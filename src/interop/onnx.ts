@@ -239,6 +239,13 @@ function softplus(c: ExportContext, x: string, output?: string): string {
   ]);
   return c.node("Add", [c.node("Max", [x, c.scalar(0)]), tail], [], output);
 }
+/** ArgMax/ArgMin over `attrs.axis`, cast from ONNX's int64 indices to chainrule's int32. */
+const argIndex =
+  (opType: string): Exporter =>
+  (c) => {
+    const attrs = [intAttr("axis", c.attrs.axis as number), intAttr("keepdims", c.attrs.keepDims ? 1 : 0)];
+    c.node("Cast", [c.node(opType, c.ins, attrs)], [intAttr("to", ELEM_TYPE.int32)], c.out);
+  };
 /** Losses: the elementwise loss, then its reduction (`none`, `sum` or `mean`). */
 const lossOf =
   (elementwise: (c: ExportContext) => string): Exporter =>
@@ -393,30 +400,8 @@ const EXPORTERS: Readonly<Record<string, Exporter>> = {
   },
   softmax: (c) => c.node("Softmax", c.ins, [intAttr("axis", c.attrs.axis as number)], c.out),
   logSoftmax: (c) => c.node("LogSoftmax", c.ins, [intAttr("axis", c.attrs.axis as number)], c.out),
-  argmax: (c) =>
-    c.node(
-      "Cast",
-      [
-        c.node("ArgMax", c.ins, [
-          intAttr("axis", c.attrs.axis as number),
-          intAttr("keepdims", c.attrs.keepDims ? 1 : 0),
-        ]),
-      ],
-      [intAttr("to", ELEM_TYPE.int32)],
-      c.out,
-    ),
-  argmin: (c) =>
-    c.node(
-      "Cast",
-      [
-        c.node("ArgMin", c.ins, [
-          intAttr("axis", c.attrs.axis as number),
-          intAttr("keepdims", c.attrs.keepDims ? 1 : 0),
-        ]),
-      ],
-      [intAttr("to", ELEM_TYPE.int32)],
-      c.out,
-    ),
+  argmax: argIndex("ArgMax"),
+  argmin: argIndex("ArgMin"),
   // linear algebra
   matmul: same("MatMul"),
   mm: (c) =>

