@@ -12,6 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
+import { KATEX_NOTICE } from "./build-viewer";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
@@ -38,7 +39,9 @@ export async function buildSite(dir: string = SITE_DIR): Promise<BuiltSite> {
     target: "es2020",
     minify: true,
     charset: "utf8",
-    legalComments: "none",
+    // the bundled libraries' licence comments stay, at the end; KaTeX has none, so its notice leads
+    legalComments: "eof",
+    banner: { js: KATEX_NOTICE },
     logLevel: "warning",
   });
   const css = ["src/graph/viewer/stepper.css", "site/playground.css"]

@@ -96,6 +96,10 @@ function parseJs(code: string): ts.SourceFile {
   return ts.createSourceFile("bundle.js", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
 }
 
+/** KaTeX's licence notice, which its MIT licence asks every copy of it to keep (the bundles drop comments). */
+export const KATEX_NOTICE =
+  "/*! Includes KaTeX (MIT License), Copyright (c) 2013-2020 Khan Academy and other contributors. */";
+
 /** The text of assets.generated.ts, built from the sources as they are now. */
 export async function viewerAssets(): Promise<string> {
   const bundled = await build({
@@ -117,7 +121,7 @@ export async function viewerAssets(): Promise<string> {
     charset: "utf8",
     legalComments: "none",
   });
-  const script = escapeLessThan(rewritten.code).trim();
+  const script = `${KATEX_NOTICE}\n${escapeLessThan(rewritten.code).trim()}`;
   const styles = ["style.css", "stepper.css"].map((f) => readFileSync(`${viewerDir}${f}`, "utf8")).join("\n");
   const css = await transform(styles, {
     loader: "css",
