@@ -303,10 +303,8 @@ async function cnnGraphFiles(result: ReturnType<typeof trainMnist>): Promise<[st
   });
   const gradients = model.parameters().map((p) => (p as Tensor).grad);
   loss.backward();
-  const named = model.namedParameters() as [string, Tensor][];
-  const labels = named.map(([, p]) => p.label);
-  for (const [name, p] of named) p.label ??= name;
   const nodesOf = (first: number, last: number): Tensor[] => [
+    ...(first === 0 ? [sample.x] : []), // the digits in the first box: the boxes then stack straight
     ...layers.slice(first, last + 1).flatMap((layer) => layer.parameters() as Tensor[]),
     ...outputs.slice(first, last + 1),
   ];
@@ -319,22 +317,17 @@ async function cnnGraphFiles(result: ReturnType<typeof trainMnist>): Promise<[st
   }
   const linear = layers[7] as Linear;
   clusters[`classifier: Flatten → Linear(${linear.inFeatures} → ${linear.outFeatures})`] = nodesOf(6, 7);
-  let dot: string;
-  try {
-    dot = toDot(loss, {
-      title: "one forward pass of the trained CNN on 4 test digits (tensor level)",
-      clusters,
-      precision: 3,
-    });
-  } finally {
-    // leave the trained model as it was: its own labels and gradients
-    named.forEach(([, p], i) => {
-      p.label = labels[i];
-    });
-    model.parameters().forEach((p, i) => {
-      (p as Tensor).grad = gradients[i] ?? null;
-    });
-  }
+  const dot = toDot(loss, {
+    title: "one forward pass of the trained CNN on 4 test digits (tensor level)",
+    clusters,
+    module: model, // the parameters under their state-dict names (0.weight, …)
+    precision: 3,
+    maxPreview: 3,
+  });
+  // leave the trained model's gradients as they were
+  model.parameters().forEach((p, i) => {
+    (p as Tensor).grad = gradients[i] ?? null;
+  });
   return [
     ["forward-graph.dot", dot],
     ["forward-graph.svg", await renderSvg(dot)],
