@@ -98,12 +98,14 @@ function constantName(node: DataNode): NodeName {
 
 /**
  * @internal Names every node of `graph` (see the module comment). Generated numbers follow
- * `graph.nodes`, which lists parents before children.
+ * `graph.nodes`, which lists parents before children. `module` names unlabelled parameters: a
+ * Module by their paths in it, or a map of names (toDot's, which also knows clusters' names).
  */
-export function nameGraph(graph: GraphIndex, module?: Module): GraphNames {
+export function nameGraph(graph: GraphIndex, module?: Module | ReadonlyMap<DataNode, string>): GraphNames {
   const n = graph.nodes.length;
   const paths = new Map<unknown, string>();
-  for (const [path, p] of module?.namedParameters() ?? []) paths.set(p, path);
+  if (module instanceof Map) for (const [node, name] of module) paths.set(node, name);
+  else for (const [path, p] of (module as Module | undefined)?.namedParameters() ?? []) paths.set(p, path);
   const labels = graph.nodes.map((node) => labelText(node) || (paths.get(node) ?? ""));
   const taken = new Set<string>();
   const reserved = new Set<number>(); // numbers of the first letter, if every letter is taken

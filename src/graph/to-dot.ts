@@ -27,6 +27,7 @@ import {
 } from "./dot";
 import { checkPrecision, formatNumber, previewData } from "./format";
 import { type Group, type GroupSpec, resolveGroups, topLevelScopes } from "./groups";
+import { nameGraph } from "./names";
 import {
   backwardNumbers,
   type DataNode,
@@ -73,7 +74,11 @@ export interface ToDotOptions {
    * under their names inside that module (`weight`).
    */
   module?: Module;
-  /** Prefix data nodes with their number in backward order (`#1` is the root), as `explainBackward` numbers them. */
+  /**
+   * Prefix data nodes with their number in backward order (`#1` is the root), as `explainBackward`
+   * numbers them, and show unlabelled ones under the names the explanations give them (`L` for
+   * the root, `v₁, v₂, …`).
+   */
   numbering?: boolean;
   /** A title above the graph. */
   title?: string;
@@ -151,6 +156,14 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
   const ranks = opts.aliases ? layers(graph) : null;
 
   const paramNames = parameterNames(opts.clusters, opts.module);
+  // numbered drawings go with the explanations: their names for the unlabelled nodes
+  const explained = opts.numbering ? nameGraph(graph, paramNames).nodes : null;
+  const nameOf = (i: number): string => {
+    const node = graph.nodes[i] as DataNode;
+    const own = labelText(node) || paramNames.get(node);
+    if (own) return own;
+    return explained !== null && !isConstant(node) ? (explained[i]?.text ?? "") : "";
+  };
 
   const rep = (i: number, id: string): string => (folded[i] === -1 ? id : groupId(folded[i] as number));
   const nodes: DotNode[] = [];
@@ -179,8 +192,7 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
     if (g === -1) {
       if (opId !== null) nodes.push({ id: opId, attrs: { shape: "ellipse", label: graph.nodes[i]?.op } });
       const node = graph.nodes[i] as DataNode;
-      const label = labelText(node) || paramNames.get(node) || "";
-      nodes.push({ id: dataId, attrs: dataAttrs(node, label, numbers?.[i] ?? 0, opts) });
+      nodes.push({ id: dataId, attrs: dataAttrs(node, nameOf(i), numbers?.[i] ?? 0, opts) });
     }
     if (opId === null) continue;
     const to = rep(i, opId);
@@ -193,7 +205,7 @@ export function dotGraph(root: GraphRoot, options: ToDotOptions | undefined, fn:
           const node = graph.nodes[p] as DataNode;
           nodes.push({
             id: alias,
-            attrs: aliasAttrs(node, labelText(node) || paramNames.get(node) || "", numbers?.[p] ?? 0, opts),
+            attrs: aliasAttrs(node, nameOf(p), numbers?.[p] ?? 0, opts),
           });
         }
         addEdge(alias, to, false);

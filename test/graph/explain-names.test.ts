@@ -12,6 +12,7 @@ import {
   manualSeed,
   nn,
   tensor,
+  toDot,
   type Value,
   value,
 } from "../../src/index";
@@ -247,5 +248,22 @@ describe("with a module, unlabelled parameters go by their path in it", () => {
     expect(() => explainBackward(L, { module: {} as never })).toThrow(
       "explainBackward: module must be a Module",
     );
+  });
+});
+
+describe("a numbered drawing and the explanation agree", () => {
+  it("shows each unlabelled node under the name the steps give it (#2 v₂, #1 L)", () => {
+    const a = value(2, "a");
+    const b = value(-3, "b");
+    const c = value(10, "c");
+    const L = a.mul(b).add(c).tanh();
+    const dot = toDot(L, { numbering: true });
+    for (const s of backwardSteps(L)) {
+      expect(dot).toContain(`#${s.node.number} ${s.node.name} |`);
+      expect(dot).toContain(`#${s.input.number} ${s.input.name} |`);
+    }
+    expect(dot).toContain("{ #1 L |");
+    // without numbering, unlabelled nodes stay unnamed, as micrograd draws them
+    expect(toDot(L)).not.toContain("v₁");
   });
 });

@@ -113,12 +113,12 @@ describe("toDot on a tensor graph", () => {
           n1 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #5 weight | [2,3] float64 | data [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]] | grad [[0.2288, 0.4576, 0.6864], [0.2403, 0.4805, 0.7208]] }"];
           n2 [shape=record, style=filled, fillcolor="#eef4ff", label="{ #4 bias | [2] float64 | data [0, 0] | grad [0.2288, 0.2403] }"];
           n3 [shape=ellipse, label=linear];
-          n4 [shape=record, label="{ #3 | [1,2] float64 | data [[0.6, -0.4]] | grad — }"];
+          n4 [shape=record, label="{ #3 v₁ | [1,2] float64 | data [[0.6, -0.4]] | grad — }"];
         }
         subgraph cluster_1 {
           graph [label=activation, labeljust=l, style=rounded, color="#888888", fontname=Helvetica];
           n5 [shape=ellipse, label=sigmoid];
-          n6 [shape=record, label="{ #2 | [1,2] float64 | data [[0.6457, 0.4013]] | grad — }"];
+          n6 [shape=record, label="{ #2 v₂ | [1,2] float64 | data [[0.6457, 0.4013]] | grad — }"];
         }
         n0 [shape=record, label="{ x | [1,3] float64 | data [[1, 2, 3]] | grad — }"];
         n7 [shape=ellipse, label=sum];
