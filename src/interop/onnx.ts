@@ -246,6 +246,22 @@ const argIndex =
     const attrs = [intAttr("axis", c.attrs.axis as number), intAttr("keepdims", c.attrs.keepDims ? 1 : 0)];
     c.node("Cast", [c.node(opType, c.ins, attrs)], [intAttr("to", ELEM_TYPE.int32)], c.out);
   };
+/**
+ * Huber (δ) and smooth L1 (β, = Huber/β) on d = pred − target: d²/2 where |d| < δ, else
+ * δ(|d| − δ/2); smooth L1 with β = 0 is |d|.
+ */
+function thresholded(c: ExportContext, smooth: boolean): string {
+  const th = c.attrs.threshold as number;
+  const d = c.node("Sub", c.ins);
+  const a = c.node("Abs", [d]);
+  if (smooth && th === 0) return a;
+  const scale = smooth ? 0.5 / th : 0.5;
+  const inside = c.node("Mul", [c.node("Mul", [d, d]), c.scalar(scale)]);
+  const outside = smooth
+    ? c.node("Sub", [a, c.scalar(0.5 * th)])
+    : c.node("Mul", [c.scalar(th), c.node("Sub", [a, c.scalar(0.5 * th)])]);
+  return c.node("Where", [c.node("Less", [a, c.scalar(th)]), inside, outside]);
+}
 /** Losses: the elementwise loss, then its reduction (`none`, `sum` or `mean`). */
 const lossOf =
   (elementwise: (c: ExportContext) => string): Exporter =>
@@ -397,6 +413,10 @@ const EXPORTERS: Readonly<Record<string, Exporter>> = {
       return reduce("ReduceMax")({ ...c, ins: [abs] });
     }
     c.fail(`with p = ${p} has no ONNX form (yet): p = 1, 2 and Infinity do`);
+  },
+  cumsum: (c) => {
+    if (c.x.shape.length === 0) return void c.node("Identity", c.ins, [], c.out);
+    c.node("CumSum", [c.ins[0] as string, c.int64([c.attrs.axis as number])], [], c.out);
   },
   softmax: (c) => c.node("Softmax", c.ins, [intAttr("axis", c.attrs.axis as number)], c.out),
   logSoftmax: (c) => c.node("LogSoftmax", c.ins, [intAttr("axis", c.attrs.axis as number)], c.out),
@@ -572,6 +592,20 @@ const EXPORTERS: Readonly<Record<string, Exporter>> = {
       c.node("Mul", [oneMinus(y), logOf(oneMinus(p))]),
     ]);
     return c.node("Neg", [sum]);
+  }),
+  huber: lossOf((c) => thresholded(c, false)),
+  smoothL1: lossOf((c) => thresholded(c, true)),
+  hinge: lossOf((c) => {
+    // max(0, 1 − y·s)
+    const [s, y] = c.ins as [string, string];
+    return c.node("Relu", [c.node("Sub", [c.scalar(1), c.node("Mul", [y, s])])]);
+  }),
+  klDiv: lossOf((c) => {
+    const [x, t] = c.ins as [string, string];
+    // logTarget: eᵗ(t − x); else t(ln t − x), and 0 where t = 0
+    if (c.attrs.logTarget) return c.node("Mul", [c.node("Exp", [t]), c.node("Sub", [t, x])]);
+    const term = c.node("Mul", [t, c.node("Sub", [c.node("Log", [t]), x])]);
+    return c.node("Where", [c.node("Greater", [t, c.scalar(0)]), term, c.scalar(0)]);
   }),
   mse: lossOf((c) => {
     const d = c.node("Sub", c.ins);
