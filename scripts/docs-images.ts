@@ -68,7 +68,7 @@ function smallMlp(): { model: nn.MLP; loss: GraphRoot } {
 }
 
 /** micrograd's MLP on Values, 2-2-1, on one example: L = (out − 1)². */
-function scalarMlp(): { model: nn.scalar.MLP; L: Value } {
+export function scalarMlp(): { model: nn.scalar.MLP; L: Value } {
   manualSeed(1);
   const model = new nn.scalar.MLP(2, [2, 1]);
   const out = model.forward([value(0.5, "x1"), value(-1.5, "x2")])[0] as Value;

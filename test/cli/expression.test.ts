@@ -8,7 +8,7 @@ import {
 } from "../../src/cli/expression";
 import { formatExpressionError, gradCommand, parseBindings } from "../../src/cli/grad-command";
 import { ChainruleError } from "../../src/index";
-import { PRECEDENCE, signature } from "../expression/precedence";
+import { errorOf, PRECEDENCE, signature } from "../expression/precedence";
 import { expectClose } from "../helpers/close";
 
 /** Value and gradients of an expression, through the same path as `chainrule grad`. */
@@ -16,16 +16,6 @@ function evaluate(expr: string, bindings: Record<string, number>) {
   const { root, variables } = buildGraph(expr, bindings);
   root.backward();
   return { value: root.data, grad: (name: string) => (variables.get(name) as { grad: number }).grad };
-}
-
-function errorOf(fn: () => unknown): ExpressionError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ExpressionError) return err;
-    throw err;
-  }
-  throw new Error("did not throw");
 }
 
 describe("expression precedence (SPEC §5): the grammar's table, through chainrule grad", () => {

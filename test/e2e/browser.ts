@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
@@ -59,4 +60,16 @@ export async function openViewer(
   await page.goto(url);
   await page.waitForSelector("html[data-ready=true]", { timeout: 30_000 });
   return { page, problems };
+}
+
+/**
+ * After a test: every page it opened stayed self-contained (no requests) and error-free; closes
+ * them and empties the list.
+ */
+export async function closeCheckedPages(pages: { page: Page; problems: PageProblems }[]): Promise<void> {
+  for (const { page, problems } of pages.splice(0)) {
+    expect(problems.errors).toEqual([]);
+    expect(problems.requests).toEqual([]);
+    await page.close();
+  }
 }

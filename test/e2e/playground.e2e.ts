@@ -15,14 +15,14 @@ import { buildSite } from "../../scripts/build-site";
 import { leavesOf, lectureExamples } from "../../site/models";
 import { formatNumber } from "../../src/graph/index";
 import { Value } from "../../src/index";
-import { launchChromium, openViewer, type PageProblems } from "./browser";
+import { closeCheckedPages, launchChromium, openViewer, type PageProblems } from "./browser";
 
 const fmt = (x: number) => formatNumber(x, 4);
 
 let browser: Browser;
 let dir: string;
 let url: string;
-let pages: { page: Page; problems: PageProblems }[] = [];
+const pages: { page: Page; problems: PageProblems }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "chainrule-site-"));
@@ -37,14 +37,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-afterEach(async () => {
-  for (const { page, problems } of pages) {
-    expect(problems.errors).toEqual([]);
-    expect(problems.requests).toEqual([]);
-    await page.close();
-  }
-  pages = [];
-});
+// every page stayed self-contained and error-free
+afterEach(() => closeCheckedPages(pages));
 
 async function open(): Promise<Page> {
   const folder = pathToFileURL(dir).href;

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatNumber } from "../../src/graph/index";
 import { toHtml } from "../../src/index";
 import { linearSigmoidGraph, tanhGraph } from "../graph/fixtures";
-import { launchChromium, openViewer, type PageProblems } from "./browser";
+import { closeCheckedPages, launchChromium, openViewer, type PageProblems } from "./browser";
 
 // ∂L/∂d = 1 − tanh²(4); a·b = e, e + c = d, L = tanh(d)
 const T = 1 - Math.tanh(4) ** 2;
@@ -22,7 +22,7 @@ const fmt = (x: number) => formatNumber(x, 4);
 
 let browser: Browser;
 let dir: string;
-let pages: { page: Page; problems: PageProblems }[] = [];
+const pages: { page: Page; problems: PageProblems }[] = [];
 let valuePage: string;
 
 beforeAll(async () => {
@@ -39,15 +39,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-afterEach(async () => {
-  // every page stayed self-contained and error-free
-  for (const { page, problems } of pages) {
-    expect(problems.errors).toEqual([]);
-    expect(problems.requests).toEqual([]);
-    await page.close();
-  }
-  pages = [];
-});
+// every page stayed self-contained and error-free
+afterEach(() => closeCheckedPages(pages));
 
 async function open(file: string): Promise<Page> {
   const opened = await openViewer(browser, pathToFileURL(file).href);

@@ -8,17 +8,7 @@ import { ExpressionError } from "../../src/expression";
 import { parseStats } from "../../src/expression/parse";
 import { add, ChainruleError, div, expr, mul, type Tensor, tensor, Value, value } from "../../src/index";
 import { expectClose } from "../helpers/close";
-import { signature } from "./precedence";
-
-function errorOf(fn: () => unknown): ExpressionError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ExpressionError) return err;
-    throw err;
-  }
-  throw new Error("did not throw");
-}
+import { errorOf, signature } from "./precedence";
 
 const scalars = () => [value(2, "a"), value(-3, "b"), value(10, "c")] as const;
 const tensors = () =>

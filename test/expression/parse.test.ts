@@ -12,17 +12,7 @@ import {
 } from "../../src/expression";
 import { ChainruleError, type Tensor, tensor, Value, value } from "../../src/index";
 import { expectClose } from "../helpers/close";
-import { MATMUL_PRECEDENCE, PRECEDENCE, printTree } from "./precedence";
-
-function errorOf(fn: () => unknown): ExpressionError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ExpressionError) return err;
-    throw err;
-  }
-  throw new Error("did not throw");
-}
+import { errorOf, MATMUL_PRECEDENCE, PRECEDENCE, printTree } from "./precedence";
 
 /** The number an expression gives with plain-number bindings. */
 const numberOf = (source: string, bindings: Record<string, number> = {}) =>

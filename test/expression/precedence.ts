@@ -3,8 +3,9 @@
  * parser (test/expression/parse.test.ts) and of `chainrule grad` (test/cli/expression.test.ts):
  * each row is an expression, its reading with every operation in parentheses, variable values,
  * and its value under that reading (computed in JavaScript, so a wrong reading gives another number).
+ * Also the helpers those tests share (`errorOf`, `printTree`, `signature`).
  */
-import type { ExpressionNode } from "../../src/expression";
+import { ExpressionError, type ExpressionNode } from "../../src/expression";
 
 export interface PrecedenceRow {
   readonly source: string;
@@ -113,4 +114,15 @@ export function signature(root: Node): string[] {
     out.push(node.op === "" ? (node.label ?? "const") : `${node.op}(${parents})`);
   }
   return out;
+}
+
+/** The ExpressionError `fn` throws (any other error is rethrown; not throwing fails the test). */
+export function errorOf(fn: () => unknown): ExpressionError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ExpressionError) return err;
+    throw err;
+  }
+  throw new Error("did not throw");
 }

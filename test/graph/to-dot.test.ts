@@ -1,5 +1,6 @@
 /** toDot (SPEC §4): micrograd-style DOT text, options, clusters, collapsing, numbering. */
 import { describe, expect, it } from "vitest";
+import { scalarMlp } from "../../scripts/docs-images";
 import {
   ChainruleError,
   manualSeed,
@@ -289,15 +290,8 @@ describe("toDot's default layout direction", () => {
 });
 
 describe("toDot's module option", () => {
-  const tiny = () => {
-    manualSeed(1);
-    const model = new nn.scalar.MLP(2, [2, 1]);
-    const out = model.forward([value(0.5, "x1"), value(-1.5, "x2")])[0] as Value;
-    const L = out.sub(1).pow(2);
-    L.label = "L";
-    L.backward();
-    return { model, L };
-  };
+  // the docs' picture of micrograd's 2-2-1 MLP (scripts/docs-images.ts)
+  const tiny = scalarMlp;
   /** The first field of every filled (parameter) record. */
   const parameterHeads = (dot: string) =>
     [...dot.matchAll(/fillcolor="#eef4ff", label="\{ ([^|]*?) \|/g)].map((m) => m[1] as string);
